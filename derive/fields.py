@@ -1,0 +1,203 @@
+"""Field converters shared by the CLI and problem files.
+
+Every converter takes the raw value (a CLI string or a TOML value) and the field
+name, and returns a typed value or raises `FieldError` naming the field and the fix.
+
+>>> int_list("100,50,25,10", "layers")
+(100, 50, 25, 10)
+>>> size_pair("3x5", "kernel")
+(3, 5)
+>>> real_vector("0.5, -0.3", "logits")
+(Decimal('0.5'), Decimal('-0.3'))
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from derive.errors import FieldError
+
+Converter = Callable[[Any, str], Any]
+
+MAX_SIZE = 10**9  # no real layer is wider; keeps products of sizes printable
+MAX_ENTRIES = 100_000
+
+
+def _ints_from(value: Any, name: str, what: str) -> list[int]:
+    items = re.split(r"[,x×\s]+", value.strip()) if isinstance(value, str) else value
+    if isinstance(items, int | Decimal):
+        items = [items]
+    if not isinstance(items, Sequence) or isinstance(items, str) or not items:
+        raise FieldError(name, f"expected {what}, got {value!r}")
+    return [whole_number(item, name) for item in items]
+
+
+def whole_number(value: Any, name: str) -> int:
+    """An integer written as an int, an integral decimal or a string of digits."""
+    if isinstance(value, bool):
+        raise FieldError(name, f"expected an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise FieldError(name, f"expected an integer, got {value!r}") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise FieldError(name, f"expected an integer, got {value!r}")
+    return int(number)
+
+
+def bounded_int(minimum: int, maximum: int = MAX_SIZE) -> Converter:
+    """An integer in [minimum, maximum]."""
+
+    def convert(value: Any, name: str) -> int:
+        number = whole_number(value, name)
+        if not minimum <= number <= maximum:
+            raise FieldError(name, f"must be between {minimum} and {maximum}, got {number}")
+        return number
+
+    return convert
+
+
+positive_int = bounded_int(1)
+nonnegative_int = bounded_int(0)
+
+
+def int_list(value: Any, name: str, *, min_length: int = 1) -> tuple[int, ...]:
+    """Positive integers, from a list or a comma-separated string."""
+    numbers = _ints_from(value, name, "a comma-separated list of positive integers")
+    if len(numbers) < min_length:
+        raise FieldError(name, f"needs at least {min_length} sizes, got {len(numbers)}")
+    for number in numbers:
+        if not 1 <= number <= MAX_SIZE:
+            raise FieldError(name, f"sizes must be between 1 and {MAX_SIZE}, got {number}")
+    return tuple(numbers)
+
+
+def layer_widths(value: Any, name: str) -> tuple[int, ...]:
+    """Widths of a fully connected network, input first: at least two."""
+    return int_list(value, name, min_length=2)
+
+
+def pair(minimum: int) -> Converter:
+    """An (h, w) pair of integers >= minimum, from `3`, `3x5`, `3,5` or `[3, 5]`."""
+
+    def convert(value: Any, name: str) -> tuple[int, int]:
+        numbers = _ints_from(value, name, "an integer or an HxW pair")
+        if len(numbers) == 1:
+            numbers = numbers * 2
+        if len(numbers) != 2:
+            raise FieldError(name, f"expected an integer or an HxW pair, got {value!r}")
+        for number in numbers:
+            if not minimum <= number <= MAX_SIZE:
+                raise FieldError(name, f"must be between {minimum} and {MAX_SIZE}, got {number}")
+        return numbers[0], numbers[1]
+
+    return convert
+
+
+size_pair = pair(1)
+
+
+def real_number(value: Any, name: str) -> Decimal:
+    """A finite real number, kept with the digits it was written with."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        raise FieldError(name, f"expected a number, got {value!r}")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise FieldError(name, f"expected a number, got {value!r}") from None
+    if not number.is_finite() or abs(number) > Decimal("1e300"):
+        raise FieldError(name, f"expected a finite number below 1e300, got {value!r}")
+    return number
+
+
+def real_vector(value: Any, name: str) -> tuple[Decimal, ...]:
+    """Real numbers from a list or a comma-separated string."""
+    items = [item for item in re.split(r"[,\s]+", value.strip()) if item] if isinstance(
+        value, str) else value
+    if isinstance(items, int | Decimal | float) and not isinstance(items, bool):
+        items = [items]
+    if not isinstance(items, Sequence) or isinstance(items, str) or not items:
+        raise FieldError(name, f"expected a comma-separated list of numbers, got {value!r}")
+    if len(items) > MAX_ENTRIES:
+        raise FieldError(name, f"at most {MAX_ENTRIES} numbers, got {len(items)}")
+    return tuple(real_number(item, name) for item in items)
+
+
+def real_rows(value: Any, name: str) -> tuple[tuple[Decimal, ...], ...]:
+    """One row (a vector) or several rows of equal length (`1,2;3,4` or [[1,2],[3,4]])."""
+    if isinstance(value, str):
+        rows = [real_vector(row, name) for row in value.split(";") if row.strip()]
+    elif isinstance(value, Sequence) and value and all(
+        isinstance(row, Sequence) and not isinstance(row, str) for row in value
+    ):
+        rows = [real_vector(list(row), name) for row in value]
+    else:
+        rows = [real_vector(value, name)]
+    if not rows:
+        raise FieldError(name, "expected at least one number")
+    if len({len(row) for row in rows}) != 1:
+        raise FieldError(name, "every row must have the same number of entries")
+    if len(rows) * len(rows[0]) > MAX_ENTRIES:
+        raise FieldError(name, f"at most {MAX_ENTRIES} numbers in all")
+    return tuple(rows)
+
+
+def index_list(value: Any, name: str) -> tuple[int, ...]:
+    """Non-negative integers (class indices), one or a comma-separated list."""
+    numbers = _ints_from(value, name, "a class index or a comma-separated list of them")
+    if any(number < 0 for number in numbers):
+        raise FieldError(name, "class indices start at 0 and cannot be negative")
+    return tuple(numbers)
+
+
+def choice(*options: str) -> Converter:
+    """One of `options`, case-insensitive."""
+
+    def convert(value: Any, name: str) -> str:
+        text = str(value).strip().lower() if isinstance(value, str) else None
+        if text not in options:
+            raise FieldError(name, f"expected one of {', '.join(options)}, got {value!r}")
+        return text
+
+    return convert
+
+
+def choices(*options: str) -> Converter:
+    """A non-empty list of distinct `options`, from a list or a comma-separated string."""
+    pick = choice(*options)
+
+    def convert(value: Any, name: str) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, Sequence) or not items:
+            raise FieldError(name, f"expected some of {', '.join(options)}, got {value!r}")
+        picked = tuple(dict.fromkeys(pick(item, name) for item in items))
+        return picked
+
+    return convert
+
+
+def boolean(value: Any, name: str) -> bool:
+    """True or false (TOML booleans, or the strings true/false/yes/no)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "yes", "1"}:
+        return True
+    if text in {"false", "no", "0"}:
+        return False
+    raise FieldError(name, f"expected true or false, got {value!r}")
+
+
+def text(value: Any, name: str) -> str:
+    """A string of at most 20,000 characters."""
+    if not isinstance(value, str):
+        raise FieldError(name, f"expected a string, got {value!r}")
+    if len(value) > 20_000:
+        raise FieldError(name, "at most 20000 characters")
+    return value
+

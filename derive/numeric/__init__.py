@@ -1,0 +1,1 @@
+"""Numeric kernels written against an array module `xp` (NumPy, or CuPy on a GPU)."""

@@ -1,0 +1,103 @@
+"""`attention-params`: parameters of multi-head self-attention, an encoder layer, a stack.
+
+Counts follow `torch.nn.MultiheadAttention` (Q, K, V and output projections, each
+d x d with an optional bias of d) and `torch.nn.TransformerEncoderLayer` (attention,
+a two-layer feed-forward block d -> ffn -> d, two layer norms).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from derive import fields as conv
+from derive.errors import FieldError, VerificationError
+from derive.problem import Problem as BaseProblem
+from derive.problem import spec
+from derive.solution import Solution, Step
+from derive.symbolic.build import add, div, mul, value_of
+
+d, h, d_k, f, N = sympy.symbols("d_model h d_k d_ff N", integer=True, positive=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem(BaseProblem):
+    """Model width, heads, and optionally a feed-forward width and a number of layers."""
+
+    kind = "attention-params"
+    d_model: int = spec(conv.positive_int, "model width d_model, e.g. 256")
+    heads: int = spec(conv.positive_int, "number of attention heads, e.g. 8")
+    bias: bool = spec(conv.boolean, "whether projections (and norms) have biases", True)
+    ffn: int | None = spec(conv.positive_int, "feed-forward width of an encoder layer", None)
+    num_layers: int = spec(conv.bounded_int(1, 10_000), "number of stacked encoder layers", 1)
+
+    def validate(self) -> None:
+        if self.d_model % self.heads:
+            raise FieldError("heads", f"{self.heads} heads do not divide d_model = "
+                             f"{self.d_model}; pick a divisor of {self.d_model}")
+
+
+class _Counter:
+    """Collects steps; each is checked exactly against a plain-integer count."""
+
+    def __init__(self, given: dict[sympy.Symbol, int]) -> None:
+        self.given = given
+        self.steps: list[Step] = []
+
+    def step(self, name: str, formula: sympy.Expr, direct: int, why: str) -> int:
+        value = int(value_of(formula, self.given))
+        if value != direct:
+            raise VerificationError(f"attention-params: {name} gives {value}, direct {direct}")
+        used = {s: v for s, v in self.given.items() if s in formula.free_symbols}
+        self.steps.append(Step(sympy.Eq(sympy.Symbol(name), formula), why, value=value,
+                               check=0.0, given=used))
+        self.given[sympy.Symbol(name)] = value  # later steps refer to it by name
+        return value
+
+
+def _projection(bias: bool, fan_in: Any, fan_out: Any) -> sympy.Expr:
+    return add(mul(fan_in, fan_out), fan_out) if bias else mul(fan_in, fan_out)
+
+
+def solve(problem: Problem) -> Solution:
+    """Per head, then all heads, then the output projection; then the encoder layer and stack."""
+    dm, heads, b = problem.d_model, problem.heads, int(problem.bias)
+    dk = dm // heads
+    count = _Counter({d: dm, h: heads, d_k: dk, f: problem.ffn or 0, N: problem.num_layers})
+    count.step("d_k", div(d, h), dk, "each head works in d_k = d_model / h dimensions")
+    per_head = count.step("P_head", mul(3, _projection(problem.bias, d, d_k)), 3 * (dm * dk + b * dk),
+                          "one head: W^Q_i, W^K_i, W^V_i are d_model x d_k"
+                          + (", each with d_k biases" if b else ", no biases"))
+    heads_total = count.step("P_QKV", mul(h, 3, _projection(problem.bias, d, d_k)), heads * per_head,
+                             "all h heads")
+    count.step("d_model", mul(h, d_k), dm, "h d_k = d_model: the h heads together hold "
+               "3 h d_model d_k = 3 d_model^2 weights, whatever h is")
+    out = count.step("P_O", _projection(problem.bias, d, d), dm * dm + b * dm,
+                     "output projection W^O: the concatenated heads (d_model) to d_model")
+    attention = count.step("P_attn", add(sympy.Symbol("P_QKV"), sympy.Symbol("P_O")),
+                           heads_total + out, "self-attention total")
+    answers: dict[str, Any] = {"per_head": per_head, "qkv": heads_total, "output_projection": out,
+                               "attention": attention}
+    if problem.ffn is not None:
+        answers.update(_encoder(count, problem, attention))
+    return Solution(problem, tuple(count.steps), answers,
+                    notes=("counts as torch.nn.MultiheadAttention / TransformerEncoderLayer",))
+
+
+def _encoder(count: _Counter, problem: Problem, attention: int) -> dict[str, int]:
+    dm, ff, b = problem.d_model, problem.ffn or 0, int(problem.bias)
+    ffn = count.step("P_FFN", add(_projection(problem.bias, d, f), _projection(problem.bias, f, d)),
+                     dm * ff + b * ff + ff * dm + b * dm,
+                     "feed-forward block: d_model -> d_ff -> d_model")
+    norm_formula = mul(2, mul(2, d)) if problem.bias else mul(2, d)
+    norms = count.step("P_norm", norm_formula, 2 * (2 if b else 1) * dm,
+                       "two layer norms, each with a gain" + (" and a bias" if b else "")
+                       + " of d_model")
+    layer = count.step("P_layer", add(sympy.Symbol("P_attn"), sympy.Symbol("P_FFN"),
+                                      sympy.Symbol("P_norm")), attention + ffn + norms,
+                       "one encoder layer")
+    stack = count.step("P_total", mul(N, sympy.Symbol("P_layer")), problem.num_layers * layer,
+                       f"a stack of N = {problem.num_layers} identical layers")
+    return {"ffn": ffn, "norms": norms, "layer": layer, "total": stack}

@@ -1,0 +1,144 @@
+"""`loss`: the value of cross-entropy, MSE or binary cross-entropy for given numbers.
+
+Cross-entropy from logits uses log-sum-exp (max + log sum exp(z - max)), so logits of
++-1000 stay finite; MSE is the sum of squared differences without 1/2 (seed 000's
+definition) and is exact for decimal inputs; BCE from logits uses the stable form
+max(z, 0) - z y + log(1 + exp(-|z|)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from derive import fields as conv
+from derive.errors import FieldError
+from derive.problem import Problem as BaseProblem
+from derive.problem import spec
+from derive.problems import loss_terms
+from derive.solution import Solution, Step
+
+LOSSES = ("ce", "mse", "bce")
+DEFAULT_REDUCTION = {"ce": "mean", "mse": "sum", "bce": "mean"}
+DISTRIBUTION_TOLERANCE = Decimal("1e-6")
+
+Rows = tuple[tuple[Decimal, ...], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem(BaseProblem):
+    """Predictions (logits or probabilities), a target, and the losses to evaluate."""
+
+    kind = "loss"
+    logits: Rows | None = spec(conv.real_rows, "logits, one row per sample: 0.5,0.3,0.8", None)
+    probs: Rows | None = spec(conv.real_rows, "probabilities, one row per sample", None)
+    target: Rows | None = spec(conv.real_rows, "target values / distribution per row", None)
+    label: tuple[int, ...] | None = spec(conv.index_list, "class index per sample (from 0)", None)
+    losses: tuple[str, ...] = spec(conv.choices(*LOSSES), "losses: ce, mse, bce", ("ce",))
+    reduction: str | None = spec(conv.choice("mean", "sum"),
+                                 "over the batch: mean or sum (default per loss)", None)
+
+    def validate(self) -> None:
+        if (self.logits is None) == (self.probs is None):
+            raise FieldError("logits", "give exactly one of logits and probs")
+        if (self.target is None) == (self.label is None):
+            raise FieldError("target", "give exactly one of target and label")
+        rows = self.predictions
+        if self.label is not None:
+            _check_labels(self.label, rows)
+        elif self.target is not None and (len(self.target), len(self.target[0])) != (
+                len(rows), len(rows[0])):
+            raise FieldError("target", f"has {len(self.target)} x {len(self.target[0])} entries, "
+                             f"the predictions {len(rows)} x {len(rows[0])}; make them match")
+        if self.probs is not None:
+            _check_distributions(self.probs, "probs")
+        if "ce" in self.losses and self.target is not None:
+            _check_distributions(self.target, "target")
+        if "bce" in self.losses and self.target is not None and any(
+                not 0 <= y <= 1 for row in self.target for y in row):
+            raise FieldError("target", "binary cross-entropy needs targets between 0 and 1")
+        if self.probs is not None:
+            _check_finite_logs(self.probs, targets(self), self.losses)
+
+    @property
+    def predictions(self) -> Rows:
+        rows = self.logits if self.logits is not None else self.probs
+        assert rows is not None
+        return rows
+
+
+def _check_labels(labels: tuple[int, ...], rows: Rows) -> None:
+    if len(labels) != len(rows):
+        raise FieldError("label", f"{len(labels)} labels for {len(rows)} rows; give one per row")
+    if max(labels) >= len(rows[0]):
+        raise FieldError("label", f"class {max(labels)} does not exist; there are "
+                         f"{len(rows[0])} classes, numbered from 0")
+
+
+def _check_distributions(rows: Rows, name: str) -> None:
+    for index, row in enumerate(rows, 1):
+        if any(value < 0 for value in row) or abs(sum(row) - 1) > DISTRIBUTION_TOLERANCE:
+            raise FieldError(name, f"row {index} is not a distribution (entries >= 0 summing to "
+                             f"1, got sum {sum(row)}); fix it or pass logits instead")
+
+
+def _check_finite_logs(probs: Rows, target: Rows, names: tuple[str, ...]) -> None:
+    pairs = [(p, y) for p_row, y_row in zip(probs, target, strict=True)
+             for p, y in zip(p_row, y_row, strict=True)]
+    if "ce" in names and any(p == 0 and y > 0 for p, y in pairs):
+        raise FieldError("probs", "a probability is 0 where the target has weight, so the "
+                         "cross-entropy is infinite; pass logits instead")
+    if "bce" in names and any(not 0 < p < 1 for p, _ in pairs):
+        raise FieldError("probs", "binary cross-entropy needs probabilities strictly between 0 "
+                         "and 1 (log 0 is infinite); pass logits instead")
+
+
+def targets(problem: Problem) -> Rows:
+    """The target rows, with class labels written as one-hot rows."""
+    if problem.target is not None:
+        return problem.target
+    classes = len(problem.predictions[0])
+    assert problem.label is not None
+    return tuple(tuple(Decimal(int(c == k)) for c in range(classes)) for k in problem.label)
+
+
+def solve(problem: Problem) -> Solution:
+    """Evaluate each requested loss, sample by sample, then reduce over the batch."""
+    y_rows = targets(problem)
+    steps: list[Step] = []
+    answers: dict[str, Any] = {}
+    notes = []
+    if problem.label is not None:
+        notes.append("class labels are written as one-hot target rows")
+    for name in problem.losses:
+        reduction = problem.reduction or DEFAULT_REDUCTION[name]
+        rule = loss_terms.RULES[(name, problem.logits is not None)]
+        per_row = [rule(steps, z, y, n) for n, (z, y) in
+                   enumerate(zip(problem.predictions, y_rows, strict=True), 1)]
+        answers[name] = _reduce(steps, name, per_row, reduction, len(y_rows[0]))
+        notes.append(f"{name}: {reduction} over the batch"
+                     + (" (and over the entries)" if name != "ce" and reduction == "mean" else ""))
+    return Solution(problem, tuple(steps), answers, notes=tuple(notes))
+
+
+def _reduce(steps: list[Step], name: str, per_row: list[Any], reduction: str,
+            classes: int) -> float:
+    if len(per_row) == 1 and (reduction == "sum" or name == "ce"):
+        return float(per_row[0])
+    divisor = 1 if reduction == "sum" else len(per_row) * (1 if name == "ce" else classes)
+    values = [Fraction(v) if isinstance(v, Fraction) else float(v) for v in per_row]
+    total = sum(values) / divisor
+    symbols = sympy.symbols(f"l_1:{len(per_row) + 1}")
+    formula = sympy.Add(*symbols, evaluate=False)
+    if divisor != 1:
+        formula = sympy.Mul(sympy.Rational(1, divisor), formula, evaluate=False)
+    steps.append(Step(sympy.Eq(sympy.Symbol(f"L_{{{name}}}"), formula),
+                      f"{name}: {reduction} over {len(per_row)} rows"
+                      + (f" x {classes} entries" if divisor not in (1, len(per_row)) else ""),
+                      value=float(total), check=0.0, given=dict(zip(symbols, values, strict=True))))
+    return float(total)
+

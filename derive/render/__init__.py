@@ -1,0 +1,39 @@
+"""Render solutions as text, Markdown, LaTeX or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from derive.errors import InputError
+from derive.render.context import Options, solution_context
+from derive.solution import Solution
+
+FORMATS = ("text", "markdown", "latex", "json")
+
+
+def render_set(title: str, solutions: Sequence[Solution], fmt: str, *, fragment: bool = False,
+               digits: int = 4, solutions_shown: bool = True) -> str:
+    """Render several solutions as one document (LaTeX/Markdown through Jinja2 templates)."""
+    options = Options(digits=digits, solutions=solutions_shown)
+    if fmt == "text":
+        from derive.render.text import render_text
+
+        return render_text(title or "derive", solutions, options)
+    if fmt == "json":
+        from derive.render.json import render_json
+
+        return render_json(title, solutions)
+    if fmt not in FORMATS:
+        raise InputError(f"format: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    from derive.render.env import environment
+
+    extension = "tex" if fmt == "latex" else "md"
+    template = environment(fmt).get_template(f"{fmt}/document.{extension}.j2")
+    contexts = [solution_context(s, i, options) for i, s in enumerate(solutions, 1)]
+    return template.render(title=title, solutions=contexts, fragment=fragment)
+
+
+def render(solution: Solution, fmt: str = "text", *, fragment: bool = False,
+           digits: int = 4) -> str:
+    """Render one solution; `fragment` gives LaTeX without preamble, for \\input."""
+    return render_set("", [solution], fmt, fragment=fragment, digits=digits)

@@ -1,0 +1,64 @@
+"""A Solution as template-ready data: every relation, value and shape already in TeX."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from derive.render.printing import tex
+from derive.render.tex import statement_tex
+from derive.render.values import check_text, shape_text, tex_value
+from derive.solution import Formula, Solution, Step
+
+
+@dataclass(frozen=True)
+class Options:
+    """Rendering choices shared by every format."""
+
+    digits: int = 4
+    solutions: bool = True
+
+
+def step_lines(step: Step, digits: int) -> list[str]:
+    """The right-hand sides of a step's chain: formula, substitution, value (duplicates dropped)."""
+    relation = step.relation
+    rhs = getattr(relation, "rhs", None)
+    lines = [tex(rhs, digits=digits)] if rhs is not None else []
+    if rhs is not None and step.given:
+        lines.append(tex(rhs, step.given, digits))
+    if step.value is not None:
+        lines.append(tex_value(step.value, digits))
+    return list(dict.fromkeys(lines))
+
+
+def step_context(step: Step, digits: int) -> dict[str, Any]:
+    relation = step.relation
+    lhs = getattr(relation, "lhs", relation)
+    return {"lhs": tex(lhs, digits=digits), "lines": step_lines(step, digits), "why": step.why,
+            "shape": shape_text(step.shape, r" \times "), "check": check_text(step.check)}
+
+
+def answer_tex(value: Any, digits: int) -> str:
+    if isinstance(value, Formula):
+        return tex(value.expr, digits=digits)
+    return tex_value(value, digits)
+
+
+def solution_context(solution: Solution, number: int, options: Options) -> dict[str, Any]:
+    """Everything a solution template places; the kind's module name picks its template."""
+    problem = solution.problem
+    statement = problem.statement or ""
+    return {
+        "number": number,
+        "id": problem.id,
+        "kind": problem.kind,
+        "module": problem.kind.replace("-", "_"),
+        "statement": statement,
+        "statement_tex": statement_tex(statement, f"problem {problem.id!r}, field 'statement'"),
+        "steps": [step_context(step, options.digits) for step in solution.steps],
+        "answers": [{"name": name, "tex": answer_tex(value, options.digits)}
+                    for name, value in solution.answers.items()],
+        "notes": list(solution.notes),
+        "tables": [{"header": table.header, "rows": table.rows} for table in solution.tables],
+        "show_solution": options.solutions,
+    }

@@ -1,0 +1,69 @@
+"""Plain text for a terminal: numbered steps, formula -> substitution -> value, answers."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from derive.render.context import Options
+from derive.render.printing import text
+from derive.render.values import check_text, shape_text, text_value
+from derive.solution import Formula, Solution, Step, Table
+
+
+def _step_chain(step: Step, digits: int) -> str:
+    relation = step.relation
+    rhs = getattr(relation, "rhs", None)
+    parts = [text(getattr(relation, "lhs", relation), digits=digits)]
+    if rhs is not None:
+        parts.append(text(rhs, digits=digits))
+        if step.given:
+            parts.append(text(rhs, step.given, digits))
+    if step.value is not None:
+        parts.append(text_value(step.value, digits))
+    return " = ".join(dict.fromkeys(parts))
+
+
+def _table(table: Table) -> list[str]:
+    cells = [list(map(str, table.header))] + [[str(c) for c in row] for row in table.rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in cells]
+    return [lines[0], "  ".join("-" * w for w in widths), *lines[1:]]
+
+
+def _answer(value: Any, digits: int) -> str:
+    if isinstance(value, Formula):
+        return text(value.expr, digits=digits) + (f"   [{shape_text(value.shape)}]"
+                                                   if value.shape else "")
+    return text_value(value, digits)
+
+
+def render_solution(solution: Solution, number: int, options: Options) -> str:
+    """One problem as indented text."""
+    problem = solution.problem
+    lines = [f"{number}. {problem.id} ({problem.kind})"]
+    if problem.statement:
+        lines += textwrap.wrap(problem.statement, 96, initial_indent="   ",
+                               subsequent_indent="   ")
+    if options.solutions:
+        for index, step in enumerate(solution.steps, 1):
+            lines.append(f"   {number}.{index} {step.why}")
+            tail = [item for item in (shape_text(step.shape), check_text(step.check)) if item]
+            lines.append(f"       {_step_chain(step, options.digits)}"
+                         + (f"   [{'; '.join(tail)}]" if tail else ""))
+        for table in solution.tables:
+            lines += [""] + ["   " + line for line in _table(table)]
+        if solution.notes:
+            lines += ["", "   Conventions: " + "; ".join(solution.notes)]
+        lines += ["", "   Answers:"]
+        lines += [f"     {name} = {_answer(value, options.digits)}"
+                  for name, value in solution.answers.items()]
+    return "\n".join(lines) + "\n"
+
+
+def render_text(title: str, solutions: Sequence[Solution], options: Options) -> str:
+    """A title line, then every problem."""
+    body = "\n".join(render_solution(s, i, options) for i, s in enumerate(solutions, 1))
+    return f"{title}\n{'=' * len(title)}\n\n{body}"

@@ -1,0 +1,61 @@
+"""Values, shapes and checks as TeX or plain text, under the one number policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from derive.render.printing import DEFAULT_DIGITS, format_number, tex_number
+
+MAX_SHOWN = 8  # entries per axis before a matrix is elided
+
+
+def _grid(value: Any) -> np.ndarray | None:
+    if isinstance(value, np.ndarray) or (isinstance(value, Sequence) and not isinstance(value, str)):
+        array = np.asarray(value, dtype=object)
+        return array if array.ndim in (1, 2) else None
+    return None
+
+
+def _elide(items: list[str], filler: str) -> list[str]:
+    if len(items) <= MAX_SHOWN:
+        return items
+    return items[: MAX_SHOWN - 2] + [filler] + items[-1:]
+
+
+def tex_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
+    """A scalar as a number; a vector or matrix as a bmatrix (a vector as a column)."""
+    grid = _grid(value)
+    if grid is None:
+        return tex_number(value, digits) if not isinstance(value, str) else value
+    rows = grid.reshape(-1, 1) if grid.ndim == 1 else grid
+    lines = [" & ".join(_elide([tex_number(x, digits) for x in row], r"\cdots")) for row in rows]
+    width = len(_elide(["" for _ in rows[0]], ""))
+    lines = _elide(lines, " & ".join([r"\vdots"] * width))
+    return r"\begin{bmatrix} " + r" \\ ".join(lines) + r" \end{bmatrix}"
+
+
+def text_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
+    """A scalar as a number; a vector as [a, b]; a matrix as [[a, b], [c, d]]."""
+    grid = _grid(value)
+    if grid is None:
+        return format_number(value, digits) if not isinstance(value, str) else value
+    if grid.ndim == 1:
+        return "[" + ", ".join(_elide([format_number(x, digits) for x in grid], "...")) + "]"
+    return "[" + ", ".join(_elide([text_value(row, digits) for row in grid], "...")) + "]"
+
+
+def shape_text(shape: Sequence[Any] | None, separator: str = " x ") -> str:
+    """(3, 30, 30) -> '3 x 30 x 30'."""
+    return "" if shape is None else separator.join(str(n) for n in shape)
+
+
+def check_text(check: float | None) -> str:
+    """How a step was verified, in words."""
+    if check is None:
+        return ""
+    if check == 0:
+        return "checked exactly"
+    return f"checked numerically: rel. error {check:.0e}"

@@ -1,0 +1,67 @@
+"""`Step` and `Solution`: what solving a problem produces and every renderer consumes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sympy
+
+    from derive.problem import Problem
+
+
+@dataclass(frozen=True)
+class Step:
+    """One assertion of a derivation.
+
+    `relation` is usually ``Eq(lhs, formula)``; `given` maps the formula's symbols to
+    the problem's numbers, so renderers can show formula -> substitution -> `value`.
+    `check` is the residual of the step's verification (0 for an exact check).
+    """
+
+    relation: sympy.Basic
+    why: str
+    shape: tuple[Any, ...] | None = None
+    value: Any = None
+    check: float | None = None
+    given: Mapping[sympy.Symbol, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A symbolic answer: its expression, its shape and the residual of its check."""
+
+    expr: sympy.Basic
+    shape: tuple[Any, ...] | None = None
+    check: float | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of display cells (strings and integers), e.g. a layer-by-layer summary."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Ordered steps, named answers (numbers, lists or `Formula`s), stated assumptions, tables."""
+
+    problem: Problem
+    steps: tuple[Step, ...]
+    answers: Mapping[str, Any]
+    notes: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()
+
+    def _repr_markdown_(self) -> str:
+        from derive.render import render
+
+        return render(self, "markdown", fragment=True)
+
+    def __str__(self) -> str:
+        from derive.render import render
+
+        return render(self, "text")

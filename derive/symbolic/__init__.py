@@ -1,0 +1,1 @@
+"""SymPy building blocks: unevaluated construction, shapes, and (later) layer rules."""

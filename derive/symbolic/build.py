@@ -1,0 +1,56 @@
+"""Build SymPy expressions without evaluation, so they print in the order a reader writes them.
+
+>>> import sympy
+>>> from sympy import symbols
+>>> n, k = symbols("n k")
+>>> sympy.sstr(add(n, neg(k), 1), order="none")
+'n - k + 1'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy import Add, Mul, Pow, S
+
+
+def _sym(x: Any) -> sympy.Basic:
+    return sympy.sympify(x) if isinstance(x, int) else x
+
+
+def add(*terms: Any) -> sympy.Expr:
+    """Sum of `terms`, kept in the given order."""
+    return Add(*map(_sym, terms), evaluate=False)
+
+
+def mul(*factors: Any) -> sympy.Expr:
+    """Product of `factors`, kept in the given order."""
+    return Mul(*map(_sym, factors), evaluate=False)
+
+
+def neg(x: Any) -> sympy.Expr:
+    """-x, printed as a subtraction inside `add`."""
+    return Mul(S.NegativeOne, _sym(x), evaluate=False)
+
+
+def div(numerator: Any, denominator: Any) -> sympy.Expr:
+    """numerator / denominator as a fraction."""
+    return Mul(_sym(numerator), Pow(_sym(denominator), -1, evaluate=False), evaluate=False)
+
+
+def power(base: Any, exponent: Any) -> sympy.Expr:
+    """base ** exponent."""
+    return Pow(_sym(base), _sym(exponent), evaluate=False)
+
+
+def floor(x: Any) -> sympy.Expr:
+    """The floor of x, unevaluated."""
+    return sympy.floor(_sym(x), evaluate=False)
+
+
+def value_of(expr: sympy.Basic, given: dict[sympy.Symbol, Any]) -> sympy.Basic:
+    """Exact value of `expr` with its symbols replaced by `given` (ints stay exact)."""
+    numbers = {symbol: sympy.nsimplify(v) if not isinstance(v, int) else sympy.Integer(v)
+               for symbol, v in given.items()}
+    return expr.xreplace(numbers).doit()
