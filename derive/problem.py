@@ -43,7 +43,7 @@ class Problem:
     def from_fields(cls, raw: Mapping[str, Any]) -> Self:
         """Validate raw values (hyphens and underscores in keys are the same) into a problem."""
         data = {str(key).replace("-", "_"): value for key, value in raw.items()}
-        problem_id = str(data.get("id", "problem"))
+        problem_id = str(data.get("id", cls.kind))
         known = {field.name: field for field in dataclasses.fields(cls)}
         unknown = sorted(set(data) - set(known))
         if unknown:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from derive.errors import InputError
-from derive.render.context import Options, solution_context
-from derive.solution import Solution
+from typing import TYPE_CHECKING
+
+from derive.render.options import Options
+
+if TYPE_CHECKING:
+    from derive.solution import Solution
 
 FORMATS = ("text", "markdown", "latex", "json")
 
@@ -25,6 +29,7 @@ def render_set(title: str, solutions: Sequence[Solution], fmt: str, *, fragment:
         return render_json(title, solutions)
     if fmt not in FORMATS:
         raise InputError(f"format: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    from derive.render.context import solution_context
     from derive.render.env import environment
 
     extension = "tex" if fmt == "latex" else "md"

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from derive.render.options import Options
 from derive.render.printing import tex
 from derive.render.tex import statement_tex
 from derive.render.values import check_text, shape_text, tex_value
 from derive.solution import Formula, Solution, Step
-
-
-@dataclass(frozen=True)
-class Options:
-    """Rendering choices shared by every format."""
-
-    digits: int = 4
-    solutions: bool = True
 
 
 def step_lines(step: Step, digits: int) -> list[str]:

@@ -8,7 +8,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
 import sympy
 
 from derive.render.printing import tex, text
@@ -22,12 +21,12 @@ def plain(value: Any) -> Any:
                 "shape": plain(value.shape), "check": value.check}
     if isinstance(value, bool | str) or value is None:
         return value
-    if isinstance(value, int | np.integer | sympy.Integer):
-        return int(value)
-    if isinstance(value, float | Fraction | Decimal | np.floating | sympy.Float | sympy.Rational):
-        return float(value)
-    if isinstance(value, np.ndarray):
+    if hasattr(value, "tolist"):  # NumPy (or CuPy) scalars and arrays
         return plain(value.tolist())
+    if isinstance(value, int | sympy.Integer):
+        return int(value)
+    if isinstance(value, float | Fraction | Decimal | sympy.Float | sympy.Rational):
+        return float(value)
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, Sequence):

@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from derive.render.context import Options
+from derive.render.options import Options
 from derive.render.printing import text
 from derive.render.values import check_text, shape_text, text_value
 from derive.solution import Formula, Solution, Step, Table

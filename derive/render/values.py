@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from derive.render.printing import DEFAULT_DIGITS, format_number, tex_number
 
 MAX_SHOWN = 8  # entries per axis before a matrix is elided
 
 
-def _grid(value: Any) -> np.ndarray | None:
-    if isinstance(value, np.ndarray) or (isinstance(value, Sequence) and not isinstance(value, str)):
-        array = np.asarray(value, dtype=object)
-        return array if array.ndim in (1, 2) else None
-    return None
+def _grid(value: Any) -> list[Any] | None:
+    """A vector or matrix (sequence or array) as nested lists; None for anything else."""
+    items = value.tolist() if hasattr(value, "tolist") and hasattr(value, "ndim") else value
+    if not isinstance(items, Sequence) or isinstance(items, str) or not items:
+        return None
+    nested = [isinstance(item, Sequence) and not isinstance(item, str) for item in items]
+    if all(nested) and all(not isinstance(x, Sequence) for row in items for x in row):
+        return [list(row) for row in items]
+    return list(items) if not any(nested) else None
 
 
 def _elide(items: list[str], filler: str) -> list[str]:
@@ -30,7 +32,7 @@ def tex_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     grid = _grid(value)
     if grid is None:
         return tex_number(value, digits) if not isinstance(value, str) else value
-    rows = grid.reshape(-1, 1) if grid.ndim == 1 else grid
+    rows = grid if isinstance(grid[0], list) else [[x] for x in grid]
     lines = [" & ".join(_elide([tex_number(x, digits) for x in row], r"\cdots")) for row in rows]
     width = len(_elide(["" for _ in rows[0]], ""))
     lines = _elide(lines, " & ".join([r"\vdots"] * width))
@@ -42,7 +44,7 @@ def text_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     grid = _grid(value)
     if grid is None:
         return format_number(value, digits) if not isinstance(value, str) else value
-    if grid.ndim == 1:
+    if not isinstance(grid[0], list):
         return "[" + ", ".join(_elide([format_number(x, digits) for x in grid], "...")) + "]"
     return "[" + ", ".join(_elide([text_value(row, digits) for row in grid], "...")) + "]"
 
@@ -57,5 +59,5 @@ def check_text(check: float | None) -> str:
     if check is None:
         return ""
     if check == 0:
-        return "checked exactly"
+        return "checked: both routes agree exactly"
     return f"checked numerically: rel. error {check:.0e}"

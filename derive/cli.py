@@ -1,0 +1,216 @@
+"""The `derive` command line: one subcommand per kind, plus `sheet`.
+
+Each command gathers its options into raw fields, and the library validates, solves
+and renders them; errors become one line on stderr with exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from derive import __version__
+from derive.errors import DeriveError
+
+FORMATS = ("text", "markdown", "latex", "json")
+
+
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--format, -o/--output, --fragment and --digits, shared by every command."""
+    command = click.option("--digits", default=4, show_default=True,
+                           type=click.IntRange(1, 15), help="Significant digits shown.")(command)
+    command = click.option("--fragment", is_flag=True,
+                           help="LaTeX without preamble, to \\input into a document.")(command)
+    command = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Write to FILE (atomically); the suffix picks the format.")(command)
+    return click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
+                        help="Output format (default: from the -o suffix, else text).")(command)
+
+
+def emit(kind: str, fields: dict[str, Any], fmt: str | None, output: Path | None,
+         fragment: bool, digits: int) -> None:
+    """Validate `fields` as a problem of `kind`, solve it, render it, write or echo it."""
+    from derive import problem, solve
+    from derive.output import choose_format, write_atomic
+    from derive.render import render
+
+    chosen = choose_format(fmt, output)
+    solution = solve(problem(kind, **{k: v for k, v in fields.items() if v is not None}))
+    finish(render(solution, chosen, fragment=fragment, digits=digits), output)
+
+
+def finish(text: str, output: Path | None) -> None:
+    from derive.output import write_atomic
+
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}", err=True)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="derive")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Worked, verified solutions for deep-learning coursework.
+
+    \b
+    Examples:
+      derive params --layers 100,50,25,10
+      derive conv-size --input 32x32 --kernel 3
+      derive sheet                      # the built-in example set
+      derive sheet problems.toml -o key.tex
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command()
+@click.option("--layers", required=True, help="Widths, input first, e.g. 100,50,25,10.")
+@click.option("--bias/--no-bias", default=True, show_default=True, help="Count bias vectors.")
+@output_options
+def params(layers: str, bias: bool, **out: Any) -> None:
+    """Parameter count of a fully connected network, per layer and in total.
+
+    \b
+    Example:
+      derive params --layers 100,50,25,10 --format json
+    Answers: total, per_layer, weights, biases.
+    """
+    emit("params", {"layers": layers, "bias": bias}, **out)
+
+
+@cli.command("conv-size")
+@click.option("--input", "input_size", required=True, help="Input height x width: 32x32 or 32.")
+@click.option("--channels", help="Input channels, to show C x H x W and count parameters.")
+@click.option("--kernel", help="Kernel size (int or HxW) of a single layer.")
+@click.option("--stride", help="Stride of a single layer (default 1; pools: the kernel).")
+@click.option("--padding", help="Zero padding of a single layer (default 0).")
+@click.option("--dilation", help="Dilation of a single layer (default 1).")
+@click.option("--type", "layer_type", default="conv", show_default=True,
+              type=click.Choice(["conv", "maxpool", "avgpool"]), help="Single layer's type.")
+@click.option("--out-channels", help="Output channels of a single conv layer.")
+@click.option("--layer", "layers", multiple=True,
+              help="A layer of a stack, repeatable: 'conv k=3 s=1 p=1 d=1 out=16', 'maxpool k=2'.")
+@output_options
+def conv_size(input_size: str, channels: str | None, kernel: str | None, stride: str | None,
+              padding: str | None, dilation: str | None, layer_type: str,
+              out_channels: str | None, layers: tuple[str, ...], **out: Any) -> None:
+    """Output size of 2-D conv / pooling layers: floor((n + 2p - d(k-1) - 1)/s) + 1.
+
+    \b
+    Examples:
+      derive conv-size --input 32x32 --kernel 3
+      derive conv-size --input 28 --channels 1 --layer "conv k=5 p=2 out=6" --layer "maxpool k=2"
+    Answers: output, shapes, params (when channels are known).
+    """
+    single = {"type": layer_type, "kernel": kernel, "stride": stride, "padding": padding,
+              "dilation": dilation, "out_channels": out_channels}
+    given = {key: value for key, value in single.items() if value is not None and key != "type"}
+    if layers and given:
+        raise DeriveError("layer: use either --layer (a stack) or --kernel/--stride/... "
+                          "(one layer), not both")
+    if not layers and "kernel" not in given:
+        raise DeriveError("kernel: missing; give --kernel for one layer or --layer for a stack")
+    stack = list(layers) or [{key: value for key, value in single.items() if value is not None}]
+    emit("conv-size", {"input": input_size, "channels": channels, "layers": stack}, **out)
+
+
+@cli.command("attention-params")
+@click.option("--d-model", required=True, help="Model width d_model, e.g. 256.")
+@click.option("--heads", required=True, help="Number of heads; must divide d_model.")
+@click.option("--bias/--no-bias", default=True, show_default=True,
+              help="Projections (and layer norms) have biases.")
+@click.option("--ffn", help="Feed-forward width: also count a whole encoder layer.")
+@click.option("--num-layers", help="Number of stacked encoder layers (default 1).")
+@output_options
+def attention_params(d_model: str, heads: str, bias: bool, ffn: str | None,
+                     num_layers: str | None, **out: Any) -> None:
+    """Parameters of multi-head self-attention (as torch.nn.MultiheadAttention counts them).
+
+    \b
+    Examples:
+      derive attention-params --d-model 256 --heads 8
+      derive attention-params --d-model 512 --heads 8 --ffn 2048 --num-layers 6
+    Answers: per_head, qkv, output_projection, attention (+ ffn, norms, layer, total).
+    """
+    emit("attention-params", {"d_model": d_model, "heads": heads, "bias": bias, "ffn": ffn,
+                              "num_layers": num_layers}, **out)
+
+
+@cli.command()
+@click.option("--logits", help="Logits, rows separated by ';': 0.5,0.3,0.8")
+@click.option("--probs", help="Probabilities (rows summing to 1), instead of logits.")
+@click.option("--target", help="Target rows (one-hot or soft): 0.3,0.6,0.1")
+@click.option("--label", help="Class index per row (from 0), instead of --target: 2 or 0,2")
+@click.option("--loss", "losses", default="ce", show_default=True,
+              help="Losses, comma-separated: ce, mse, bce.")
+@click.option("--reduction", type=click.Choice(["mean", "sum"]),
+              help="Over the batch (default: mean for ce and bce, sum for mse).")
+@output_options
+def loss(logits: str | None, probs: str | None, target: str | None, label: str | None,
+         losses: str, reduction: str | None, **out: Any) -> None:
+    """Value of cross-entropy, MSE (sum of squares, no 1/2) or BCE, every term shown.
+
+    \b
+    Examples:
+      derive loss --logits 0.5,0.3,0.8 --target 0.3,0.6,0.1 --loss mse,ce
+      derive loss --logits "2,1,0;0,1,3" --label 0,2
+    Answers: ce, mse, bce (whichever are asked for).
+    """
+    emit("loss", {"logits": logits, "probs": probs, "target": target, "label": label,
+                  "losses": losses, "reduction": reduction}, **out)
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--solutions/--no-solutions", default=True, show_default=True,
+              help="Include worked solutions (--no-solutions: the question sheet).")
+@output_options
+def sheet(file: Path | None, solutions: bool, fmt: str | None, output: Path | None,
+          fragment: bool, digits: int) -> None:
+    """Render every problem of a problem-set file (TOML) into one document.
+
+    \b
+    Examples:
+      derive sheet                          # the built-in example set
+      derive sheet problems.toml -o key.tex
+    """
+    from derive import solve_set
+    from derive.output import choose_format
+    from derive.problemset import builtin, load
+    from derive.render import render_set
+
+    chosen = choose_format(fmt, output)
+    problem_set = load(file) if file else builtin()
+    text = render_set(problem_set.title, solve_set(problem_set), chosen, fragment=fragment,
+                      digits=digits, solutions_shown=solutions)
+    finish(text, output)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning known errors into one line and an exit status."""
+    try:
+        status = cli.main(args=argv, prog_name="derive", standalone_mode=False)
+    except click.UsageError as error:
+        hint = f"; see '{error.ctx.command_path} --help'" if error.ctx else ""
+        click.echo(f"derive: error: {error.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.ClickException as error:
+        click.echo(f"derive: error: {error.format_message()}", err=True)
+        sys.exit(error.exit_code)
+    except DeriveError as error:
+        click.echo(f"derive: error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("derive: interrupted", err=True)
+        sys.exit(130)
+    except OSError as error:
+        click.echo(f"derive: error: {error.strerror or error}: {error.filename or ''}", err=True)
+        sys.exit(2)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -1,0 +1,40 @@
+"""Writing results: the format from the file's suffix, and atomic replacement."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from derive.errors import InputError
+
+SUFFIX_FORMATS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".tex": "latex",
+                  ".json": "json"}
+
+
+def choose_format(fmt: str | None, output: Path | None) -> str:
+    """The explicit format, else the one the output file's suffix names, else text."""
+    if fmt:
+        return fmt
+    if output is None:
+        return "text"
+    suffix = output.suffix.lower()
+    if suffix not in SUFFIX_FORMATS:
+        raise InputError(f"output: cannot tell the format of {output.name!r}; use a suffix "
+                         f"({', '.join(SUFFIX_FORMATS)}) or --format")
+    return SUFFIX_FORMATS[suffix]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it over `path`."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"output: the folder {str(directory)!r} does not exist; create it first")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,102 @@
+"""Problem-set files: TOML read with `tomllib` (no code runs), floats kept as written.
+
+```toml
+title = "Assignment 2"
+
+[[problems]]
+id = "q1.1"
+kind = "params"
+layers = [100, 50, 25, 10]
+```
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from derive.errors import InputError
+from derive.problem import Problem
+from derive.problems import kind_module
+
+MAX_FILE_BYTES = 2_000_000
+MAX_PROBLEMS = 500
+TOP_LEVEL_KEYS = {"title", "problems"}
+
+
+@dataclass(frozen=True)
+class ProblemSet:
+    """A titled, ordered collection of problems."""
+
+    title: str
+    problems: tuple[Problem, ...]
+
+
+def load(path: str | Path) -> ProblemSet:
+    """Read and validate a problem-set file."""
+    file = Path(path)
+    try:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"{file}: larger than {MAX_FILE_BYTES} bytes; split the set")
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{file}: cannot read the file ({error.__class__.__name__}); "
+                         "give a readable UTF-8 TOML file") from None
+    return loads(text, str(file))
+
+
+def builtin() -> ProblemSet:
+    """The example set that `derive sheet` renders when no file is given."""
+    from importlib import resources
+
+    text = resources.files("derive").joinpath("builtin.toml").read_text(encoding="utf-8")
+    return loads(text, "built-in examples")
+
+
+def loads(text: str, source: str = "<string>") -> ProblemSet:
+    """Parse and validate problem-set TOML."""
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"{source}: not valid TOML ({error}); fix the syntax") from None
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply; flatten the file") from None
+    return from_data(data, source)
+
+
+def from_data(data: Mapping[str, Any], source: str) -> ProblemSet:
+    """Validate parsed TOML: a title and a list of problems with unique ids."""
+    unknown = sorted(set(data) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise InputError(f"{source}: unknown top-level key {unknown[0]!r}; "
+                         f"allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
+    title = data.get("title", "")
+    if not isinstance(title, str) or len(title) > 300:
+        raise InputError(f"{source}: title must be a string of at most 300 characters")
+    entries = data.get("problems")
+    if not isinstance(entries, list) or not entries or len(entries) > MAX_PROBLEMS:
+        raise InputError(f"{source}: needs 1 to {MAX_PROBLEMS} [[problems]] tables")
+    problems = tuple(_problem(entry, index) for index, entry in enumerate(entries, 1))
+    seen: set[str] = set()
+    for problem in problems:
+        if problem.id in seen:
+            raise InputError(f"{source}: problem id {problem.id!r} is used twice; make ids unique")
+        seen.add(problem.id)
+    return ProblemSet(title, problems)
+
+
+def _problem(entry: Any, index: int) -> Problem:
+    if not isinstance(entry, dict):
+        raise InputError(f"problem {index}: expected a [[problems]] table")
+    fields = dict(entry)
+    fields.setdefault("id", str(index))
+    kind = fields.pop("kind", None)
+    if not isinstance(kind, str):
+        raise InputError(f"problem {fields['id']!r}, field 'kind': missing; name the kind, "
+                         "e.g. kind = \"params\"")
+    problem_class: type[Problem] = kind_module(kind).Problem
+    return problem_class.from_fields(fields)
