@@ -29,6 +29,12 @@ class Step:
     given: Mapping[sympy.Symbol, Any] = field(default_factory=dict)
 
 
+class Shape(tuple):  # type: ignore[type-arg]
+    """A tensor shape, e.g. Shape((16, 5, 5)): shown as 16 x 5 x 5, exported as a list."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Formula:
     """A symbolic answer: its expression, its shape and the residual of its check."""

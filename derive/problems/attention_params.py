@@ -70,7 +70,7 @@ def solve(problem: Problem) -> Solution:
     per_head = count.step("P_head", mul(3, _projection(problem.bias, d, d_k)), 3 * (dm * dk + b * dk),
                           "one head: W^Q_i, W^K_i, W^V_i are d_model x d_k"
                           + (", each with d_k biases" if b else ", no biases"))
-    heads_total = count.step("P_QKV", mul(h, 3, _projection(problem.bias, d, d_k)), heads * per_head,
+    heads_total = count.step("P_QKV", mul(3, h, _projection(problem.bias, d, d_k)), heads * per_head,
                              "all h heads")
     count.step("d_model", mul(h, d_k), dm, "h d_k = d_model: the h heads together hold "
                "3 h d_model d_k = 3 d_model^2 weights, whatever h is")

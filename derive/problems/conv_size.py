@@ -17,7 +17,7 @@ from derive import fields as conv
 from derive.errors import FieldError, VerificationError
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
-from derive.solution import Solution, Step, Table
+from derive.solution import Shape, Solution, Step, Table
 from derive.symbolic.build import add, div, floor, mul, neg, value_of
 
 LAYER_TYPES = ("conv", "maxpool", "avgpool")
@@ -161,7 +161,7 @@ def solve(problem: Problem) -> Solution:
     (h, w), channels = problem.input, problem.channels
     steps: list[Step] = []
     rows: list[tuple[Any, ...]] = [("input", "", "", "", "", _shape(channels, h, w), "")]
-    shapes: list[list[int]] = []
+    shapes: list[Shape] = []
     total: int | None = 0
     for index, item in enumerate(problem.layers, 1):
         height, width = (_size_step(index, item, dim, n) for dim, n in enumerate((h, w)))
@@ -175,7 +175,7 @@ def solve(problem: Problem) -> Solution:
             total = None
         elif total is not None:
             total += params
-        shapes.append(list(_shape_tuple(channels, h, w)))
+        shapes.append(Shape(_shape_tuple(channels, h, w)))
         rows.append((f"{index}: {item.type}", _pair(item.kernel), _pair(item.stride),
                      _pair(item.padding), _pair(item.dilation), _shape(channels, h, w), params))
     answers: dict[str, Any] = {"output": shapes[-1], "shapes": shapes}

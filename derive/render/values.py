@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from derive.render.printing import DEFAULT_DIGITS, format_number, tex_number
+from derive.solution import Shape
 
 MAX_SHOWN = 8  # entries per axis before a matrix is elided
 
@@ -27,8 +28,16 @@ def _elide(items: list[str], filler: str) -> list[str]:
     return items[: MAX_SHOWN - 2] + [filler] + items[-1:]
 
 
+def _is_shape_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Shape) for v in value)
+
+
 def tex_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     """A scalar as a number; a vector or matrix as a bmatrix (a vector as a column)."""
+    if isinstance(value, Shape):
+        return shape_text(value, r" \times ")
+    if _is_shape_list(value):
+        return ",\; ".join(shape_text(shape, r" \times ") for shape in value)
     grid = _grid(value)
     if grid is None:
         return tex_number(value, digits) if not isinstance(value, str) else value
@@ -41,9 +50,15 @@ def tex_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
 
 def text_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     """A scalar as a number; a vector as [a, b]; a matrix as [[a, b], [c, d]]."""
+    if isinstance(value, Shape):
+        return shape_text(value)
+    if _is_shape_list(value):
+        return ", ".join(shape_text(shape) for shape in value)
     grid = _grid(value)
     if grid is None:
         return format_number(value, digits) if not isinstance(value, str) else value
+    if any(isinstance(row, list) and isinstance(row[0], Sequence) for row in grid):
+        return "[" + ", ".join(text_value(row, digits) for row in grid) + "]"
     if not isinstance(grid[0], list):
         return "[" + ", ".join(_elide([format_number(x, digits) for x in grid], "...")) + "]"
     return "[" + ", ".join(_elide([text_value(row, digits) for row in grid], "...")) + "]"
@@ -59,5 +74,5 @@ def check_text(check: float | None) -> str:
     if check is None:
         return ""
     if check == 0:
-        return "checked: both routes agree exactly"
-    return f"checked numerically: rel. error {check:.0e}"
+        return "verified exactly"
+    return f"verified numerically, rel. error {check:.0e}"

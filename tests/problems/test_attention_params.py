@@ -1,0 +1,44 @@
+"""`attention-params`: counts equal torch.nn.MultiheadAttention / TransformerEncoder(Layer)."""
+
+from __future__ import annotations
+
+import pytest
+
+import derive
+
+
+def test_seed_000_q1_4_closed_form() -> None:
+    # 4 projections of d x d (+ d biases each): 4 * 256**2 + 4 * 256
+    answers = derive.solve(derive.problem("attention-params", d_model=256, heads=8)).answers
+    assert answers["attention"] == 4 * 256**2 + 4 * 256 == 263168
+    no_bias = derive.solve(derive.problem("attention-params", d_model=256, heads=8, bias=False))
+    assert no_bias.answers["attention"] == 262144
+
+
+@pytest.mark.parametrize("heads", [1, 2, 8, 16])
+def test_total_does_not_depend_on_heads(heads: int) -> None:
+    answers = derive.solve(derive.problem("attention-params", d_model=64, heads=heads)).answers
+    assert answers["attention"] == 4 * 64 * 64 + 4 * 64
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("d_model, heads, ffn, layers", [(256, 8, 1024, 1), (64, 4, 128, 3)])
+def test_matches_torch(bias: bool, d_model: int, heads: int, ffn: int, layers: int) -> None:
+    torch = pytest.importorskip("torch")
+    attention = torch.nn.MultiheadAttention(d_model, heads, bias=bias)
+    layer = torch.nn.TransformerEncoderLayer(d_model, heads, ffn, bias=bias)
+    stack = torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+    answers = derive.solve(derive.problem("attention-params", d_model=d_model, heads=heads,
+                                          bias=bias, ffn=ffn, num_layers=layers)).answers
+
+    def count(module: torch.nn.Module) -> int:
+        return sum(p.numel() for p in module.parameters())
+
+    assert answers["attention"] == count(attention)
+    assert answers["layer"] == count(layer)
+    assert answers["total"] == count(stack)
+
+
+def test_heads_must_divide(run_cli) -> None:
+    status, out, err = run_cli("attention-params", "--d-model", "256", "--heads", "7")
+    assert status == 2 and out == "" and "heads" in err and "divide" in err

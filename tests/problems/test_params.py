@@ -1,0 +1,54 @@
+"""`params`: counts equal the closed form sum(n_i n_{i+1} + n_{i+1}) and PyTorch's."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import derive
+
+
+def closed_form(widths: list[int], bias: bool = True) -> int:
+    return sum(a * b + (b if bias else 0) for a, b in zip(widths, widths[1:]))
+
+
+@pytest.mark.parametrize("widths", [[100, 50, 25, 10], [30, 1024, 512, 1], [3072, 256, 10], [1, 1]])
+@pytest.mark.parametrize("bias", [True, False])
+def test_total_equals_closed_form(widths: list[int], bias: bool) -> None:
+    solution = derive.solve(derive.problem("params", layers=widths, bias=bias))
+    assert solution.answers["total"] == closed_form(widths, bias)
+    assert sum(solution.answers["per_layer"]) == solution.answers["total"]
+
+
+def test_seed_000_q1_1_is_6585() -> None:
+    # 100*50 + 50 + 50*25 + 25 + 25*10 + 10, as the seed computes it by hand
+    assert derive.solve(derive.problem("params", layers="100,50,25,10")).answers["total"] == 6585
+
+
+def test_seed_002_t3_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    widths = [30, 1024, 512, 1]
+    model = torch.nn.Sequential(*(torch.nn.Linear(a, b) for a, b in zip(widths, widths[1:])))
+    expected = sum(p.numel() for p in model.parameters())
+    assert derive.solve(derive.problem("params", layers=widths)).answers["total"] == expected
+
+
+def test_substitution_is_written_out(run_cli) -> None:
+    status, out, _ = run_cli("params", "--layers", "100,50,25,10")
+    assert status == 0
+    assert "100*50 + 50 + 50*25 + 25 + 25*10 + 10 = 6585" in out
+
+
+def test_json_answer(run_cli) -> None:
+    status, out, _ = run_cli("params", "--layers", "100,50,25,10", "--format", "json")
+    data = json.loads(out)
+    assert status == 0 and data["kind"] == "params" and data["answers"]["total"] == 6585
+    assert list(data) == sorted(data)
+
+
+@pytest.mark.parametrize("layers", ["100", "0,5", "-1,2", "a,b", "1.5,2", "", "3,1e99"])
+def test_bad_layers_are_one_line_errors(run_cli, layers: str) -> None:
+    status, out, err = run_cli("params", "--layers", layers)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "layers" in err and "Traceback" not in err

@@ -1,0 +1,81 @@
+"""The CLI: help with examples, version, formats from suffixes, atomic output, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+COMMANDS = ["params", "conv-size", "attention-params", "loss", "sheet"]
+
+
+def test_no_arguments_shows_what_it_can_do(run_cli) -> None:
+    status, out, _ = run_cli()
+    assert status == 0 and all(command in out for command in COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_help_has_an_example(run_cli, command: str) -> None:
+    status, out, _ = run_cli(command, "--help")
+    assert status == 0 and "Example" in out and f"derive {command}" in out
+
+
+def test_version(run_cli) -> None:
+    import derive
+
+    status, out, _ = run_cli("--version")
+    assert status == 0 and derive.__version__ in out
+
+
+def test_python_m_derive_is_the_same_program() -> None:
+    result = subprocess.run([sys.executable, "-m", "derive", "params", "--layers", "3,2"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "= 8" in result.stdout
+    bad = subprocess.run([sys.executable, "-m", "derive", "params", "--layers", "x"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("suffix, marker", [(".tex", "\\documentclass"), (".md", "$$"),
+                                            (".json", '"answers"'), (".txt", "Answers:")])
+def test_output_format_from_suffix(run_cli, tmp_path, suffix: str, marker: str) -> None:
+    target = tmp_path / f"out{suffix}"
+    status, out, _ = run_cli("params", "--layers", "4,3", "-o", str(target))
+    assert status == 0 and out == "" and marker in target.read_text()
+
+
+def test_unknown_suffix_without_format_is_refused(run_cli, tmp_path) -> None:
+    status, _, err = run_cli("params", "--layers", "4,3", "-o", str(tmp_path / "out.docx"))
+    assert status == 2 and "--format" in err and not (tmp_path / "out.docx").exists()
+
+
+def test_failed_run_leaves_no_file_and_keeps_the_old_one(run_cli, tmp_path) -> None:
+    target = tmp_path / "key.json"
+    target.write_text("old")
+    status, _, _ = run_cli("params", "--layers", "0", "-o", str(target))
+    assert status == 2 and target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["key.json"]
+
+
+def test_missing_output_folder_is_an_error(run_cli, tmp_path) -> None:
+    status, _, err = run_cli("params", "--layers", "4,3", "-o", str(tmp_path / "no" / "x.md"))
+    assert status == 2 and "does not exist" in err
+
+
+def test_sheet_renders_builtin_set_and_a_file(run_cli, tmp_path) -> None:
+    status, out, _ = run_cli("sheet", "--format", "json")
+    data = json.loads(out)
+    assert status == 0 and len(data["problems"]) >= 4
+    kinds = {p["kind"] for p in data["problems"]}
+    assert {"params", "conv-size", "attention-params", "loss"} <= kinds
+    status, out, _ = run_cli("sheet", "--no-solutions", "--format", "markdown")
+    assert status == 0 and "**Answers**" not in out
+
+
+def test_usage_errors_are_one_line(run_cli) -> None:
+    status, out, err = run_cli("params")
+    assert status == 2 and out == "" and err.count("\n") == 1 and "--layers" in err
+    status, _, err = run_cli("frobnicate")
+    assert status == 2 and err.count("\n") == 1

@@ -1,0 +1,79 @@
+"""Problem-set files: TOML in, validated problems out; every mistake names id and field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import derive
+from derive.errors import InputError
+from derive.problemset import builtin, loads
+
+ALL_KINDS = '''
+title = "Four kinds"
+
+[[problems]]
+id = "a"
+kind = "params"
+layers = [100, 50, 25, 10]
+
+[[problems]]
+id = "b"
+kind = "conv-size"
+input = "32x32"
+layers = [{ kernel = 3 }]
+
+[[problems]]
+id = "c"
+kind = "attention-params"
+d_model = 256
+heads = 8
+
+[[problems]]
+id = "d"
+kind = "loss"
+logits = [0.5, 0.3, 0.8]
+target = [0.30, 0.6, 0.1]
+losses = ["mse", "ce"]
+'''
+
+
+def test_file_with_all_four_kinds(tmp_path) -> None:
+    path = tmp_path / "set.toml"
+    path.write_text(ALL_KINDS)
+    problem_set = derive.load(path)
+    assert problem_set.title == "Four kinds"
+    answers = [s.answers for s in derive.solve_set(problem_set)]
+    assert answers[0]["total"] == 6585 and answers[1]["output"] == [30, 30]
+    assert answers[2]["attention"] == 263168 and round(answers[3]["ce"], 4) == 1.2433
+    assert problem_set.problems[3].target == ((Decimal("0.30"), Decimal("0.6"), Decimal("0.1")),)
+
+
+def test_builtin_set_solves() -> None:
+    assert len(derive.solve_set(builtin())) == len(builtin().problems) >= 4
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('[[problems]]\nid = "q"\nkind = "params"\nlayers = [1, 2]\nwidth = 3', "'width'"),
+    ('[[problems]]\nid = "q"\nkind = "params"\nlayers = "big"', "problem 'q', field 'layers'"),
+    ('[[problems]]\nid = "q"\nkind = "params"', "problem 'q', field 'layers': missing"),
+    ('[[problems]]\nid = "q"\nkind = "nope"', "unknown kind 'nope'"),
+    ('[[problems]]\nid = "q"\nlayers = [1, 2]', "field 'kind'"),
+    ('[[problems]]\nid = "q"\nkind = "params"\nlayers = [1,2]\n[[problems]]\nid = "q"\n'
+     'kind = "params"\nlayers = [1,2]', "used twice"),
+    ('title = 3\n[[problems]]\nkind = "params"\nlayers = [1,2]', "title"),
+    ('problems = 3', "[[problems]]"),
+    ('extra = 1\n[[problems]]\nkind = "params"\nlayers = [1,2]', "'extra'"),
+    ('[[problems]\nkind=', "not valid TOML"),
+    ('[[problems]]\nid = "bad id!"\nkind = "params"\nlayers = [1,2]', "field 'id'"),
+])
+def test_errors_name_problem_and_field(text: str, expected: str) -> None:
+    with pytest.raises(InputError) as error:
+        loads(text)
+    assert expected in str(error.value)
+
+
+def test_missing_file_is_a_clear_error(run_cli, tmp_path) -> None:
+    status, out, err = run_cli("sheet", str(tmp_path / "nope.toml"))
+    assert status == 2 and out == "" and "cannot read" in err
