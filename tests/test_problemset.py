@@ -45,7 +45,7 @@ def test_file_with_all_four_kinds(tmp_path) -> None:
     problem_set = derive.load(path)
     assert problem_set.title == "Four kinds"
     answers = [s.answers for s in derive.solve_set(problem_set)]
-    assert answers[0]["total"] == 6585 and answers[1]["output"] == [30, 30]
+    assert answers[0]["total"] == 6585 and answers[1]["output"] == (30, 30)
     assert answers[2]["attention"] == 263168 and round(answers[3]["ce"], 4) == 1.2433
     assert problem_set.problems[3].target == ((Decimal("0.30"), Decimal("0.6"), Decimal("0.1")),)
 

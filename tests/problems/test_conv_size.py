@@ -15,7 +15,7 @@ def closed_form(n: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
 
 def test_seed_000_q1_3_is_30_by_30(run_cli) -> None:
     solution = derive.solve(derive.problem("conv-size", input="32x32", layers=["conv k=3"]))
-    assert solution.answers["output"] == [30, 30]
+    assert solution.answers["output"] == (30, 30)
     status, out, _ = run_cli("conv-size", "--input", "32x32", "--kernel", "3")
     assert status == 0 and "= 30" in out
 
@@ -29,7 +29,7 @@ def test_random_layers_match_closed_form(seed: int) -> None:
         pytest.skip("kernel larger than the input")
     layer = f"conv k={k} s={s} p={p} d={d}"
     solution = derive.solve(derive.problem("conv-size", input=n, layers=[layer]))
-    assert solution.answers["output"] == [closed_form(n, k, s, p, d)] * 2
+    assert solution.answers["output"] == (closed_form(n, k, s, p, d),) * 2
 
 
 def test_stack_matches_torch() -> None:
@@ -46,13 +46,13 @@ def test_stack_matches_torch() -> None:
     for module in model:
         x = module(x)
         shapes.append(list(x.shape[1:]))
-    assert solution.answers["shapes"] == shapes
+    assert [list(shape) for shape in solution.answers["shapes"]] == shapes
     assert solution.answers["params"] == sum(p.numel() for p in model.parameters())
 
 
 def test_uneven_stride_is_said() -> None:
     solution = derive.solve(derive.problem("conv-size", input=10, layers=["maxpool k=3 s=2"]))
-    assert solution.answers["output"] == [4, 4]
+    assert solution.answers["output"] == (4, 4)
     assert "does not divide evenly" in solution.steps[0].why
 
 
