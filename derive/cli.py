@@ -35,7 +35,7 @@ def emit(kind: str, fields: dict[str, Any], fmt: str | None, output: Path | None
          fragment: bool, digits: int) -> None:
     """Validate `fields` as a problem of `kind`, solve it, render it, write or echo it."""
     from derive import problem, solve
-    from derive.output import choose_format, write_atomic
+    from derive.output import choose_format
     from derive.render import render
 
     chosen = choose_format(fmt, output)

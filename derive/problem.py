@@ -27,7 +27,8 @@ def spec(converter: conv.Converter, help: str, default: Any = dataclasses.MISSIN
 def _problem_id(value: Any, name: str) -> str:
     text = conv.text(value, name)
     if not re.match(ID_PATTERN, text):
-        raise FieldError(name, "use 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit")
+        raise FieldError(name, "use 1-64 letters, digits, '_', '-' or '.', "
+                         "starting with a letter or digit")
     return text
 
 

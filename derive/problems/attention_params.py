@@ -17,7 +17,7 @@ from derive.errors import FieldError, VerificationError
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.solution import Solution, Step
-from derive.symbolic.build import add, div, mul, value_of
+from derive.symbolic.build import add, div, eq, mul, value_of
 
 d, h, d_k, f, N = sympy.symbols("d_model h d_k d_ff N", integer=True, positive=True)
 
@@ -51,7 +51,7 @@ class _Counter:
         if value != direct:
             raise VerificationError(f"attention-params: {name} gives {value}, direct {direct}")
         used = {s: v for s, v in self.given.items() if s in formula.free_symbols}
-        self.steps.append(Step(sympy.Eq(sympy.Symbol(name), formula), why, value=value,
+        self.steps.append(Step(eq(sympy.Symbol(name), formula), why, value=value,
                                check=0.0, given=used))
         self.given[sympy.Symbol(name)] = value  # later steps refer to it by name
         return value
@@ -67,11 +67,12 @@ def solve(problem: Problem) -> Solution:
     dk = dm // heads
     count = _Counter({d: dm, h: heads, d_k: dk, f: problem.ffn or 0, N: problem.num_layers})
     count.step("d_k", div(d, h), dk, "each head works in d_k = d_model / h dimensions")
-    per_head = count.step("P_head", mul(3, _projection(problem.bias, d, d_k)), 3 * (dm * dk + b * dk),
+    per_head = count.step("P_head", mul(3, _projection(problem.bias, d, d_k)),
+                          3 * (dm * dk + b * dk),
                           "one head: W^Q_i, W^K_i, W^V_i are d_model x d_k"
                           + (", each with d_k biases" if b else ", no biases"))
-    heads_total = count.step("P_QKV", mul(3, h, _projection(problem.bias, d, d_k)), heads * per_head,
-                             "all h heads")
+    heads_total = count.step("P_QKV", mul(3, h, _projection(problem.bias, d, d_k)),
+                             heads * per_head, "all h heads")
     count.step("d_model", mul(h, d_k), dm, "h d_k = d_model: the h heads together hold "
                "3 h d_model d_k = 3 d_model^2 weights, whatever h is")
     out = count.step("P_O", _projection(problem.bias, d, d), dm * dm + b * dm,

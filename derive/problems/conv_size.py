@@ -18,7 +18,7 @@ from derive.errors import FieldError, VerificationError
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.solution import Shape, Solution, Step, Table
-from derive.symbolic.build import add, div, floor, mul, neg, value_of
+from derive.symbolic.build import add, div, eq, floor, mul, neg, value_of
 
 LAYER_TYPES = ("conv", "maxpool", "avgpool")
 LAYER_KEYS = {"type", "kernel", "stride", "padding", "dilation", "out_channels", "bias"}
@@ -42,7 +42,8 @@ def _layer_fields(value: Any, name: str) -> dict[str, Any]:
     if isinstance(value, Mapping):
         return {str(key).replace("-", "_"): item for key, item in value.items()}
     if not isinstance(value, str):
-        raise FieldError(name, f"expected a table or a string like 'conv k=3 s=1 p=0', got {value!r}")
+        raise FieldError(name, "expected a table or a string like 'conv k=3 s=1 p=0', "
+                         f"got {value!r}")
     words = value.split()
     if not words:
         raise FieldError(name, "empty layer; write e.g. 'conv k=3 s=1 p=0 out=16'")
@@ -136,7 +137,7 @@ def _size_step(index: int, item: Layer, dim: int, n_in: int) -> Step:
     leftover = (n_in + 2 * given[p] - given[d] * (given[k] - 1) - 1) % given[s]
     if leftover:
         why += f"; the stride does not divide evenly, so floor drops {leftover} trailing positions"
-    return Step(sympy.Eq(sympy.Symbol(f"{axis}_{index}"), formula), why, value=value, check=0.0,
+    return Step(eq(sympy.Symbol(f"{axis}_{index}"), formula), why, value=value, check=0.0,
                 given=given)
 
 
@@ -152,7 +153,7 @@ def _param_step(index: int, item: Layer, c_in: int) -> Step:
         raise VerificationError(f"conv-size: params formula gives {value}, direct {direct}")
     why = f"layer {index}: C_{index} filters of C_{index - 1} x k_h x k_w weights" + (
         ", plus one bias per filter" if item.bias else ", no bias")
-    return Step(sympy.Eq(sympy.Symbol(f"P_{index}"), formula), why, value=value, check=0.0,
+    return Step(eq(sympy.Symbol(f"P_{index}"), formula), why, value=value, check=0.0,
                 given=given)
 
 

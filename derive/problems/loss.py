@@ -21,6 +21,7 @@ from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.problems import loss_terms
 from derive.solution import Solution, Step
+from derive.symbolic.build import eq
 
 LOSSES = ("ce", "mse", "bce")
 DEFAULT_REDUCTION = {"ce": "mean", "mse": "sum", "bce": "mean"}
@@ -132,13 +133,19 @@ def _reduce(steps: list[Step], name: str, per_row: list[Any], reduction: str,
     divisor = 1 if reduction == "sum" else len(per_row) * (1 if name == "ce" else classes)
     values = [Fraction(v) if isinstance(v, Fraction) else float(v) for v in per_row]
     total = sum(values) / divisor
-    symbols = sympy.symbols(f"l_1:{len(per_row) + 1}")
-    formula = sympy.Add(*symbols, evaluate=False)
+    if len(per_row) > loss_terms.MAX_TERMS:
+        symbols: tuple[sympy.Symbol, ...] = ()
+        n = sympy.Symbol("n", integer=True)
+        formula = sympy.Sum(sympy.Symbol("l_n"), (n, 1, len(per_row)))
+    else:
+        symbols = sympy.symbols(f"l_1:{len(per_row) + 1}")
+        formula = sympy.Add(*symbols, evaluate=False)
     if divisor != 1:
         formula = sympy.Mul(sympy.Rational(1, divisor), formula, evaluate=False)
-    steps.append(Step(sympy.Eq(sympy.Symbol(f"L_{{{name}}}"), formula),
+    steps.append(Step(eq(sympy.Symbol(f"L_{{{name}}}"), formula),
                       f"{name}: {reduction} over {len(per_row)} rows"
                       + (f" x {classes} entries" if divisor not in (1, len(per_row)) else ""),
-                      value=float(total), check=0.0, given=dict(zip(symbols, values, strict=True))))
+                      value=float(total), check=0.0, given=dict(zip(symbols, values,
+                                                                  strict=False))))
     return float(total)
 

@@ -7,6 +7,7 @@ formula independently with SymPy at 30 digits and compares.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -18,18 +19,23 @@ import sympy
 from derive.errors import VerificationError
 from derive.numeric import losses
 from derive.solution import Step
-from derive.symbolic.build import add, mul, neg, power
+from derive.symbolic.build import add, eq, mul, neg, power
 
 MAX_TERMS = 10  # wider rows are written with a sum sign instead of every term
 TOLERANCE = 1e-9
+EXACT_DIGITS = 10_000  # decimal sums of squares are exact below this many digits
 
 Row = Sequence[Decimal]
 Rule = Callable[[list[Step], Row, Row, int], Any]
 sigma = sympy.Function("sigma")
 
 
-def _symbols(letter: str, count: int) -> tuple[sympy.Symbol, ...]:
-    return sympy.symbols(f"{letter}_1:{count + 1}", real=True)
+def _entries(letter: str, row: Sequence[Any]) -> tuple[tuple[sympy.Symbol, ...], dict[Any, Any]]:
+    """One symbol per entry with its value, or for a wide row the general entry alone."""
+    if len(row) > MAX_TERMS:
+        return (sympy.Symbol(f"{letter}_i", real=True),), {}
+    symbols = sympy.symbols(f"{letter}_1:{len(row) + 1}", real=True)
+    return symbols, dict(zip(symbols, row, strict=True))
 
 
 def _checked(formula: sympy.Expr, given: dict[sympy.Symbol, Any], value: float) -> float:
@@ -58,8 +64,8 @@ def _row_step(steps: list[Step], name: str, n: int, formula: sympy.Expr,
               reference: tuple[sympy.Expr, dict[sympy.Symbol, Any]] | None = None) -> float:
     """Append the row's loss step; check `reference` (default: the formula itself)."""
     check_formula, check_given = reference or (formula, given)
-    check = _checked(check_formula, check_given, value) if len(given) <= 4 * MAX_TERMS else None
-    steps.append(Step(sympy.Eq(sympy.Symbol(f"l_{n}"), formula), f"{name}, row {n}: {why}",
+    check = _checked(check_formula, check_given, value) if check_given else None
+    steps.append(Step(eq(sympy.Symbol(f"l_{n}"), formula), f"{name}, row {n}: {why}",
                       value=value, check=check, given=given))
     return value
 
@@ -67,54 +73,55 @@ def _row_step(steps: list[Step], name: str, n: int, formula: sympy.Expr,
 def ce_logits(steps: list[Step], z_row: Row, y_row: Row, n: int) -> float:
     """LSE, the softmax probabilities, then -sum y_i log p_i."""
     z, y = np.array(z_row, dtype=float), np.array(y_row, dtype=float)
-    zs, ps, ys = _symbols("z", len(z)), _symbols("p", len(z)), _symbols("y", len(z))
+    p = np.exp(losses.log_softmax(np, z))
+    (zs, z_given), (ps, p_given), (ys, y_given) = (
+        _entries("z", z_row), _entries("p", list(p)), _entries("y", y_row))
     lse = float(losses.log_sum_exp(np, z))
     lse_formula = sympy.log(_sum([sympy.exp(s) for s in zs], sympy.exp(zs[0]), len(z)),
                             evaluate=False)
-    z_given = dict(zip(zs, z_row, strict=True))
-    steps.append(Step(sympy.Eq(sympy.Symbol(f"LSE_{n}"), lse_formula),
+    steps.append(Step(eq(sympy.Symbol(f"LSE_{n}"), lse_formula),
                       f"ce, row {n}: log-sum-exp of the logits (computed as max + log sum "
                       "exp(z - max), finite for any logits)", value=lse,
-                      check=_checked(lse_formula, z_given, lse) if len(z) <= MAX_TERMS else None,
+                      check=_checked(lse_formula, z_given, lse) if z_given else None,
                       given=z_given))
-    p = np.exp(losses.log_softmax(np, z))
-    steps.append(Step(sympy.Eq(sympy.Symbol("p_i"), sympy.exp(add(sympy.Symbol("z_i"), neg(
+    steps.append(Step(eq(sympy.Symbol("p_i"), sympy.exp(add(sympy.Symbol("z_i"), neg(
         sympy.Symbol(f"LSE_{n}"))))), f"ce, row {n}: softmax probabilities", shape=(len(z),),
         value=p))
     terms = [mul(y_i, sympy.log(p_i)) for y_i, p_i in zip(ys, ps, strict=True)]
     formula = neg(_sum(terms, terms[0], len(z)))
-    given = {**dict(zip(ys, y_row, strict=True)), **dict(zip(ps, p, strict=True))}
     value = float(losses.cross_entropy_logits(np, z, y))
     # checked from the logits, since a printed p_i may underflow to 0
     log_p = [add(z_i, neg(lse_formula)) for z_i in zs]
     reference = neg(add(*(mul(y_i, lp) for y_i, lp in zip(ys, log_p, strict=True))))
-    return _row_step(steps, "ce", n, formula, given, value, "cross-entropy -sum_i y_i log p_i",
-                     (reference, {**z_given, **dict(zip(ys, y_row, strict=True))}))
+    return _row_step(steps, "ce", n, formula, {**y_given, **p_given}, value,
+                     "cross-entropy -sum_i y_i log p_i", (reference, {**z_given, **y_given}))
 
 
 def ce_probs(steps: list[Step], p_row: Row, y_row: Row, n: int) -> float:
     """-sum y_i log p_i with the given probabilities."""
-    ps, ys = _symbols("p", len(p_row)), _symbols("y", len(p_row))
+    (ps, p_given), (ys, y_given) = _entries("p", p_row), _entries("y", y_row)
     terms = [mul(y_i, sympy.log(p_i)) for y_i, p_i in zip(ys, ps, strict=True)]
-    given = {**dict(zip(ys, y_row, strict=True)), **dict(zip(ps, p_row, strict=True))}
+    given = {**y_given, **p_given}
     value = float(losses.cross_entropy_probs(np, np.array(p_row, float), np.array(y_row, float)))
-    weighted = [term for term, y in zip(terms, y_row, strict=True) if y]  # 0 log 0 = 0
+    weighted = [term for term, y in zip(terms, y_row, strict=False) if y]  # 0 log 0 = 0
     return _row_step(steps, "ce", n, neg(_sum(terms, terms[0], len(p_row))), given, value,
                      "cross-entropy -sum_i y_i log p_i", (neg(add(*weighted)), given))
 
 
 def mse(steps: list[Step], yhat_row: Row, y_row: Row, n: int) -> Fraction:
     """sum (y_hat_i - y_i)^2, exact for decimal inputs."""
-    hs, ys = _symbols("yhat", len(y_row)), _symbols("y", len(y_row))
+    (hs, h_given), (ys, y_given) = _entries("yhat", yhat_row), _entries("y", y_row)
     terms = [power(add(h, neg(y)), 2) for h, y in zip(hs, ys, strict=True)]
-    given = {**dict(zip(hs, yhat_row, strict=True)), **dict(zip(ys, y_row, strict=True))}
-    exact = sum((Fraction(a) - Fraction(b)) ** 2 for a, b in zip(yhat_row, y_row, strict=True))
+    given = {**h_given, **y_given}
+    with decimal.localcontext(decimal.Context(prec=EXACT_DIGITS, traps=[decimal.Inexact])):
+        exact = Fraction(sum(((a - b) ** 2 for a, b in zip(yhat_row, y_row, strict=True)),
+                             Decimal(0)))
     kernel = float(losses.squared_error(np, np.array(yhat_row, float), np.array(y_row, float)))
     if abs(kernel - float(exact)) > TOLERANCE * max(1.0, kernel):
         raise VerificationError(f"mse: exact {exact} but kernel {kernel}")
     _row_step(steps, "mse", n, _sum(terms, terms[0], len(y_row)), given, float(exact),
               "squared error sum_i (yhat_i - y_i)^2")
-    return Fraction(exact)
+    return exact
 
 
 def _bce_terms(xs: Sequence[sympy.Symbol], ys: Sequence[sympy.Symbol],
@@ -126,8 +133,8 @@ def _bce_terms(xs: Sequence[sympy.Symbol], ys: Sequence[sympy.Symbol],
 
 def bce_logits(steps: list[Step], z_row: Row, y_row: Row, n: int) -> float:
     """-sum [y log sigma(z) + (1 - y) log(1 - sigma(z))], computed in the stable form."""
-    zs, ys = _symbols("z", len(z_row)), _symbols("y", len(z_row))
-    given = {**dict(zip(zs, z_row, strict=True)), **dict(zip(ys, y_row, strict=True))}
+    (zs, z_given), (ys, y_given) = _entries("z", z_row), _entries("y", y_row)
+    given = {**z_given, **y_given}
     value = float(losses.binary_cross_entropy_logits(np, np.array(z_row, float),
                                                      np.array(y_row, float)))
     # log sigma(z) = -log(1 + e^-z) and log(1 - sigma(z)) = -z - log(1 + e^-z): exact at +-1000
@@ -140,8 +147,8 @@ def bce_logits(steps: list[Step], z_row: Row, y_row: Row, n: int) -> float:
 
 def bce_probs(steps: list[Step], p_row: Row, y_row: Row, n: int) -> float:
     """-sum [y log p + (1 - y) log(1 - p)]."""
-    ps, ys = _symbols("p", len(p_row)), _symbols("y", len(p_row))
-    given = {**dict(zip(ps, p_row, strict=True)), **dict(zip(ys, y_row, strict=True))}
+    (ps, p_given), (ys, y_given) = _entries("p", p_row), _entries("y", y_row)
+    given = {**p_given, **y_given}
     value = float(losses.binary_cross_entropy_probs(np, np.array(p_row, float),
                                                     np.array(y_row, float)))
     return _row_step(steps, "bce", n, _bce_terms(ps, ys, lambda p: p), given, value,

@@ -11,7 +11,7 @@ from derive.errors import VerificationError
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.solution import Solution, Step
-from derive.symbolic.build import add, mul, value_of
+from derive.symbolic.build import add, eq, mul, value_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,13 +50,13 @@ def solve(problem: Problem) -> Solution:
         why = (f"layer {layer}: W_{layer} is {widths[layer - 1]} x {widths[layer]} "
                "(one weight per connection)" + (f", plus {widths[layer]} biases" if problem.bias
                                                  else ", no bias"))
-        steps.append(Step(sympy.Eq(sympy.Symbol(f"P_{layer}"), formula), why,
+        steps.append(Step(eq(sympy.Symbol(f"P_{layer}"), formula), why,
                           value=count, check=0.0,
                           given={n[layer - 1]: widths[layer - 1], n[layer]: widths[layer]}))
     terms = [layer_count(n[i - 1], n[i], problem.bias) for i in range(1, len(n))]
     total_formula = add(*(arg for term in terms for arg in (term.args if problem.bias else [term])))
     total = _exact(total_formula, given, sum(per_layer))
-    steps.append(Step(sympy.Eq(sympy.Symbol("P"), total_formula),
+    steps.append(Step(eq(sympy.Symbol("P"), total_formula),
                       "total: the sum of every layer's weights and biases",
                       value=total, check=0.0, given=given))
     weights = sum(a * b for a, b in zip(widths, widths[1:], strict=False))

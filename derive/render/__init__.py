@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from derive.errors import InputError
 from typing import TYPE_CHECKING
 
+from derive.errors import InputError
 from derive.render.options import Options
 
 if TYPE_CHECKING:

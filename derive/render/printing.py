@@ -67,7 +67,8 @@ def _shown(value: Any, digits: int, to_tex: bool) -> str:
 class TexPrinter(LatexPrinter):
     """LaTeX in the reader's term order; symbols in `given` print as their numbers."""
 
-    def __init__(self, given: Mapping[sympy.Symbol, Any] | None = None, digits: int = DEFAULT_DIGITS):
+    def __init__(self, given: Mapping[sympy.Symbol, Any] | None = None,
+                 digits: int = DEFAULT_DIGITS):
         settings = {"order": "none", "mul_symbol": "dot" if given else None}
         super().__init__(settings)
         self.given = dict(given or {})
@@ -85,7 +86,8 @@ class TexPrinter(LatexPrinter):
 class TextPrinter(StrPrinter):
     """Plain text in the reader's term order; symbols in `given` print as their numbers."""
 
-    def __init__(self, given: Mapping[sympy.Symbol, Any] | None = None, digits: int = DEFAULT_DIGITS):
+    def __init__(self, given: Mapping[sympy.Symbol, Any] | None = None,
+                 digits: int = DEFAULT_DIGITS):
         super().__init__({"order": "none"})
         self.given = dict(given or {})
         self.digits = digits

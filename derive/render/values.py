@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from derive.render.printing import DEFAULT_DIGITS, format_number, tex_number
@@ -22,10 +22,11 @@ def _grid(value: Any) -> list[Any] | None:
     return list(items) if not any(nested) else None
 
 
-def _elide(items: list[str], filler: str) -> list[str]:
+def _elide(items: list[Any], filler: str, show: Callable[[Any], str]) -> list[str]:
+    """`show` of each item; a long list keeps its first and last items around `filler`."""
     if len(items) <= MAX_SHOWN:
-        return items
-    return items[: MAX_SHOWN - 2] + [filler] + items[-1:]
+        return [show(x) for x in items]
+    return [*(show(x) for x in items[: MAX_SHOWN - 2]), filler, show(items[-1])]
 
 
 def _is_shape_list(value: Any) -> bool:
@@ -37,14 +38,14 @@ def tex_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     if isinstance(value, Shape):
         return shape_text(value, r" \times ")
     if _is_shape_list(value):
-        return ",\; ".join(shape_text(shape, r" \times ") for shape in value)
+        return r",\; ".join(shape_text(shape, r" \times ") for shape in value)
     grid = _grid(value)
     if grid is None:
         return tex_number(value, digits) if not isinstance(value, str) else value
     rows = grid if isinstance(grid[0], list) else [[x] for x in grid]
-    lines = [" & ".join(_elide([tex_number(x, digits) for x in row], r"\cdots")) for row in rows]
-    width = len(_elide(["" for _ in rows[0]], ""))
-    lines = _elide(lines, " & ".join([r"\vdots"] * width))
+    width = len(_elide(rows[0], "", str))
+    lines = _elide(rows, " & ".join([r"\vdots"] * width), lambda row: " & ".join(
+        _elide(row, r"\cdots", lambda x: tex_number(x, digits))))
     return r"\begin{bmatrix} " + r" \\ ".join(lines) + r" \end{bmatrix}"
 
 
@@ -57,11 +58,9 @@ def text_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     grid = _grid(value)
     if grid is None:
         return format_number(value, digits) if not isinstance(value, str) else value
-    if any(isinstance(row, list) and isinstance(row[0], Sequence) for row in grid):
-        return "[" + ", ".join(text_value(row, digits) for row in grid) + "]"
     if not isinstance(grid[0], list):
-        return "[" + ", ".join(_elide([format_number(x, digits) for x in grid], "...")) + "]"
-    return "[" + ", ".join(_elide([text_value(row, digits) for row in grid], "...")) + "]"
+        return "[" + ", ".join(_elide(grid, "...", lambda x: format_number(x, digits))) + "]"
+    return "[" + ", ".join(_elide(grid, "...", lambda row: text_value(row, digits))) + "]"
 
 
 def shape_text(shape: Sequence[Any] | None, separator: str = " x ") -> str:

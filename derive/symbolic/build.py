@@ -54,3 +54,8 @@ def value_of(expr: sympy.Basic, given: dict[sympy.Symbol, Any]) -> sympy.Basic:
     numbers = {symbol: sympy.nsimplify(v) if not isinstance(v, int) else sympy.Integer(v)
                for symbol, v in given.items()}
     return expr.xreplace(numbers).doit()
+
+
+def eq(lhs: Any, rhs: Any) -> sympy.Equality:
+    """lhs = rhs, unevaluated (SymPy would otherwise try to decide it)."""
+    return sympy.Eq(_sym(lhs), _sym(rhs), evaluate=False)

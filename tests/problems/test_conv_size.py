@@ -35,8 +35,9 @@ def test_random_layers_match_closed_form(seed: int) -> None:
 def test_stack_matches_torch() -> None:
     torch = pytest.importorskip("torch")
     nn = torch.nn
-    model = nn.Sequential(nn.Conv2d(3, 16, 5, padding=2), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, 2, 1),
-                          nn.AvgPool2d(3, 2), nn.Conv2d(32, 8, (3, 1), dilation=(2, 1), bias=False))
+    model = nn.Sequential(nn.Conv2d(3, 16, 5, padding=2), nn.MaxPool2d(2),
+                          nn.Conv2d(16, 32, 3, 2, 1), nn.AvgPool2d(3, 2),
+                          nn.Conv2d(32, 8, (3, 1), dilation=(2, 1), bias=False))
     layers = ["conv k=5 p=2 out=16", "maxpool k=2", "conv k=3 s=2 p=1 out=32", "avgpool k=3 s=2",
               {"type": "conv", "kernel": [3, 1], "dilation": [2, 1], "out_channels": 8,
                "bias": False}]

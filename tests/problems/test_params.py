@@ -10,7 +10,7 @@ import derive
 
 
 def closed_form(widths: list[int], bias: bool = True) -> int:
-    return sum(a * b + (b if bias else 0) for a, b in zip(widths, widths[1:]))
+    return sum(a * b + (b if bias else 0) for a, b in zip(widths, widths[1:], strict=False))
 
 
 @pytest.mark.parametrize("widths", [[100, 50, 25, 10], [30, 1024, 512, 1], [3072, 256, 10], [1, 1]])
@@ -29,7 +29,8 @@ def test_seed_000_q1_1_is_6585() -> None:
 def test_seed_002_t3_matches_torch() -> None:
     torch = pytest.importorskip("torch")
     widths = [30, 1024, 512, 1]
-    model = torch.nn.Sequential(*(torch.nn.Linear(a, b) for a, b in zip(widths, widths[1:])))
+    linears = (torch.nn.Linear(a, b) for a, b in zip(widths, widths[1:], strict=False))
+    model = torch.nn.Sequential(*linears)
     expected = sum(p.numel() for p in model.parameters())
     assert derive.solve(derive.problem("params", layers=widths)).answers["total"] == expected
 
