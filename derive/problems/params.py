@@ -47,8 +47,9 @@ def solve(problem: Problem) -> Solution:
         direct = widths[layer - 1] * widths[layer] + (widths[layer] if problem.bias else 0)
         count = _exact(formula, given, direct)
         per_layer.append(count)
+        biases = f"{widths[layer]} bias" + ("es" if widths[layer] > 1 else "")
         why = (f"layer {layer}: W_{layer} is {widths[layer - 1]} x {widths[layer]} "
-               "(one weight per connection)" + (f", plus {widths[layer]} biases" if problem.bias
+               "(one weight per connection)" + (f", plus {biases}" if problem.bias
                                                  else ", no bias"))
         steps.append(Step(eq(sympy.Symbol(f"P_{layer}"), formula), why,
                           value=count, check=0.0,
