@@ -25,7 +25,8 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
                            type=click.IntRange(1, 15), help="Significant digits shown.")(command)
     command = click.option("--fragment", is_flag=True,
                            help="LaTeX without preamble, to \\input into a document.")(command)
-    command = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    command = click.option("-o", "--output-file", "output",
+                           type=click.Path(dir_okay=False, path_type=Path),
                            help="Write to FILE (atomically); the suffix picks the format.")(command)
     return click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
                         help="Output format (default: from the -o suffix, else text).")(command)
@@ -165,6 +166,60 @@ def loss(logits: str | None, probs: str | None, target: str | None, label: str |
     """
     emit("loss", {"logits": logits, "probs": probs, "target": target, "label": label,
                   "losses": losses, "reduction": reduction}, **out)
+
+
+@cli.command("mlp-grad")
+@click.option("--layers", required=True, help="Widths, input first: 3072,256,10 (any depth).")
+@click.option("--hidden", default="sigmoid", show_default=True,
+              help="sigmoid, relu, tanh, leaky_relu or identity; one for all or one per layer.")
+@click.option("--output", "output_layer", default="softmax", show_default=True,
+              type=click.Choice(["softmax", "sigmoid", "identity"]), help="Output layer.")
+@click.option("--loss", type=click.Choice(["ce", "bce", "mse"]),
+              help="Loss (default: ce after softmax, bce after sigmoid, mse after identity).")
+@click.option("--half-mse", is_flag=True, help="MSE with the factor 1/2 (gradient yhat - y).")
+@click.option("--convention", default="Wx", show_default=True,
+              type=click.Choice(["Wx", "WTx", "XWT", "XW"], case_sensitive=False),
+              help="z = W x + b, z = W^T x + b, Z = X W^T + b (rows), Z = X W + b (rows).")
+@click.option("--reduction", default="mean", show_default=True,
+              type=click.Choice(["mean", "sum"]), help="Over the batch (row conventions).")
+@click.option("--slope", help="Slope of leaky_relu below 0 (default 0.01).")
+@click.option("--names", help="Symbol names, e.g. 'b=c,z=A/B' or 'W=W^,b=W_0^'.")
+@click.option("--seed", help="Seed of the random values the checks use (default 0).")
+@output_options
+def mlp_grad(layers: str, hidden: str, output_layer: str, loss: str | None, half_mse: bool,
+             convention: str, reduction: str, slope: str | None, names: str | None,
+             seed: str | None, **out: Any) -> None:
+    """Gradient of the loss for every weight and bias, by the chain rule, every step checked.
+
+    
+    Examples:
+      derive mlp-grad --layers 3072,256,10 --hidden sigmoid --output softmax --loss ce
+      derive mlp-grad --layers 3072,256,10 --names "b=c,z=A/B"          # seed 000's names
+      derive mlp-grad --layers 5,7,4,3 --convention XWT --reduction mean
+      derive mlp-grad --layers 10,20,1 --hidden relu --output sigmoid --convention XW
+    Answers: dl/dW_l and dl/db_l for every layer (formula, shape, check residual).
+    """
+    emit("mlp-grad", {"layers": layers, "hidden": hidden, "output": output_layer, "loss": loss,
+                      "half_mse": half_mse, "convention": convention, "reduction": reduction,
+                      "slope": slope, "names": names, "seed": seed}, **out)
+
+
+@cli.command("softmax-ce")
+@click.option("--logits", default="h", show_default=True, help="Name of the logits.")
+@click.option("--target", default="y", show_default=True, help="Name of the target.")
+@click.option("--classes", default="3", show_default=True,
+              help="Classes in the exact SymPy checks (2 to 8).")
+@output_options
+def softmax_ce(logits: str, target: str, classes: str, **out: Any) -> None:
+    """Proof that dL/dh_i = P(y = i) - y_i for softmax with cross-entropy, checked by SymPy.
+
+    \b
+    Examples:
+      derive softmax-ce
+      derive softmax-ce --logits z --classes 5 -o proof.tex
+    Answers: dL/dh_i.
+    """
+    emit("softmax-ce", {"logits": logits, "target": target, "classes": classes}, **out)
 
 
 @cli.command()

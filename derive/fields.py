@@ -156,27 +156,37 @@ def index_list(value: Any, name: str) -> tuple[int, ...]:
 
 
 def choice(*options: str) -> Converter:
-    """One of `options`, case-insensitive."""
+    """One of `options`, matched case-insensitively, returned as spelled in `options`."""
+    spelled = {option.lower(): option for option in options}
 
     def convert(value: Any, name: str) -> str:
         text = str(value).strip().lower() if isinstance(value, str) else None
-        if text not in options:
+        if text not in spelled:
             raise FieldError(name, f"expected one of {', '.join(options)}, got {value!r}")
-        return text
+        return spelled[text]
+
+    return convert
+
+
+def choice_list(*options: str) -> Converter:
+    """A non-empty list of `options`, repeats allowed (one per layer, say)."""
+    pick = choice(*options)
+
+    def convert(value: Any, name: str) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, Sequence) or not items:
+            raise FieldError(name, f"expected one or more of {', '.join(options)}, got {value!r}")
+        return tuple(pick(item, name) for item in items)
 
     return convert
 
 
 def choices(*options: str) -> Converter:
     """A non-empty list of distinct `options`, from a list or a comma-separated string."""
-    pick = choice(*options)
+    listed = choice_list(*options)
 
     def convert(value: Any, name: str) -> tuple[str, ...]:
-        items = value.split(",") if isinstance(value, str) else value
-        if not isinstance(items, Sequence) or not items:
-            raise FieldError(name, f"expected some of {', '.join(options)}, got {value!r}")
-        picked = tuple(dict.fromkeys(pick(item, name) for item in items))
-        return picked
+        return tuple(dict.fromkeys(listed(value, name)))
 
     return convert
 

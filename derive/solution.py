@@ -28,6 +28,15 @@ class Step:
     check: float | None = None
     given: Mapping[sympy.Symbol, Any] = field(default_factory=dict)
 
+    @property
+    def sides(self) -> tuple[Any, tuple[Any, ...]]:
+        """The relation's left side and its right sides, in order (a = b = c has two)."""
+        chain = getattr(self.relation, "chain", None)
+        if chain is not None:
+            return chain[0], tuple(chain[1:])
+        rhs = getattr(self.relation, "rhs", None)
+        return getattr(self.relation, "lhs", self.relation), (() if rhs is None else (rhs,))
+
 
 class Shape(tuple):  # type: ignore[type-arg]
     """A tensor shape, e.g. Shape((16, 5, 5)): shown as 16 x 5 x 5, exported as a list."""

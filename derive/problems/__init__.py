@@ -17,6 +17,8 @@ KINDS: dict[str, str] = {
     "conv-size": "derive.problems.conv_size",
     "attention-params": "derive.problems.attention_params",
     "loss": "derive.problems.loss",
+    "mlp-grad": "derive.problems.mlp_grad",
+    "softmax-ce": "derive.problems.softmax_ce",
 }
 
 

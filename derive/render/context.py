@@ -13,21 +13,19 @@ from derive.solution import Formula, Solution, Step
 
 def step_lines(step: Step, digits: int) -> list[str]:
     """The right-hand sides of a step's chain: formula, substitution, value (duplicates dropped)."""
-    relation = step.relation
-    rhs = getattr(relation, "rhs", None)
-    lines = [tex(rhs, digits=digits)] if rhs is not None else []
-    if rhs is not None and step.given:
-        lines.append(tex(rhs, step.given, digits))
+    _, sides = step.sides
+    lines = [tex(side, digits=digits) for side in sides]
+    if sides and step.given:
+        lines.append(tex(sides[-1], step.given, digits))
     if step.value is not None:
         lines.append(tex_value(step.value, digits))
     return list(dict.fromkeys(lines))
 
 
 def step_context(step: Step, digits: int) -> dict[str, Any]:
-    relation = step.relation
-    lhs = getattr(relation, "lhs", relation)
-    return {"lhs": tex(lhs, digits=digits), "lines": step_lines(step, digits), "why": step.why,
-            "shape": shape_text(step.shape, r" \times "), "check": check_text(step.check)}
+    return {"lhs": tex(step.sides[0], digits=digits), "lines": step_lines(step, digits),
+            "why": step.why, "shape": shape_text(step.shape, r" \times "),
+            "check": check_text(step.check)}
 
 
 def answer_tex(value: Any, digits: int) -> str:

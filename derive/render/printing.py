@@ -20,6 +20,7 @@ from typing import Any
 
 import sympy
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 DEFAULT_DIGITS = 4
@@ -82,6 +83,9 @@ class TexPrinter(LatexPrinter):
     def _print_Float(self, expr: sympy.Float) -> str:
         return tex_number(expr, self.digits)
 
+    def _print_OneMatrix(self, expr: sympy.OneMatrix) -> str:
+        return r"\mathbf{1}"
+
 
 class TextPrinter(StrPrinter):
     """Plain text in the reader's term order; symbols in `given` print as their numbers."""
@@ -95,13 +99,43 @@ class TextPrinter(StrPrinter):
     def _print_Symbol(self, expr: sympy.Symbol) -> str:
         if expr in self.given:
             return _shown(self.given[expr], self.digits, False)
+        if expr.name == "ell":
+            return "l"
         return expr.name.replace("{", "").replace("}", "").replace("\\", "")
+
+    def _print_Derivative(self, expr: sympy.Derivative) -> str:
+        variables = "".join(f" d{self.parenthesize(v, PRECEDENCE['Atom'])}"
+                            for v in expr.variables)
+        return f"d{self.parenthesize(expr.expr, PRECEDENCE['Atom'])}/{variables.strip()}"
+
+    def _print_KroneckerDelta(self, expr: sympy.KroneckerDelta) -> str:
+        return f"[{self._print(expr.args[0])} = {self._print(expr.args[1])}]"
 
     def _print_Float(self, expr: sympy.Float) -> str:
         return format_number(expr, self.digits)
 
     def _print_Equality(self, expr: sympy.Eq) -> str:
         return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
+
+    def _print_MatMul(self, expr: sympy.MatMul) -> str:
+        """NumPy's notation: @ between matrices, * for a scalar factor."""
+        scalars = [a for a in expr.args if not a.is_Matrix]
+        matrices = " @ ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args
+                              if a.is_Matrix)
+        if not scalars:
+            return matrices
+        factor = sympy.Mul(*scalars)
+        return ("-" if factor == -1 else f"{self.parenthesize(factor, PRECEDENCE['Mul'])}*") \
+            + matrices
+
+    def _print_HadamardProduct(self, expr: sympy.HadamardProduct) -> str:
+        return " * ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+
+    def _print_OneMatrix(self, expr: sympy.OneMatrix) -> str:
+        return "1"
+
+    def _print_Transpose(self, expr: sympy.Transpose) -> str:
+        return f"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}.T"
 
 
 def tex(expr: Any, given: Mapping[sympy.Symbol, Any] | None = None,

@@ -13,13 +13,10 @@ from derive.solution import Formula, Solution, Step, Table
 
 
 def _step_chain(step: Step, digits: int) -> str:
-    relation = step.relation
-    rhs = getattr(relation, "rhs", None)
-    parts = [text(getattr(relation, "lhs", relation), digits=digits)]
-    if rhs is not None:
-        parts.append(text(rhs, digits=digits))
-        if step.given:
-            parts.append(text(rhs, step.given, digits))
+    lhs, sides = step.sides
+    parts = [text(lhs, digits=digits), *(text(side, digits=digits) for side in sides)]
+    if sides and step.given:
+        parts.append(text(sides[-1], step.given, digits))
     if step.value is not None:
         parts.append(text_value(step.value, digits))
     return " = ".join(dict.fromkeys(parts))

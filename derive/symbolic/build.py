@@ -59,3 +59,22 @@ def value_of(expr: sympy.Basic, given: dict[sympy.Symbol, Any]) -> sympy.Basic:
 def eq(lhs: Any, rhs: Any) -> sympy.Equality:
     """lhs = rhs, unevaluated (SymPy would otherwise try to decide it)."""
     return sympy.Eq(_sym(lhs), _sym(rhs), evaluate=False)
+
+
+class Equalities(sympy.Basic):  # type: ignore[misc]
+    """a = b = c: a chain of equal expressions, printed in order."""
+
+    @property
+    def chain(self) -> tuple[Any, ...]:
+        return tuple(self.args)
+
+    def _latex(self, printer: Any) -> str:
+        return " = ".join(printer._print(side) for side in self.args)
+
+    def _sympystr(self, printer: Any) -> str:
+        return " = ".join(printer._print(side) for side in self.args)
+
+
+def equalities(*sides: Any) -> Equalities:
+    """lhs = middle = ... = rhs, for a derivation carried out in one line."""
+    return Equalities(*map(_sym, sides))

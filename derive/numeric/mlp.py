@@ -1,0 +1,87 @@
+"""A fully connected network evaluated with the rule table's kernels; `xp` is NumPy or CuPy.
+
+Arrays are in row layout (examples are rows, W_l is out x in, b_l has out entries);
+the symbolic side converts to its convention. `backward` is backpropagation written with
+the same kernels: the trainer runs it, and the tests compare it with finite differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Kernel = Callable[[Any], Any]
+Params = Sequence[tuple[Any, Any]]  # (W_l, b_l) for l = 1..L
+
+
+@dataclass(frozen=True)
+class Network:
+    """Kernels of a network: g_l and g_l' per hidden layer, then the output and its loss."""
+
+    hidden: tuple[tuple[Kernel, Kernel], ...]  # (g, g') bound to xp and any slope
+    output: Kernel  # z_L -> yhat, classes on the last axis
+    row_loss: Callable[[Any, Any], Any]  # (z_L, Y) -> loss of each row
+    factor: float  # dl/dz_L = factor (yhat - y) for one row
+    per_entry_mean: bool  # a mean divides by every entry, not just the rows
+    reduction: str  # "mean" or "sum"
+
+    def divisor(self, rows: int, classes: int) -> int:
+        if self.reduction == "sum":
+            return 1
+        return rows * classes if self.per_entry_mean else rows
+
+
+def forward(net: Network, params: Params, X: Any) -> tuple[list[Any], list[Any]]:
+    """Pre-activations z_1..z_L and activations a_0 = X, a_1..a_{L-1}, a_L = yhat."""
+    zs, activations = [], [X]
+    for layer, (W, b) in enumerate(params):
+        z = activations[-1] @ W.T + b
+        zs.append(z)
+        last = layer == len(params) - 1
+        activations.append(net.output(z) if last else net.hidden[layer][0](z))
+    return zs, activations
+
+
+def loss_from(net: Network, params: Params, layer: int, z: Any, Y: Any) -> float:
+    """The loss when the pre-activation of `layer` (1-based) is `z`."""
+    for next_layer in range(layer, len(params)):
+        W, b = params[next_layer]
+        z = net.hidden[next_layer - 1][0](z) @ W.T + b
+    total = net.row_loss(z, Y).sum()
+    return float(total) / net.divisor(Y.shape[0], Y.shape[1])
+
+
+def loss(net: Network, params: Params, X: Any, Y: Any) -> float:
+    """The reduced loss of the batch."""
+    zs, _ = forward(net, params, X)
+    return loss_from(net, params, len(params), zs[-1], Y)
+
+
+def backward(net: Network, params: Params, X: Any, Y: Any) -> tuple[list[Any], list[Any]]:
+    """Gradients (dW_l, db_l) and the deltas dL/dz_l, by backpropagation."""
+    zs, activations = forward(net, params, X)
+    delta = net.factor * (activations[-1] - Y) / net.divisor(*Y.shape)
+    deltas, grads = [delta], []
+    for layer in range(len(params) - 1, -1, -1):
+        grads.append((delta.T @ activations[layer], delta.sum(axis=0)))
+        if layer:
+            delta = (delta @ params[layer][0]) * net.hidden[layer - 1][1](zs[layer - 1])
+            deltas.append(delta)
+    return grads[::-1], deltas[::-1]
+
+
+def numerical_gradient(f: Callable[[], float], array: Any, step: float = 1e-6) -> Any:
+    """Central differences of f() with respect to every entry of `array` (changed in place,
+    then restored)."""
+    gradient = array * 0.0
+    flat, out = array.reshape(-1), gradient.reshape(-1)
+    for index in range(flat.size):
+        kept = float(flat[index])
+        flat[index] = kept + step
+        upper = f()
+        flat[index] = kept - step
+        lower = f()
+        flat[index] = kept
+        out[index] = (upper - lower) / (2 * step)
+    return gradient

@@ -1,0 +1,189 @@
+"""The gradient of the loss for every weight and bias, planned rule by rule.
+
+SymPy does the algebra inside each step (local derivatives, the p - y simplification);
+the plan itself is backpropagation written in matrix symbols: the forward definitions,
+the chain rule for each parameter with the shape of every factor, delta_L, the recursion
+delta_l = (back-propagated delta_{l+1}) * g'(z_l), and dW_l, db_l in the convention's
+orientation. Each formula is checked on the small instance before it is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+from sympy import MatrixExpr, MatrixSymbol
+
+from derive.render.printing import text
+from derive.render.values import shape_text
+from derive.solution import Formula, Step
+from derive.symbolic.activations import Activation, derivative_step
+from derive.symbolic.build import eq, equalities
+from derive.symbolic.instance import Instance
+from derive.symbolic.matrices import Partial, chain, evaluate, hadamard, minus, scaled
+from derive.symbolic.network import N, SymbolicNetwork
+from derive.symbolic.outputs import Names, OutputLoss
+
+EXPANDED_DEPTH = 3  # up to this depth the answers are written out in full, not with deltas
+EXAMPLE_LOSS = sympy.Symbol("ell")  # the loss of one example; the network's loss may be L
+
+
+@dataclass
+class Plan:
+    """What the derivation needs: the network, its rules, and the instance that checks it."""
+
+    net: SymbolicNetwork
+    hidden: Sequence[Activation]
+    pair: OutputLoss
+    half: bool
+    reduction: str
+    slope: float
+    instance: Instance
+    steps: list[Step] = field(default_factory=list)
+
+    def shape(self, matrix: MatrixExpr) -> tuple[Any, ...]:
+        return self.net.shape(matrix)
+
+
+def forward_steps(plan: Plan) -> None:
+    """z_l = (the convention's linear map), a_l = g_l(z_l), yhat = out(z_L), the loss."""
+    net, conv = plan.net, plan.net.convention
+    for layer in range(1, net.depth + 1):
+        W, z = net.W(layer), net.z(layer)
+        formula = conv.forward(W, net.a(layer - 1), net.b(layer), conv.ones(N))
+        plan.steps.append(Step(eq(z, formula), f"layer {layer}: linear map; {text(W)} is "
+                               f"{shape_text(plan.shape(W))}", shape=plan.shape(z)))
+        if layer < net.depth:
+            rule = plan.hidden[layer - 1]
+            plan.steps.append(Step(eq(net.a(layer), rule.apply(z)),
+                                   f"layer {layer}: {rule.name}, entry by entry",
+                                   shape=plan.shape(z)))
+    plan.steps.append(Step(eq(net.yhat, plan.pair.apply(net.z(net.depth))),
+                           f"output: {plan.pair.output}", shape=plan.shape(net.yhat)))
+    per_example = plan.pair.loss_formula(_names(net), plan.half)
+    if not conv.rows:
+        plan.steps.append(Step(eq(net.loss, per_example),
+                               f"{plan.pair.loss} loss of the example, over its entries i"))
+        return
+    plan.steps.append(Step(eq(EXAMPLE_LOSS, per_example),
+                           f"{plan.pair.loss} loss of row n, over its entries i"))
+    n = sympy.Symbol("n", integer=True)
+    total = sympy.Sum(sympy.Symbol(f"{EXAMPLE_LOSS.name}_n"), (n, 1, N))
+    divisor = _divisor(plan)
+    plan.steps.append(Step(eq(net.loss, total if divisor == 1 else sympy.Mul(
+        1 / divisor, total, evaluate=False)), f"{plan.reduction} over the batch"
+        + (" and the entries" if divisor not in (1, N) else "")))
+
+
+def _names(net: SymbolicNetwork) -> Names:
+    return Names(z=net.z(net.depth).name, yhat=net.yhat.name, y=net.y.name,
+                 loss=EXAMPLE_LOSS.name)
+
+
+def _divisor(plan: Plan) -> sympy.Expr:
+    if plan.reduction == "sum" or not plan.net.convention.rows:
+        return sympy.Integer(1)
+    return N * plan.net.dims[-1] if plan.pair.per_entry_mean else N
+
+
+def local_steps(plan: Plan) -> None:
+    """Each hidden activation's derivative, then the output layer with its loss."""
+    for rule in dict.fromkeys(plan.hidden):
+        plan.steps.append(derivative_step(rule, plan.slope))
+    plan.steps.extend(plan.pair.derivation(_names(plan.net), plan.half))
+
+
+def _factors(plan: Plan, layer: int, parameter: MatrixSymbol) -> list[tuple[Partial, str]]:
+    """The Leibniz factors from the loss down to `parameter` of `layer`, with their shapes
+    for one example (numerator layout)."""
+    net, widths = plan.net, plan.net.widths
+    classes = widths[-1]
+    factors = [(Partial(net.loss, net.yhat), f"1 x {classes}"),
+               (Partial(net.yhat, net.z(net.depth)), f"{classes} x {classes}")]
+    for inner in range(net.depth - 1, layer - 1, -1):
+        factors += [(Partial(net.z(inner + 1), net.a(inner)),
+                     f"{widths[inner + 1]} x {widths[inner]}"),
+                    (Partial(net.a(inner), net.z(inner)), f"{widths[inner]} x {widths[inner]}")]
+    target = shape_text(plan.shape(parameter)) if parameter.shape[1] != 1 else None
+    last = f"{widths[layer]} x ({target})" if target else f"{widths[layer]} x {widths[layer]}"
+    return factors + [(Partial(net.z(layer), parameter), last)]
+
+
+def chain_steps(plan: Plan) -> None:
+    """The chain rule for every parameter, last layer first, with each factor's shape."""
+    net = plan.net
+    for layer in range(net.depth, 0, -1):
+        for parameter in (net.W(layer), net.b(layer)):
+            factors = _factors(plan, layer, parameter)
+            shapes = " . ".join(shape for _, shape in factors)
+            plan.steps.append(Step(eq(Partial(net.loss, parameter),
+                                      chain(*(factor for factor, _ in factors))),
+                                   f"chain rule for {text(parameter)}; shapes for one example: "
+                                   f"{shapes}", shape=plan.shape(parameter)))
+
+
+def backward_steps(plan: Plan) -> dict[str, Formula]:
+    """delta_L, the recursion for delta_l, and every parameter's gradient, each checked."""
+    net, conv, check = plan.net, plan.net.convention, plan.instance
+    depth = net.depth
+    factor = plan.pair.factor(plan.half)
+    delta_L = scaled(factor / _divisor(plan), minus(net.yhat, net.y))
+    deltas: dict[int, MatrixExpr] = {depth: delta_L}
+    why = (f"the output layer: {plan.pair.output} with {plan.pair.loss} gives "
+           f"{'' if factor == 1 else f'{factor} '}(yhat - y) per example"
+           + (f", {plan.reduction} over the batch" if conv.rows else ""))
+    _delta_step(plan, depth, delta_L, why)
+    for layer in range(depth - 1, 0, -1):
+        rule = plan.hidden[layer - 1]
+        back = conv.back(net.W(layer + 1), net.delta(layer + 1))
+        prime = rule.prime(rule, net.z(layer))
+        deltas[layer] = hadamard(back, *prime) if prime else back
+        _delta_step(plan, layer, deltas[layer],
+                    f"back through layer {layer + 1}, then times {rule.name}'(z) entry by entry")
+    answers = {}
+    for layer in range(depth, 0, -1):
+        for target, parameter in (("W", net.W(layer)), ("b", net.b(layer))):
+            maker = conv.grad_W if target == "W" else conv.grad_b
+            formula = (maker(net.delta(layer), net.a(layer - 1)) if target == "W"
+                       else maker(net.delta(layer), conv.ones(N)))
+            residual = check.check(formula, target, layer, f"gradient of {text(parameter)}")
+            plan.steps.append(Step(equalities(Partial(net.loss, parameter), formula),
+                                   f"gradient of {text(parameter)}, shaped like it",
+                                   shape=plan.shape(parameter), check=residual))
+            answers[f"d{_loss_text(net)}/d{text(parameter)}"] = _answer(
+                plan, formula, deltas, target, layer)
+    return answers
+
+
+def _delta_step(plan: Plan, layer: int, formula: MatrixExpr, why: str) -> None:
+    net, check = plan.net, plan.instance
+    residual = check.check(formula, "z", layer, f"delta of layer {layer}")
+    check.arrays[net.delta(layer)] = _value(check, formula)
+    plan.steps.append(Step(equalities(net.delta(layer), Partial(net.loss, net.z(layer)),
+                                      formula), why, shape=plan.shape(net.z(layer)),
+                           check=residual))
+
+
+def _value(check: Instance, formula: MatrixExpr) -> Any:
+    return evaluate(formula, check.arrays, check.sizes, check.kernels)
+
+
+def _answer(plan: Plan, formula: MatrixExpr, deltas: dict[int, MatrixExpr], target: str,
+            layer: int) -> Formula:
+    """The gradient written out in full for shallow networks (checked again), else with deltas."""
+    net = plan.net
+    if net.depth <= EXPANDED_DEPTH:
+        for inner in range(layer, net.depth + 1):  # delta_l mentions delta_{l+1}: go upward
+            formula = formula.xreplace({net.delta(inner): deltas[inner]})
+    activations = {net.a(inner): plan.hidden[inner - 1].apply(net.z(inner))
+                   for inner in range(1, net.depth)}
+    formula = formula.xreplace(activations)
+    parameter = net.W(layer) if target == "W" else net.b(layer)
+    residual = plan.instance.check(formula, target, layer, f"answer for {text(parameter)}")
+    return Formula(formula, plan.shape(parameter), residual)
+
+
+def _loss_text(net: SymbolicNetwork) -> str:
+    return "l" if net.loss.name == "ell" else text(net.loss)

@@ -1,0 +1,138 @@
+"""The network at small sizes with seeded random values: where every derived formula is checked.
+
+The formulas are dimension-generic, so they are instantiated with the same structure at
+small widths (3072-256-10 becomes 4-3-3), evaluated with the rule table's kernels and
+compared with central finite differences of the loss in float64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy import MatrixExpr, MatrixSymbol
+
+from derive.errors import VerificationError
+from derive.numeric import mlp
+from derive.symbolic.activations import Activation
+from derive.symbolic.matrices import evaluate
+from derive.symbolic.network import SymbolicNetwork
+from derive.symbolic.outputs import OutputLoss
+
+BATCH = 3  # rows of the check's batch in a row convention
+TOLERANCE = 1e-6  # max |formula - finite difference| / max(|finite difference|, FLOOR)
+FLOOR = 1e-3
+KINK_MARGIN = 0.05  # pre-activations stay this far from 0, where ReLU has its kink
+GAIN = {"sigmoid": 4.0, "relu": 1.5, "leaky_relu": 1.5}  # keeps gradients from vanishing
+
+
+def small_widths(widths: Sequence[int]) -> list[int]:
+    """The same structure at small sizes: 4 inputs, at most 3 units per layer."""
+    return [min(width, 4 if layer == 0 else 3) for layer, width in enumerate(widths)]
+
+
+def _targets(rng: np.random.Generator, loss: str, shape: tuple[int, int]) -> Any:
+    if loss == "ce":
+        return rng.dirichlet(np.ones(shape[1]), size=shape[0])  # soft targets summing to 1
+    if loss == "bce":
+        return rng.uniform(0.0, 1.0, size=shape)
+    return rng.normal(size=shape)
+
+
+@dataclass
+class Instance:
+    """Parameters, data and every intermediate, in row layout and in the convention's."""
+
+    net: SymbolicNetwork
+    numeric: mlp.Network
+    params: list[tuple[Any, Any]]
+    X: Any
+    Y: Any
+    sizes: dict[sympy.Symbol, int]
+    arrays: dict[MatrixSymbol, Any]
+    kernels: dict[str, Any]
+
+    def oriented(self, kind: str, value: Any) -> Any:
+        """A row-layout weight ("W"), bias ("b") or data array in this convention's layout."""
+        if kind == "W":
+            return value.T if self.net.convention.transposed else value
+        if kind == "b":
+            return value.reshape(-1, 1)
+        return value if self.net.convention.rows else value.T
+
+    def reference(self, target: str, layer: int) -> Any:
+        """Finite differences of the loss with respect to W_l, b_l or z_l, row layout."""
+        if target == "z":
+            zs, _ = mlp.forward(self.numeric, self.params, self.X)
+            z = zs[layer - 1].copy()
+            return mlp.numerical_gradient(
+                lambda: mlp.loss_from(self.numeric, self.params, layer, z, self.Y), z)
+        array = self.params[layer - 1][0 if target == "W" else 1]
+        return mlp.numerical_gradient(
+            lambda: mlp.loss(self.numeric, self.params, self.X, self.Y), array)
+
+    def check(self, formula: MatrixExpr, target: str, layer: int, what: str) -> float:
+        """Residual of `formula` against finite differences; raises when it is too large."""
+        value = evaluate(formula, self.arrays, self.sizes, self.kernels)
+        expected = self.oriented(target if target != "z" else "data",
+                                 self.reference(target, layer))
+        if value.shape != expected.shape:
+            raise VerificationError(f"{what}: shape {value.shape}, expected {expected.shape}")
+        scale = max(float(np.max(np.abs(expected))), FLOOR)
+        residual = float(np.max(np.abs(value - expected))) / scale
+        if not residual < TOLERANCE:
+            raise VerificationError(f"{what}: differs from finite differences by {residual:.1e} "
+                                    "(relative); the derivation is wrong")
+        return residual
+
+
+def numeric_network(hidden: Sequence[Activation], pair: OutputLoss, slope: float, half: bool,
+                    reduction: str, xp: Any = np) -> mlp.Network:
+    """The kernels of the rule table, bound to `xp`."""
+    bound = [rule.kernels(slope, xp) for rule in hidden]
+    return mlp.Network(
+        hidden=tuple((k[rule.name], k[f"{rule.name}'"])
+                     for k, rule in zip(bound, hidden, strict=True)),
+        output=partial(pair.forward, xp), row_loss=partial(_row_loss, pair, xp, half),
+        factor=float(pair.factor(half)), per_entry_mean=pair.per_entry_mean, reduction=reduction)
+
+
+def _row_loss(pair: OutputLoss, xp: Any, half: bool, z: Any, y: Any) -> Any:
+    return pair.row_loss(xp, z, y, half)
+
+
+def instantiate(net: SymbolicNetwork, hidden: Sequence[Activation], pair: OutputLoss,
+                slope: float, half: bool, reduction: str, seed: int = 0) -> Instance:
+    """Random parameters and data at small sizes, away from kinks, with every intermediate."""
+    widths = small_widths(net.widths)
+    batch = BATCH if net.convention.rows else 1
+    numeric = numeric_network(hidden, pair, slope, half, reduction)
+    rng = np.random.default_rng(seed)
+    kinked = any(rule.name in ("relu", "leaky_relu") for rule in hidden)
+    for _ in range(1000):
+        X = rng.normal(size=(batch, widths[0]))
+        params = [(rng.normal(size=(n_out, n_in)) * GAIN.get(rule, 1.0) / np.sqrt(n_in),
+                   rng.normal(size=n_out) * 0.5)
+                  for n_in, n_out, rule in zip(widths[:-1], widths[1:],
+                                               [r.name for r in hidden] + [pair.output],
+                                               strict=True)]
+        zs, activations = mlp.forward(numeric, params, X)
+        if not kinked or min(float(np.min(np.abs(z))) for z in zs[:-1]) > KINK_MARGIN:
+            break
+    Y = _targets(rng, pair.loss, (batch, widths[-1]))
+    kernels: dict[str, Any] = {}
+    for rule in hidden:
+        kernels.update(rule.kernels(slope))
+    instance = Instance(net, numeric, params, X, Y, net.sizes(widths, batch), {}, kernels)
+    data = {net.y: Y, net.a(0): X}
+    for layer, (W, b) in enumerate(params, 1):
+        instance.arrays[net.W(layer)] = instance.oriented("W", W)
+        instance.arrays[net.b(layer)] = instance.oriented("b", b)
+        data.update({net.z(layer): zs[layer - 1], net.a(layer): activations[layer]})
+    instance.arrays.update({symbol: instance.oriented("data", value)
+                            for symbol, value in data.items()})
+    return instance

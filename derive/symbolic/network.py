@@ -1,0 +1,144 @@
+"""A fully connected network as matrix symbols of symbolic size, named as the course names them.
+
+Sizes are symbols n_0..n_L (and N for a batch), so every formula is dimension-generic;
+`sizes` maps them to the problem's widths for display, or to small sizes for checks.
+
+Names (`--names`, or a table in a problem file) override the defaults per key: `x`, `W`,
+`b`, `z`, `a`, `yhat`, `y`, `delta`, `loss`. A layer name is a letter that gets the layer
+as subscript (`b=c`: c_1, c_2), a prefix ending in `^` that gets it as superscript
+(`W=W^`: W^1; `b=W_0^`: W_0^1), or one name per layer separated by `/` (`z=A/B`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+from sympy import MatrixSymbol
+
+from derive.errors import FieldError
+from derive.symbolic.conventions import Convention
+
+LAYER_KEYS = ("W", "b", "z", "a", "delta")
+PLAIN_KEYS = ("x", "yhat", "y", "loss")
+COLUMN_NAMES = {"x": "x", "W": "W", "b": "b", "z": "z", "a": "a", "yhat": "yhat", "y": "y",
+                "delta": "delta", "loss": "ell"}
+ROW_NAMES = {**COLUMN_NAMES, "x": "X", "z": "Z", "a": "A", "yhat": "Yhat", "y": "Y",
+             "delta": "Delta", "loss": "L"}
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?(\^[A-Za-z0-9]*)?")
+N = sympy.Symbol("N", positive=True, integer=True)
+
+
+def parse_names(value: Any, field_name: str = "names") -> dict[str, str]:
+    """'W=W^,b=W_0^,z=A/B' (or a table) -> {'W': 'W^', 'b': 'W_0^', 'z': 'A/B'}."""
+    if isinstance(value, Mapping):
+        pairs = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, str):
+        pairs = [tuple(part.split("=", 1)) if "=" in part else (part, "")  # type: ignore[misc]
+                 for part in value.split(",") if part.strip()]
+    else:
+        raise FieldError(field_name, "give names as 'W=W^,b=c,z=A/B' or a table")
+    names = {}
+    for key, name in pairs:
+        key, name = key.strip(), str(name).strip()
+        if key not in LAYER_KEYS + PLAIN_KEYS:
+            raise FieldError(field_name, f"unknown key {key!r}; use "
+                             f"{', '.join(LAYER_KEYS + PLAIN_KEYS)}")
+        parts = name.split("/") if key in LAYER_KEYS else [name]
+        if not all(NAME.fullmatch(part) for part in parts):
+            raise FieldError(field_name, f"{key}={name!r} is not a name; use letters and digits "
+                             "with one optional _subscript and ^superscript, e.g. W_0^1")
+        names[key] = name
+    return names
+
+
+@dataclass(frozen=True)
+class SymbolicNetwork:
+    """The matrices of an L-layer network in one convention, with their names."""
+
+    convention: Convention
+    widths: tuple[int, ...]
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def depth(self) -> int:
+        return len(self.widths) - 1
+
+    @property
+    def dims(self) -> tuple[sympy.Symbol, ...]:
+        return sympy.symbols(f"n_0:{len(self.widths)}", positive=True, integer=True)
+
+    @property
+    def batch(self) -> sympy.Expr:
+        return N if self.convention.rows else sympy.Integer(1)
+
+    def sizes(self, widths: Sequence[int], batch: int) -> dict[sympy.Symbol, int]:
+        """Symbolic sizes -> numbers (`batch` counts only in a row convention)."""
+        return {**dict(zip(self.dims, widths, strict=True)), N: batch}
+
+    def _name(self, key: str, layer: int | None = None) -> str:
+        defaults = ROW_NAMES if self.convention.rows else COLUMN_NAMES
+        name = self.names.get(key, defaults[key])
+        if layer is None:
+            return name
+        if "/" in name:
+            parts = name.split("/")
+            if len(parts) != self._layers_named(key):
+                raise FieldError("names", f"{key} has {len(parts)} names for "
+                                 f"{self._layers_named(key)} layers; give one per layer")
+            return parts[layer - 1]
+        if name.endswith("^"):
+            return f"{name}{{{layer}}}"
+        if "_" in name:
+            raise FieldError("names", f"{key}={name!r} has a subscript already; end it with ^ "
+                             "or give one name per layer with /")
+        return f"{name}_{layer}"
+
+    def _layers_named(self, key: str) -> int:
+        return self.depth - 1 if key == "a" else self.depth
+
+    def _column(self, name: str, width: Any) -> MatrixSymbol:
+        return MatrixSymbol(name, *self.convention.data_shape(self.batch, width))
+
+    def W(self, layer: int) -> MatrixSymbol:
+        n = self.dims
+        return MatrixSymbol(self._name("W", layer),
+                            *self.convention.weight_shape(n[layer - 1], n[layer]))
+
+    def b(self, layer: int) -> MatrixSymbol:
+        return self.convention.bias(self._name("b", layer), self.dims[layer])
+
+    def z(self, layer: int) -> MatrixSymbol:
+        return self._column(self._name("z", layer), self.dims[layer])
+
+    def delta(self, layer: int) -> MatrixSymbol:
+        return self._column(self._name("delta", layer), self.dims[layer])
+
+    def a(self, layer: int) -> MatrixSymbol:
+        """a_0 = x, a_1..a_{L-1} the hidden activations, a_L = yhat."""
+        if layer == 0:
+            return self._column(self._name("x"), self.dims[0])
+        if layer == self.depth:
+            return self.yhat
+        return self._column(self._name("a", layer), self.dims[layer])
+
+    @property
+    def yhat(self) -> MatrixSymbol:
+        return self._column(self._name("yhat"), self.dims[-1])
+
+    @property
+    def y(self) -> MatrixSymbol:
+        return self._column(self._name("y"), self.dims[-1])
+
+    @property
+    def loss(self) -> sympy.Symbol:
+        return sympy.Symbol(self._name("loss"))
+
+    def shape(self, matrix: MatrixSymbol, batch: Any = None) -> tuple[Any, ...]:
+        """The matrix's shape at the problem's widths (the batch stays N)."""
+        sizes = {**dict(zip(self.dims, self.widths, strict=True)),
+                 N: N if batch is None else batch}
+        return tuple(sympy.sympify(d).xreplace(sizes) for d in matrix.shape)
