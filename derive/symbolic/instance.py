@@ -31,8 +31,9 @@ GAIN = {"sigmoid": 4.0, "relu": 1.5, "leaky_relu": 1.5}  # keeps gradients from 
 
 
 def small_widths(widths: Sequence[int]) -> list[int]:
-    """The same structure at small sizes: 4 inputs, at most 3 units per layer."""
-    return [min(width, 4 if layer == 0 else 3) for layer, width in enumerate(widths)]
+    """The same structure at small sizes: at most 5 inputs, then 4, 3, 4, 3, ... units, so
+    neighbouring layers differ in width and a misplaced transpose cannot go unnoticed."""
+    return [min(width, 5 if layer == 0 else 3 + layer % 2) for layer, width in enumerate(widths)]
 
 
 def _targets(rng: np.random.Generator, loss: str, shape: tuple[int, int]) -> Any:
@@ -77,7 +78,10 @@ class Instance:
 
     def check(self, formula: MatrixExpr, target: str, layer: int, what: str) -> float:
         """Residual of `formula` against finite differences; raises when it is too large."""
-        value = evaluate(formula, self.arrays, self.sizes, self.kernels)
+        try:
+            value = evaluate(formula, self.arrays, self.sizes, self.kernels)
+        except ValueError as error:  # e.g. a missing transpose: the product is undefined
+            raise VerificationError(f"{what}: cannot be evaluated ({error})") from error
         expected = self.oriented(target if target != "z" else "data",
                                  self.reference(target, layer))
         if value.shape != expected.shape:

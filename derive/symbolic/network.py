@@ -84,17 +84,15 @@ class SymbolicNetwork:
         name = self.names.get(key, defaults[key])
         if layer is None:
             return name
-        if "/" in name:
+        if "/" in name or ("_" in name and not name.endswith("^")):  # a name per layer
             parts = name.split("/")
             if len(parts) != self._layers_named(key):
-                raise FieldError("names", f"{key} has {len(parts)} names for "
-                                 f"{self._layers_named(key)} layers; give one per layer")
+                raise FieldError("names", f"{key}={name!r} names {len(parts)} of "
+                                 f"{self._layers_named(key)} layers; give one name per layer "
+                                 "separated by /, or a letter (or prefix ending in ^)")
             return parts[layer - 1]
         if name.endswith("^"):
             return f"{name}{{{layer}}}"
-        if "_" in name:
-            raise FieldError("names", f"{key}={name!r} has a subscript already; end it with ^ "
-                             "or give one name per layer with /")
         return f"{name}_{layer}"
 
     def _layers_named(self, key: str) -> int:
