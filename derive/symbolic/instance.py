@@ -8,7 +8,7 @@ compared with central finite differences of the loss in float64.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -56,6 +56,7 @@ class Instance:
     sizes: dict[sympy.Symbol, int]
     arrays: dict[MatrixSymbol, Any]
     kernels: dict[str, Any]
+    references: dict[tuple[str, int], Any] = field(default_factory=dict)
 
     def oriented(self, kind: str, value: Any) -> Any:
         """A row-layout weight ("W"), bias ("b") or data array in this convention's layout."""
@@ -66,15 +67,22 @@ class Instance:
         return value if self.net.convention.rows else value.T
 
     def reference(self, target: str, layer: int) -> Any:
-        """Finite differences of the loss with respect to W_l, b_l or z_l, row layout."""
-        if target == "z":
-            zs, _ = mlp.forward(self.numeric, self.params, self.X)
-            z = zs[layer - 1].copy()
-            return mlp.numerical_gradient(
-                lambda: mlp.loss_from(self.numeric, self.params, layer, z, self.Y), z)
-        array = self.params[layer - 1][0 if target == "W" else 1]
-        return mlp.numerical_gradient(
-            lambda: mlp.loss(self.numeric, self.params, self.X, self.Y), array)
+        """Finite differences of the loss with respect to W_l, b_l or z_l, row layout.
+
+        Only layers from `layer` on are recomputed, and each result is kept for reuse.
+        """
+        key = (target, layer)
+        if key not in self.references:
+            zs, activations = mlp.forward(self.numeric, self.params, self.X)
+            z, inputs = zs[layer - 1].copy(), activations[layer - 1]
+            W, b = self.params[layer - 1]
+
+            def loss() -> float:
+                pre = z if target == "z" else inputs @ W.T + b
+                return mlp.loss_from(self.numeric, self.params, layer, pre, self.Y)
+
+            self.references[key] = mlp.numerical_gradient(loss, {"z": z, "W": W, "b": b}[target])
+        return self.references[key]
 
     def check(self, formula: MatrixExpr, target: str, layer: int, what: str) -> float:
         """Residual of `formula` against finite differences; raises when it is too large."""

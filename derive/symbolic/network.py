@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import sympy
@@ -67,7 +68,7 @@ class SymbolicNetwork:
     def depth(self) -> int:
         return len(self.widths) - 1
 
-    @property
+    @cached_property
     def dims(self) -> tuple[sympy.Symbol, ...]:
         return sympy.symbols(f"n_0:{len(self.widths)}", positive=True, integer=True)
 
