@@ -24,6 +24,7 @@ from derive.symbolic.network import SymbolicNetwork, parse_names
 from derive.symbolic.outputs import PAIRS
 
 DEFAULT_LOSS = {output: loss for output, loss in PAIRS}
+MAX_DEPTH = 100
 
 
 def _names(value: Any, name: str) -> tuple[tuple[str, str], ...]:
@@ -52,6 +53,8 @@ class Problem(BaseProblem):
 
     def validate(self) -> None:
         depth = len(self.layers) - 1
+        if depth > MAX_DEPTH:
+            raise FieldError("layers", f"{depth} layers; at most {MAX_DEPTH} are derived")
         if len(self.hidden) not in (1, depth - 1) and depth > 1:
             raise FieldError("hidden", f"{len(self.hidden)} activations for {depth - 1} hidden "
                              "layers; give one for all or one per hidden layer")
