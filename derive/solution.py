@@ -46,11 +46,13 @@ class Shape(tuple):  # type: ignore[type-arg]
 
 @dataclass(frozen=True)
 class Formula:
-    """A symbolic answer: its expression, its shape and the residual of its check."""
+    """A symbolic answer: its expression, its shape, the residual of its check, and what it
+    is of (e.g. the derivative dl/dW_1), shown in place of the answer's name in math."""
 
     expr: sympy.Basic
     shape: tuple[Any, ...] | None = None
     check: float | None = None
+    label: sympy.Basic | None = None
 
 
 @dataclass(frozen=True)

@@ -106,5 +106,6 @@ def solve(problem: Problem) -> Solution:
              f"sum_j {problem.target}_j = 1", check=softmax_ce_gradient(problem.classes)),
     ]
     notes = (f"each identity checked exactly with SymPy for {problem.classes} classes",)
-    answers = {f"dL/d{problem.logits}_i": Formula(add(p[i], neg(y[i])), None, steps[-1].check)}
+    answers = {f"dL/d{problem.logits}_i": Formula(
+        add(p[i], neg(y[i])), None, steps[-1].check, Partial(loss, h[i]))}
     return Solution(problem, tuple(steps), answers, notes=notes)

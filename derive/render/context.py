@@ -24,8 +24,11 @@ def step_lines(step: Step, digits: int) -> list[str]:
 
 def step_context(step: Step, digits: int) -> dict[str, Any]:
     return {"lhs": tex(step.sides[0], digits=digits), "lines": step_lines(step, digits),
-            "why": step.why, "shape": shape_text(step.shape, r" \times "),
+            "why": step.why, "shape": shape_text(step.shape, TIMES),
             "check": check_text(step.check)}
+
+
+TIMES = r" \times "
 
 
 def answer_tex(value: Any, digits: int) -> str:
@@ -46,7 +49,9 @@ def solution_context(solution: Solution, number: int, options: Options) -> dict[
         "statement": statement,
         "statement_tex": statement_tex(statement, f"problem {problem.id!r}, field 'statement'"),
         "steps": [step_context(step, options.digits) for step in solution.steps],
-        "answers": [{"name": name, "tex": answer_tex(value, options.digits)}
+        "answers": [{"name": name, "tex": answer_tex(value, options.digits),
+                     "label": tex(value.label) if getattr(value, "label", None) else "",
+                     "shape": shape_text(getattr(value, "shape", None), TIMES)}
                     for name, value in solution.answers.items()],
         "notes": list(solution.notes),
         "tables": [{"header": table.header, "rows": table.rows} for table in solution.tables],

@@ -182,7 +182,7 @@ def _answer(plan: Plan, formula: MatrixExpr, deltas: dict[int, MatrixExpr], targ
     formula = formula.xreplace(activations)
     parameter = net.W(layer) if target == "W" else net.b(layer)
     residual = plan.instance.check(formula, target, layer, f"answer for {text(parameter)}")
-    return Formula(formula, plan.shape(parameter), residual)
+    return Formula(formula, plan.shape(parameter), residual, Partial(net.loss, parameter))
 
 
 def _loss_text(net: SymbolicNetwork) -> str:
