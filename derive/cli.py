@@ -118,7 +118,8 @@ def conv_size(input_size: str, channels: str | None, kernel: str | None, stride:
                           "(one layer), not both")
     if not layers and "kernel" not in given:
         raise DeriveError("kernel: missing; give --kernel for one layer or --layer for a stack")
-    stack = list(layers) or [{key: value for key, value in single.items() if value is not None}]
+    stack: list[Any] = list(layers) or [{key: value for key, value in single.items()
+                                          if value is not None}]
     emit("conv-size", {"input": input_size, "channels": channels, "layers": stack}, **out)
 
 

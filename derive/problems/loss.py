@@ -82,9 +82,10 @@ def _check_labels(labels: tuple[int, ...], rows: Rows) -> None:
 
 def _check_distributions(rows: Rows, name: str) -> None:
     for index, row in enumerate(rows, 1):
-        if any(value < 0 for value in row) or abs(sum(row) - 1) > DISTRIBUTION_TOLERANCE:
+        total = sum(row, Decimal(0))
+        if any(value < 0 for value in row) or abs(total - 1) > DISTRIBUTION_TOLERANCE:
             raise FieldError(name, f"row {index} is not a distribution (entries >= 0 summing to "
-                             f"1, got sum {sum(row)}); fix it or pass logits instead")
+                             f"1, got sum {total}); fix it or pass logits instead")
 
 
 def _check_finite_logs(probs: Rows, target: Rows, names: tuple[str, ...]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -24,8 +25,9 @@ def template_dirs() -> list[str]:
 def environment(fmt: str) -> jinja2.Environment:
     """The environment for 'latex' (\\VAR, \\BLOCK delimiters) or 'markdown' (Jinja defaults)."""
     loader = jinja2.FileSystemLoader(template_dirs())
-    common = {"loader": loader, "undefined": jinja2.StrictUndefined, "autoescape": False,
-              "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+    common: dict[str, Any] = {
+        "loader": loader, "undefined": jinja2.StrictUndefined, "autoescape": False,
+        "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
     if fmt == "latex":
         env = jinja2.Environment(block_start_string=r"\BLOCK{", block_end_string="}",
                                  variable_start_string=r"\VAR{", variable_end_string="}",
