@@ -147,6 +147,20 @@ def real_rows(value: Any, name: str) -> tuple[tuple[Decimal, ...], ...]:
     return tuple(rows)
 
 
+def listed(convert: Converter, what: str, maximum: int = 100) -> Converter:
+    """A non-empty list of values that `convert` accepts (repeated CLI options, TOML arrays)."""
+
+    def convert_all(value: Any, name: str) -> tuple[Any, ...]:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, Sequence) or not items:
+            raise FieldError(name, f"expected a list of {what}, got {value!r}")
+        if len(items) > maximum:
+            raise FieldError(name, f"at most {maximum} {what}")
+        return tuple(convert(item, name) for item in items)
+
+    return convert_all
+
+
 def index_list(value: Any, name: str) -> tuple[int, ...]:
     """Non-negative integers (class indices), one or a comma-separated list."""
     numbers = _ints_from(value, name, "a class index or a comma-separated list of them")

@@ -83,6 +83,13 @@ class TexPrinter(LatexPrinter):
     def _print_Float(self, expr: sympy.Float) -> str:
         return tex_number(expr, self.digits)
 
+    def _print_MatrixSymbol(self, expr: sympy.MatrixSymbol) -> str:
+        if expr in self.given:
+            from derive.render.values import tex_value  # values builds on this module
+
+            return tex_value(self.given[expr], self.digits)
+        return super()._print_MatrixSymbol(expr)
+
     def _print_OneMatrix(self, expr: sympy.OneMatrix) -> str:
         return r"\mathbf{1}"
 
@@ -102,6 +109,13 @@ class TextPrinter(StrPrinter):
         if expr.name == "ell":
             return "l"
         return expr.name.replace("{", "").replace("}", "").replace("\\", "")
+
+    def _print_MatrixSymbol(self, expr: sympy.MatrixSymbol) -> str:
+        if expr in self.given:
+            from derive.render.values import text_value  # values builds on this module
+
+            return text_value(self.given[expr], self.digits)
+        return self._print_Symbol(sympy.Symbol(expr.name))
 
     def _print_Derivative(self, expr: sympy.Derivative) -> str:
         variables = "".join(f" d{self.parenthesize(v, PRECEDENCE['Atom'])}"

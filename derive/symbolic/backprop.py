@@ -19,10 +19,11 @@ from sympy import MatrixExpr, MatrixSymbol
 from derive.render.printing import text
 from derive.render.values import shape_text
 from derive.solution import Formula, Step
+from derive.symbolic import formulas
 from derive.symbolic.activations import Activation, derivative_step
 from derive.symbolic.build import eq, equalities
 from derive.symbolic.instance import Instance
-from derive.symbolic.matrices import Partial, chain, evaluate, hadamard, minus, scaled
+from derive.symbolic.matrices import Partial, chain, evaluate
 from derive.symbolic.network import N, SymbolicNetwork
 from derive.symbolic.outputs import Names, OutputLoss
 
@@ -52,8 +53,8 @@ def forward_steps(plan: Plan) -> None:
     net, conv = plan.net, plan.net.convention
     for layer in range(1, net.depth + 1):
         W, z = net.W(layer), net.z(layer)
-        formula = conv.forward(W, net.a(layer - 1), net.b(layer), conv.ones(N))
-        plan.steps.append(Step(eq(z, formula), f"layer {layer}: linear map; {text(W)} is "
+        plan.steps.append(Step(eq(z, formulas.pre_activation(net, layer)),
+                               f"layer {layer}: linear map; {text(W)} is "
                                f"{shape_text(plan.shape(W))}", shape=plan.shape(z)))
         if layer < net.depth:
             rule = plan.hidden[layer - 1]
@@ -71,7 +72,7 @@ def forward_steps(plan: Plan) -> None:
                            f"{plan.pair.loss} loss of row n, over its entries i"))
     n = sympy.Symbol("n", integer=True)
     total = sympy.Sum(sympy.Symbol(f"{EXAMPLE_LOSS.name}_n"), (n, 1, N))
-    divisor = _divisor(plan)
+    divisor = formulas.divisor(net, plan.pair, plan.reduction)
     plan.steps.append(Step(eq(net.loss, total if divisor == 1 else sympy.Mul(
         1 / divisor, total, evaluate=False)), f"{plan.reduction} over the batch"
         + (" and the entries" if divisor not in (1, N) else "")))
@@ -80,12 +81,6 @@ def forward_steps(plan: Plan) -> None:
 def _names(net: SymbolicNetwork) -> Names:
     return Names(z=net.z(net.depth).name, yhat=net.yhat.name, y=net.y.name,
                  loss=EXAMPLE_LOSS.name)
-
-
-def _divisor(plan: Plan) -> sympy.Expr:
-    if plan.reduction == "sum" or not plan.net.convention.rows:
-        return sympy.Integer(1)
-    return N * plan.net.dims[-1] if plan.pair.per_entry_mean else N
 
 
 def local_steps(plan: Plan) -> None:
@@ -129,7 +124,7 @@ def backward_steps(plan: Plan) -> dict[str, Formula]:
     net, conv, check = plan.net, plan.net.convention, plan.instance
     depth = net.depth
     factor = plan.pair.factor(plan.half)
-    delta_L = scaled(factor / _divisor(plan), minus(net.yhat, net.y))
+    delta_L = formulas.output_delta(net, plan.pair, plan.half, plan.reduction)
     deltas: dict[int, MatrixExpr] = {depth: delta_L}
     why = (f"the output layer: {plan.pair.output} with {plan.pair.loss} gives "
            f"{'' if factor == 1 else f'{factor} '}(yhat - y) per example"
@@ -137,17 +132,14 @@ def backward_steps(plan: Plan) -> dict[str, Formula]:
     _delta_step(plan, depth, delta_L, why)
     for layer in range(depth - 1, 0, -1):
         rule = plan.hidden[layer - 1]
-        back = conv.back(net.W(layer + 1), net.delta(layer + 1))
-        prime = rule.prime(rule, net.z(layer))
-        deltas[layer] = hadamard(back, *prime) if prime else back
+        deltas[layer] = formulas.hidden_delta(net, layer, rule)
         _delta_step(plan, layer, deltas[layer],
                     f"back through layer {layer + 1}, then times {rule.name}'(z) entry by entry")
     answers = {}
     for layer in range(depth, 0, -1):
-        for target, parameter in (("W", net.W(layer)), ("b", net.b(layer))):
-            maker = conv.grad_W if target == "W" else conv.grad_b
-            formula = (maker(net.delta(layer), net.a(layer - 1)) if target == "W"
-                       else maker(net.delta(layer), conv.ones(N)))
+        for target in ("W", "b"):
+            parameter = formulas.parameter(net, target, layer)
+            formula = formulas.gradient(net, target, layer)
             residual = check.check(formula, target, layer, f"gradient of {text(parameter)}")
             plan.steps.append(Step(equalities(Partial(net.loss, parameter), formula),
                                    f"gradient of {text(parameter)}, shaped like it",
@@ -180,7 +172,7 @@ def _answer(plan: Plan, formula: MatrixExpr, deltas: dict[int, MatrixExpr], targ
     activations = {net.a(inner): plan.hidden[inner - 1].apply(net.z(inner))
                    for inner in range(1, net.depth)}
     formula = formula.xreplace(activations)
-    parameter = net.W(layer) if target == "W" else net.b(layer)
+    parameter = formulas.parameter(net, target, layer)
     residual = plan.instance.check(formula, target, layer, f"answer for {text(parameter)}")
     return Formula(formula, plan.shape(parameter), residual, Partial(net.loss, parameter))
 

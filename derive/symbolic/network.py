@@ -6,7 +6,8 @@ Sizes are symbols n_0..n_L (and N for a batch), so every formula is dimension-ge
 Names (`--names`, or a table in a problem file) override the defaults per key: `x`, `W`,
 `b`, `z`, `a`, `yhat`, `y`, `delta`, `loss`. A layer name is a letter that gets the layer
 as subscript (`b=c`: c_1, c_2), a prefix ending in `^` that gets it as superscript
-(`W=W^`: W^1; `b=W_0^`: W_0^1), or one name per layer separated by `/` (`z=A/B`).
+(`W=W^`: W^1; `b=W_0^`: W_0^1), or one name per layer separated by `/` (`z=A/B`). A name
+given for a key that only one layer has is used as it is (`a=H` with one hidden layer).
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ class SymbolicNetwork:
         name = self.names.get(key, defaults[key])
         if layer is None:
             return name
+        if key in self.names and self._layers_named(key) == 1 and not name.endswith("^"):
+            return name  # the only layer with this name needs no index: a=H
         if "/" in name or ("_" in name and not name.endswith("^")):  # a name per layer
             parts = name.split("/")
             if len(parts) != self._layers_named(key):

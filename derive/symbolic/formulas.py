@@ -1,0 +1,55 @@
+"""The formulas of backpropagation in one network's convention and names.
+
+Pure builders shared by the derivation (`mlp-grad`) and the worked numeric example
+(`backprop`): the pre-activation of a layer, delta_L, the recursion for delta_l, and the
+gradient of a weight or a bias, all shaped as the convention arranges them.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import MatrixExpr
+
+from derive.symbolic.activations import Activation
+from derive.symbolic.matrices import hadamard, minus, scaled
+from derive.symbolic.network import N, SymbolicNetwork
+from derive.symbolic.outputs import OutputLoss
+
+
+def pre_activation(net: SymbolicNetwork, layer: int) -> MatrixExpr:
+    """z_l = the convention's linear map of a_{l-1}."""
+    conv = net.convention
+    return conv.forward(net.W(layer), net.a(layer - 1), net.b(layer), conv.ones(N))
+
+
+def divisor(net: SymbolicNetwork, pair: OutputLoss, reduction: str) -> sympy.Expr:
+    """What the summed loss is divided by: N rows, or N x outputs for a per-entry mean."""
+    if reduction == "sum" or not net.convention.rows:
+        return sympy.Integer(1)
+    return N * net.dims[-1] if pair.per_entry_mean else N
+
+
+def output_delta(net: SymbolicNetwork, pair: OutputLoss, half: bool,
+                 reduction: str) -> MatrixExpr:
+    """delta_L = dL/dz_L = factor (yhat - y) / divisor."""
+    return scaled(pair.factor(half) / divisor(net, pair, reduction), minus(net.yhat, net.y))
+
+
+def hidden_delta(net: SymbolicNetwork, layer: int, rule: Activation) -> MatrixExpr:
+    """delta_l = (delta_{l+1} carried back through W_{l+1}) * g'(z_l), entry by entry."""
+    back = net.convention.back(net.W(layer + 1), net.delta(layer + 1))
+    prime = rule.prime(rule, net.z(layer))
+    return hadamard(back, *prime) if prime else back
+
+
+def gradient(net: SymbolicNetwork, target: str, layer: int) -> MatrixExpr:
+    """dL/dW_l ("W") or dL/db_l ("b") from delta_l, shaped like the parameter."""
+    conv = net.convention
+    if target == "W":
+        return conv.grad_W(net.delta(layer), net.a(layer - 1))
+    return conv.grad_b(net.delta(layer), conv.ones(N))
+
+
+def parameter(net: SymbolicNetwork, target: str, layer: int) -> sympy.MatrixSymbol:
+    """W_l or b_l."""
+    return net.W(layer) if target == "W" else net.b(layer)
