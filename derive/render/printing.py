@@ -1,21 +1,12 @@
-"""One policy for numbers, and the SymPy printers that turn relations into TeX and text.
+"""The SymPy printers that turn relations into TeX and text, under the number policy.
 
-Numbers show at most `digits` significant digits (default 4), exactly as written when
-they were given with fewer; integers in full.
-
->>> format_number(1.2432865553)
-'1.243'
->>> format_number(0.5)
-'0.5'
->>> format_number(6585)
-'6585'
+Anything in a printer's `given` mapping (a symbol, an indexed entry, a matrix) prints
+as its value: formula -> substitution -> result.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import sympy
@@ -23,44 +14,13 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-DEFAULT_DIGITS = 4
-
-
-def format_number(x: Any, digits: int = DEFAULT_DIGITS) -> str:
-    """A number in the display policy: integers whole, decimals as written, floats rounded."""
-    if isinstance(x, bool):
-        return str(x).lower()
-    if isinstance(x, int | sympy.Integer):
-        return str(int(x))
-    if isinstance(x, Decimal):
-        return _decimal_text(x)
-    value = float(x)
-    if math.isnan(value) or math.isinf(value):
-        return str(value)
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    short = repr(value)
-    if "e" not in short and len(short.lstrip("-0.").replace(".", "")) <= digits:
-        return short
-    text = f"{value:.{digits}g}"
-    return text.replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
-
-
-def _decimal_text(x: Decimal) -> str:
-    text = format(x, "f") if -20 < x.adjusted() < 20 else str(x)
-    return "0" if text in {"-0", "0.0", "-0.0"} else text
-
-
-def tex_number(x: Any, digits: int = DEFAULT_DIGITS) -> str:
-    """A number for TeX math: scientific notation as ``m \\times 10^{e}``."""
-    text = format_number(x, digits)
-    if "e" in text and "inf" not in text:
-        mantissa, exponent = text.split("e")
-        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
-    return text
+from derive.render.numbers import DEFAULT_DIGITS, format_number, tex_number
+from derive.render.values import tex_value, text_value
 
 
 def _shown(value: Any, digits: int, to_tex: bool) -> str:
+    if hasattr(value, "ndim") and value.ndim:
+        return tex_value(value, digits) if to_tex else text_value(value, digits)
     text = tex_number(value, digits) if to_tex else format_number(value, digits)
     return f"({text})" if text.startswith("-") else text
 
@@ -75,20 +35,13 @@ class TexPrinter(LatexPrinter):
         self.given = dict(given or {})
         self.digits = digits
 
-    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
-        if expr in self.given:
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if self.given and isinstance(expr, sympy.Basic) and expr in self.given:
             return _shown(self.given[expr], self.digits, True)
-        return super()._print_Symbol(expr, style)
+        return super()._print(expr, **kwargs)
 
     def _print_Float(self, expr: sympy.Float) -> str:
         return tex_number(expr, self.digits)
-
-    def _print_MatrixSymbol(self, expr: sympy.MatrixSymbol) -> str:
-        if expr in self.given:
-            from derive.render.values import tex_value  # values builds on this module
-
-            return tex_value(self.given[expr], self.digits)
-        return super()._print_MatrixSymbol(expr)
 
     def _print_OneMatrix(self, expr: sympy.OneMatrix) -> str:
         return r"\mathbf{1}"
@@ -103,18 +56,17 @@ class TextPrinter(StrPrinter):
         self.given = dict(given or {})
         self.digits = digits
 
-    def _print_Symbol(self, expr: sympy.Symbol) -> str:
-        if expr in self.given:
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if self.given and isinstance(expr, sympy.Basic) and expr in self.given:
             return _shown(self.given[expr], self.digits, False)
+        return super()._print(expr, **kwargs)
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:
         if expr.name == "ell":
             return "l"
         return expr.name.replace("{", "").replace("}", "").replace("\\", "")
 
     def _print_MatrixSymbol(self, expr: sympy.MatrixSymbol) -> str:
-        if expr in self.given:
-            from derive.render.values import text_value  # values builds on this module
-
-            return text_value(self.given[expr], self.digits)
         return self._print_Symbol(sympy.Symbol(expr.name))
 
     def _print_Derivative(self, expr: sympy.Derivative) -> str:

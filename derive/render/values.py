@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from derive.render.printing import DEFAULT_DIGITS, format_number, tex_number
+from derive.render.numbers import DEFAULT_DIGITS, format_number, tex_number
 from derive.solution import Shape
 
 MAX_SHOWN = 8  # entries per axis before a matrix is elided

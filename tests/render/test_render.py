@@ -9,7 +9,7 @@ import pytest
 import derive
 from derive.errors import InputError
 from derive.problemset import builtin
-from derive.render.printing import format_number
+from derive.render.numbers import format_number
 from derive.render.tex import statement_tex, tex_escape
 
 SOLUTIONS = derive.solve_set(builtin())
