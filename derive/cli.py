@@ -169,30 +169,52 @@ def loss(logits: str | None, probs: str | None, target: str | None, label: str |
                   "losses": losses, "reduction": reduction}, **out)
 
 
+NETWORK_OPTIONS = ("hidden", "output_layer", "loss", "half_mse", "convention", "reduction",
+                   "slope", "names")
+
+
+def network_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Activations, output layer and loss, convention, reduction, names: shared by the
+    commands that describe a fully connected network."""
+    options = [
+        click.option("--hidden", default="sigmoid", show_default=True,
+                     help="sigmoid, relu, tanh, leaky_relu or identity; one, or one per layer."),
+        click.option("--output", "output_layer", default="softmax", show_default=True,
+                     type=click.Choice(["softmax", "sigmoid", "identity"]), help="Output layer."),
+        click.option("--loss", type=click.Choice(["ce", "bce", "mse"]),
+                     help="Loss (default: ce after softmax, bce after sigmoid, mse after "
+                          "identity)."),
+        click.option("--half-mse", is_flag=True, help="MSE with the factor 1/2."),
+        click.option("--convention", default="Wx", show_default=True,
+                     type=click.Choice(["Wx", "WTx", "XWT", "XW"], case_sensitive=False),
+                     help="z = W x + b, z = W^T x + b, Z = X W^T + b (rows), Z = X W + b "
+                          "(rows)."),
+        click.option("--reduction", default="mean", show_default=True,
+                     type=click.Choice(["mean", "sum"]), help="Over the batch (row conventions)."),
+        click.option("--slope", help="Slope of leaky_relu below 0 (default 0.01)."),
+        click.option("--names", help="Symbol names, e.g. 'b=c,z=A/B' or 'W=W^,b=W_0^'."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def network_fields(options: dict[str, Any]) -> dict[str, Any]:
+    """The network options of a command as problem fields (removed from `options`)."""
+    fields = {name: options.pop(name) for name in NETWORK_OPTIONS}
+    fields["output"] = fields.pop("output_layer")
+    return fields
+
+
 @cli.command("mlp-grad")
 @click.option("--layers", required=True, help="Widths, input first: 3072,256,10 (any depth).")
-@click.option("--hidden", default="sigmoid", show_default=True,
-              help="sigmoid, relu, tanh, leaky_relu or identity; one for all or one per layer.")
-@click.option("--output", "output_layer", default="softmax", show_default=True,
-              type=click.Choice(["softmax", "sigmoid", "identity"]), help="Output layer.")
-@click.option("--loss", type=click.Choice(["ce", "bce", "mse"]),
-              help="Loss (default: ce after softmax, bce after sigmoid, mse after identity).")
-@click.option("--half-mse", is_flag=True, help="MSE with the factor 1/2 (gradient yhat - y).")
-@click.option("--convention", default="Wx", show_default=True,
-              type=click.Choice(["Wx", "WTx", "XWT", "XW"], case_sensitive=False),
-              help="z = W x + b, z = W^T x + b, Z = X W^T + b (rows), Z = X W + b (rows).")
-@click.option("--reduction", default="mean", show_default=True,
-              type=click.Choice(["mean", "sum"]), help="Over the batch (row conventions).")
-@click.option("--slope", help="Slope of leaky_relu below 0 (default 0.01).")
-@click.option("--names", help="Symbol names, e.g. 'b=c,z=A/B' or 'W=W^,b=W_0^'.")
+@network_options
 @click.option("--seed", help="Seed of the random values the checks use (default 0).")
 @output_options
-def mlp_grad(layers: str, hidden: str, output_layer: str, loss: str | None, half_mse: bool,
-             convention: str, reduction: str, slope: str | None, names: str | None,
-             seed: str | None, **out: Any) -> None:
+def mlp_grad(layers: str, seed: str | None, **options: Any) -> None:
     """Gradient of the loss for every weight and bias, by the chain rule, every step checked.
 
-    
+    \b
     Examples:
       derive mlp-grad --layers 3072,256,10 --hidden sigmoid --output softmax --loss ce
       derive mlp-grad --layers 3072,256,10 --names "b=c,z=A/B"          # seed 000's names
@@ -200,9 +222,35 @@ def mlp_grad(layers: str, hidden: str, output_layer: str, loss: str | None, half
       derive mlp-grad --layers 10,20,1 --hidden relu --output sigmoid --convention XW
     Answers: dl/dW_l and dl/db_l for every layer (formula, shape, check residual).
     """
-    emit("mlp-grad", {"layers": layers, "hidden": hidden, "output": output_layer, "loss": loss,
-                      "half_mse": half_mse, "convention": convention, "reduction": reduction,
-                      "slope": slope, "names": names, "seed": seed}, **out)
+    fields = network_fields(options)
+    emit("mlp-grad", {"layers": layers, "seed": seed, **fields}, **options)
+
+
+@cli.command()
+@click.option("--x", "x", required=True, help="Input: one example 1,0 or batch rows 1,0;0,1.")
+@click.option("--target", help="Target rows (one-hot or soft): 0,1")
+@click.option("--label", help="Class index per row (from 0), instead of --target.")
+@click.option("--weights", multiple=True, required=True,
+              help="W_l in the convention's orientation, rows separated by ';'; repeat per "
+                   "layer: --weights '3,6;4,5' --weights '2,3;4,3'.")
+@click.option("--biases", multiple=True, help="b_l, repeat per layer (default zeros): 1,-6")
+@click.option("--lr", help="Learning rate of the SGD step (default 0.1).")
+@network_options
+@output_options
+def backprop(x: str, target: str | None, label: str | None, weights: tuple[str, ...],
+             biases: tuple[str, ...], lr: str | None, **options: Any) -> None:
+    """Worked numeric example: forward pass, loss, backward pass, one SGD step, new loss.
+
+    \b
+    Examples (seed 003, problem 2):
+      derive backprop --convention WTx --x 1,0 --target 0,1 --weights "3,6;4,5" \\
+        --weights "2,3;4,3" --biases 1,-6 --biases=-1,-2 --lr 0.5 --names "W=W^,b=W_0^,a=H"
+      derive sheet problems.toml     # larger networks and batches from a problem file
+    Answers: z_l, yhat, loss, every gradient, the updated parameters, the loss after.
+    """
+    fields = network_fields(options)
+    emit("backprop", {"x": x, "target": target, "label": label, "weights": list(weights),
+                      "biases": list(biases) or None, "lr": lr, **fields}, **options)
 
 
 @cli.command("softmax-ce")

@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 Kernel = Callable[[Any], Any]
 Params = Sequence[tuple[Any, Any]]  # (W_l, b_l) for l = 1..L
 
@@ -73,15 +75,14 @@ def backward(net: Network, params: Params, X: Any, Y: Any) -> tuple[list[Any], l
 
 def numerical_gradient(f: Callable[[], float], array: Any, step: float = 1e-6) -> Any:
     """Central differences of f() with respect to every entry of `array` (changed in place,
-    then restored)."""
+    then restored; works on views too)."""
     gradient = array * 0.0
-    flat, out = array.reshape(-1), gradient.reshape(-1)
-    for index in range(flat.size):
-        kept = float(flat[index])
-        flat[index] = kept + step
+    for index in np.ndindex(array.shape):
+        kept = float(array[index])
+        array[index] = kept + step
         upper = f()
-        flat[index] = kept - step
+        array[index] = kept - step
         lower = f()
-        flat[index] = kept
-        out[index] = (upper - lower) / (2 * step)
+        array[index] = kept
+        gradient[index] = (upper - lower) / (2 * step)
     return gradient

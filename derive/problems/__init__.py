@@ -19,6 +19,7 @@ KINDS: dict[str, str] = {
     "loss": "derive.problems.loss",
     "mlp-grad": "derive.problems.mlp_grad",
     "softmax-ce": "derive.problems.softmax_ce",
+    "backprop": "derive.problems.backprop",
 }
 
 

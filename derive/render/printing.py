@@ -62,8 +62,8 @@ class TextPrinter(StrPrinter):
         return super()._print(expr, **kwargs)
 
     def _print_Symbol(self, expr: sympy.Symbol) -> str:
-        if expr.name == "ell":
-            return "l"
+        if expr.name.startswith("ell") and not expr.name[3:4].isalpha():
+            return "l" + expr.name[3:]
         return expr.name.replace("{", "").replace("}", "").replace("\\", "")
 
     def _print_MatrixSymbol(self, expr: sympy.MatrixSymbol) -> str:
@@ -93,6 +93,21 @@ class TextPrinter(StrPrinter):
         factor = sympy.Mul(*scalars)
         return ("-" if factor == -1 else f"{self.parenthesize(factor, PRECEDENCE['Mul'])}*") \
             + matrices
+
+    def _print_MatAdd(self, expr: sympy.MatAdd) -> str:
+        """Terms in order; a term with a negative scalar factor is subtracted."""
+        parts = []
+        for term in expr.args:
+            factor = term.args[0] if isinstance(term, sympy.MatMul) else 1
+            if getattr(factor, "is_negative", False):
+                rest = [-factor] if -factor != 1 else []
+                rest += list(term.args[1:])
+                kept = rest[0] if len(rest) == 1 else sympy.MatMul(*rest, evaluate=False)
+                parts.append("- " + self.parenthesize(kept, PRECEDENCE["Add"]))
+            else:
+                parts.append("+ " + self._print(term))
+        joined = " ".join(parts)
+        return joined[2:] if joined.startswith("+ ") else "-" + joined[2:]
 
     def _print_HadamardProduct(self, expr: sympy.HadamardProduct) -> str:
         return " * ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)

@@ -144,7 +144,7 @@ def backward_steps(plan: Plan) -> dict[str, Formula]:
             plan.steps.append(Step(equalities(Partial(net.loss, parameter), formula),
                                    f"gradient of {text(parameter)}, shaped like it",
                                    shape=plan.shape(parameter), check=residual))
-            answers[f"d{_loss_text(net)}/d{text(parameter)}"] = _answer(
+            answers[f"d{net.loss_text}/d{text(parameter)}"] = _answer(
                 plan, formula, deltas, target, layer)
     return answers
 
@@ -176,6 +176,3 @@ def _answer(plan: Plan, formula: MatrixExpr, deltas: dict[int, MatrixExpr], targ
     residual = plan.instance.check(formula, target, layer, f"answer for {text(parameter)}")
     return Formula(formula, plan.shape(parameter), residual, Partial(net.loss, parameter))
 
-
-def _loss_text(net: SymbolicNetwork) -> str:
-    return "l" if net.loss.name == "ell" else text(net.loss)

@@ -136,10 +136,18 @@ def instantiate(net: SymbolicNetwork, hidden: Sequence[Activation], pair: Output
         if not kinked or min(float(np.min(np.abs(z))) for z in zs[:-1]) > KINK_MARGIN:
             break
     Y = _targets(rng, pair.loss, (batch, widths[-1]))
+    return instance_at(net, numeric, hidden, slope, params, X, Y)
+
+
+def instance_at(net: SymbolicNetwork, numeric: mlp.Network, hidden: Sequence[Activation],
+                slope: float, params: list[tuple[Any, Any]], X: Any, Y: Any) -> Instance:
+    """The network at these parameters and data (row layout), with every intermediate."""
+    zs, activations = mlp.forward(numeric, params, X)
+    widths = [params[0][0].shape[1]] + [W.shape[0] for W, _ in params]
     kernels: dict[str, Any] = {}
     for rule in hidden:
         kernels.update(rule.kernels(slope))
-    instance = Instance(net, numeric, params, X, Y, net.sizes(widths, batch), {}, kernels)
+    instance = Instance(net, numeric, params, X, Y, net.sizes(widths, X.shape[0]), {}, kernels)
     data = {net.y: Y, net.a(0): X}
     for layer, (W, b) in enumerate(params, 1):
         instance.arrays[net.W(layer)] = instance.oriented("W", W)

@@ -81,6 +81,41 @@ class Partial(sympy.Expr):  # type: ignore[misc]
         return f"d{top}/d{bottom}"
 
 
+class MatrixPartial(MatrixExpr):  # type: ignore[misc]
+    """d(loss)/d(matrix) as a matrix shaped like the matrix: a gradient that can be used
+    in matrix formulas (an SGD update) and given numbers."""
+
+    def __new__(cls, loss: Basic, matrix: MatrixExpr) -> MatrixPartial:
+        return Basic.__new__(cls, loss, matrix)
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[1].shape
+
+    def _latex(self, printer: Any) -> str:
+        return Partial(*self.args)._latex(printer)
+
+    def _sympystr(self, printer: Any) -> str:
+        return Partial(*self.args)._sympystr(printer)
+
+
+class Updated(MatrixExpr):  # type: ignore[misc]
+    """A parameter after an update step, printed with a prime: W_1'."""
+
+    def __new__(cls, matrix: MatrixExpr) -> Updated:
+        return Basic.__new__(cls, matrix)
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[0].shape
+
+    def _latex(self, printer: Any) -> str:
+        return f"{{{printer._print(self.args[0])}}}'"  # braces: W^{1}' is a double superscript
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"{printer._print(self.args[0])}'"
+
+
 def chain(*factors: Partial) -> sympy.Expr:
     """The product of Leibniz factors, in the order given."""
     return sympy.Mul(*factors, evaluate=False)
@@ -119,6 +154,12 @@ def _value(expr: Basic, arrays: Mapping[Basic, Any], dims: Mapping[sympy.Symbol,
 
 @_value.register
 def _(expr: MatrixSymbol, arrays: Mapping[Basic, Any], dims: Mapping[sympy.Symbol, int],
+      kernels: Kernels) -> Any:
+    return arrays[expr]
+
+
+@_value.register
+def _(expr: MatrixPartial, arrays: Mapping[Basic, Any], dims: Mapping[sympy.Symbol, int],
       kernels: Kernels) -> Any:
     return arrays[expr]
 

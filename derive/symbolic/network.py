@@ -139,6 +139,11 @@ class SymbolicNetwork:
     def loss(self) -> sympy.Symbol:
         return sympy.Symbol(self._name("loss"))
 
+    @property
+    def loss_text(self) -> str:
+        """The loss's name in answer keys: l for the default ell."""
+        return "l" if self.loss.name == "ell" else self.loss.name
+
     def shape(self, matrix: MatrixSymbol, batch: Any = None) -> tuple[Any, ...]:
         """The matrix's shape at the problem's widths (the batch stays N)."""
         sizes = {**dict(zip(self.dims, self.widths, strict=True)),

@@ -47,7 +47,7 @@ class OutputLoss:
     tex: str
     factor: Callable[[bool], int | sympy.Rational]  # half_mse -> factor of (yhat - y)
     per_entry_mean: bool  # mean reduction divides by every entry (else by rows)
-    loss_formula: Callable[[Names, bool], sympy.Expr]
+    loss_formula: Callable[..., sympy.Expr]  # (names, half, terms=None): Sum, or written out
     derivation: Callable[[Names, bool], list[Step]]
     forward: Callable[[Any, Any], Any]  # (xp, z) -> yhat, classes on the last axis
     row_loss: Callable[[Any, Any, Any, bool], Any]  # (xp, z, y, half) -> loss of each row
@@ -160,20 +160,27 @@ def _mse_factor(half: bool) -> int:
     return 1 if half else 2
 
 
-def _ce_formula(names: Names, half: bool) -> sympy.Expr:
+def _total(term: Callable[[Any], sympy.Expr], terms: int | None) -> sympy.Expr:
+    """sum_i term(i) over the C outputs, or written out term by term for `terms` outputs."""
+    if terms is None:
+        return sympy.Sum(term(i), (i, 1, sympy.Symbol("C")))
+    return add(*(term(n) for n in range(1, terms + 1)))
+
+
+def _ce_formula(names: Names, half: bool, terms: int | None = None) -> sympy.Expr:
     _, p, y = _indexed(names)
-    return neg(sympy.Sum(mul(y[i], sympy.log(p[i])), (i, 1, sympy.Symbol("C"))))
+    return neg(_total(lambda n: mul(y[n], sympy.log(p[n])), terms))
 
 
-def _bce_formula(names: Names, half: bool) -> sympy.Expr:
+def _bce_formula(names: Names, half: bool, terms: int | None = None) -> sympy.Expr:
     _, p, y = _indexed(names)
-    term = add(mul(y[i], sympy.log(p[i])), mul(add(1, neg(y[i])), sympy.log(add(1, neg(p[i])))))
-    return neg(sympy.Sum(term, (i, 1, sympy.Symbol("C"))))
+    return neg(_total(lambda n: add(mul(y[n], sympy.log(p[n])), mul(
+        add(1, neg(y[n])), sympy.log(add(1, neg(p[n]))))), terms))
 
 
-def _mse_formula(names: Names, half: bool) -> sympy.Expr:
+def _mse_formula(names: Names, half: bool, terms: int | None = None) -> sympy.Expr:
     _, p, y = _indexed(names)
-    total = sympy.Sum(power(add(p[i], neg(y[i])), 2), (i, 1, sympy.Symbol("C")))
+    total = _total(lambda n: power(add(p[n], neg(y[n])), 2), terms)
     return mul(sympy.Rational(1, 2), total) if half else total
 
 

@@ -1,0 +1,255 @@
+"""A network's formulas shown with real numbers: forward pass, backward pass, SGD step.
+
+The numbers are the rule table's kernels (`derive.numeric.mlp`); each printed formula
+is evaluated again with those numbers and must agree, and each delta and gradient is
+compared with central finite differences of the loss at these values (except below a
+ReLU kink at exactly 0, where the one-sided convention is checked against the kernels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy import IndexedBase, MatAdd, MatMul, MatrixExpr, MatrixSymbol
+
+from derive.errors import VerificationError
+from derive.numeric import mlp
+from derive.render.printing import text
+from derive.solution import Step
+from derive.symbolic import formulas
+from derive.symbolic.activations import Activation
+from derive.symbolic.build import add, div, eq, equalities, mul
+from derive.symbolic.instance import Instance, instance_at, numeric_network
+from derive.symbolic.matrices import MatrixPartial, Partial, Updated, evaluate
+from derive.symbolic.network import SymbolicNetwork
+from derive.symbolic.outputs import Names, OutputLoss
+
+MAX_WRITTEN = 10  # entries written out term by term only when a sum has at most this many
+AGREEMENT = 1e-9
+KINKED = ("relu", "leaky_relu")
+
+
+@dataclass
+class Example:
+    """One network at given numbers (row layout), and the steps that show its computation."""
+
+    net: SymbolicNetwork
+    hidden: Sequence[Activation]
+    pair: OutputLoss
+    half: bool
+    reduction: str
+    slope: float
+    params: list[tuple[Any, Any]]
+    X: Any
+    Y: Any
+    steps: list[Step] = field(default_factory=list)
+    answers: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.numeric = numeric_network(self.hidden, self.pair, self.slope, self.half,
+                                       self.reduction)
+        self.at: Instance = instance_at(self.net, self.numeric, self.hidden, self.slope,
+                                        self.params, self.X, self.Y)
+        self.loss = mlp.loss(self.numeric, self.params, self.X, self.Y)
+        self.grads, self.deltas = mlp.backward(self.numeric, self.params, self.X, self.Y)
+        zs, _ = mlp.forward(self.numeric, self.params, self.X)
+        kinks = [layer for layer, (z, rule) in enumerate(zip(zs[:-1], self.hidden, strict=True), 1)
+                 if rule.name in KINKED and np.any(np.abs(z) < 1e-12)]
+        self.kinked_up_to = max(kinks, default=0)
+        if kinks:
+            self.notes.append(f"a pre-activation of layer {self.kinked_up_to} is exactly 0, "
+                              "where ReLU has its kink: ReLU'(0) = 0 is used, and the gradients "
+                              "below it are checked against the backpropagation kernels")
+
+    # -- helpers ------------------------------------------------------------------------
+    def _given(self, formula: Any) -> dict[Any, Any]:
+        arrays = self.at.arrays
+        return {m: arrays[m] for m in formula.atoms(MatrixSymbol, MatrixPartial) if m in arrays}
+
+    def _agreeing(self, formula: MatrixExpr, expected: Any, what: str) -> float:
+        value = evaluate(formula, self.at.arrays, self.at.sizes, self.at.kernels)
+        residual = float(np.max(np.abs(value - expected))) / max(1.0, float(np.max(np.abs(
+            expected))))
+        if not residual < AGREEMENT:
+            raise VerificationError(f"{what}: the formula gives {value.tolist()}, the kernels "
+                                    f"{np.asarray(expected).tolist()}")
+        return residual
+
+    def _oriented(self, kind: str, value: Any) -> Any:
+        return self.at.oriented(kind, value)
+
+    def _matrix_step(self, lhs: Any, formula: MatrixExpr, why: str, value: Any,
+                     check: float | None, extra: Sequence[Any] = ()) -> None:
+        shape = tuple(np.shape(value))
+        self.steps.append(Step(equalities(lhs, *extra, formula), why, shape=shape, value=value,
+                               check=check, given=self._given(formula)))
+
+    def _entry(self, matrix: MatrixSymbol, *index: int) -> sympy.Expr:
+        """The (1-based) entry of a matrix symbol: row and column in a row convention."""
+        base = IndexedBase(matrix.name)
+        if self.net.convention.rows:
+            return base[index]
+        return base[index[-1]]
+
+    # -- forward ------------------------------------------------------------------------
+    def forward_steps(self) -> None:
+        net, arrays = self.net, self.at.arrays
+        for layer in range(1, net.depth + 1):
+            z = net.z(layer)
+            formula = formulas.pre_activation(net, layer)
+            self._matrix_step(z, formula, f"layer {layer}: linear map",
+                              arrays[z], self._agreeing(formula, arrays[z], f"z of layer {layer}"))
+            self._linear_entry(layer)
+            if layer < net.depth:
+                rule = self.hidden[layer - 1]
+                a = net.a(layer)
+                applied = rule.apply(z)
+                self._matrix_step(a, applied, f"layer {layer}: {rule.name}, entry by entry",
+                                  arrays[a], self._agreeing(applied, arrays[a], f"a_{layer}"))
+                self._activation_entry(rule, layer)
+            self.answers[text(z)] = arrays[z]
+        yhat = net.yhat
+        self.steps.append(Step(eq(yhat, self.pair.apply(net.z(net.depth))),
+                               f"output: {self.pair.output}", shape=arrays[yhat].shape,
+                               value=arrays[yhat]))
+        self._output_entry()
+        self.answers[text(yhat)] = arrays[yhat]
+        self._loss_steps()
+
+    def _linear_entry(self, layer: int) -> None:
+        """z_11 written out: sum_k W_jk a_k + b_j for the first unit of the first row."""
+        net, arrays, conv = self.net, self.at.arrays, self.net.convention
+        W, a, b, z = net.W(layer), net.a(layer - 1), net.b(layer), net.z(layer)
+        width = arrays[W].shape[0 if conv.transposed else 1]
+        if width > MAX_WRITTEN:
+            return
+        w_base, b_base = IndexedBase(W.name), IndexedBase(b.name)
+        given: dict[Any, Any] = {b_base[1]: arrays[b][0, 0]}
+        terms = []
+        for k in range(1, width + 1):
+            w = w_base[k, 1] if conv.transposed else w_base[1, k]
+            a_k = self._entry(a, 1, k)
+            given[w] = arrays[W][(k - 1, 0) if conv.transposed else (0, k - 1)]
+            given[a_k] = arrays[a][(0, k - 1) if conv.rows else (k - 1, 0)]
+            terms.append((w, a_k))
+        value = arrays[z][0, 0]
+        written = sum(given[w] * given[a_k] for w, a_k in terms) + given[b_base[1]]
+        self.steps.append(Step(eq(self._entry(z, 1, 1),
+                                  add(*(mul(w, a_k) for w, a_k in terms), b_base[1])),
+                               f"layer {layer}: the first entry written out", value=value,
+                               check=abs(float(written - value)), given=given))
+
+    def _activation_entry(self, rule: Activation, layer: int) -> None:
+        arrays, net = self.at.arrays, self.net
+        z_entry = self._entry(net.z(layer), 1, 1)
+        z_value = arrays[net.z(layer)][0, 0]
+        self.steps.append(Step(equalities(self._entry(net.a(layer), 1, 1),
+                                          rule.scalar(z_entry)),
+                               f"layer {layer}: the first entry", value=arrays[net.a(layer)][0, 0],
+                               given={z_entry: z_value}))
+
+    def _output_entry(self) -> None:
+        net, arrays = self.net, self.at.arrays
+        z, yhat = net.z(net.depth), net.yhat
+        row = arrays[z][0] if net.convention.rows else arrays[z][:, 0]
+        if self.pair.output != "softmax" or len(row) > MAX_WRITTEN:
+            return
+        entries = [self._entry(z, 1, k) for k in range(1, len(row) + 1)]
+        formula = div(sympy.exp(entries[0]), add(*(sympy.exp(e) for e in entries)))
+        self.steps.append(Step(equalities(self._entry(yhat, 1, 1), formula),
+                               "softmax, the first entry", value=arrays[yhat][0, 0],
+                               given=dict(zip(entries, row, strict=True))))
+
+    def _loss_steps(self) -> None:
+        net, arrays = self.net, self.at.arrays
+        classes = arrays[net.y].shape[1 if net.convention.rows else 0]
+        names = Names(yhat=net.yhat.name, y=net.y.name)
+        zs, _ = mlp.forward(self.numeric, self.params, self.X)
+        rows_loss = self.numeric.row_loss(zs[-1], self.Y)
+        if classes <= MAX_WRITTEN:
+            yhat_row = arrays[net.yhat][0] if net.convention.rows else arrays[net.yhat][:, 0]
+            y_row = self.Y[0]
+            given = {IndexedBase(net.yhat.name)[k + 1]: yhat_row[k] for k in range(classes)}
+            given.update({IndexedBase(net.y.name)[k + 1]: y_row[k] for k in range(classes)})
+            self.steps.append(Step(eq(sympy.Symbol("ell_1") if net.convention.rows
+                                      else net.loss,
+                                      self.pair.loss_formula(names, self.half, classes)),
+                                   f"{self.pair.loss} loss" + (" of row 1" if net.convention.rows
+                                                               else ""),
+                                   value=float(rows_loss[0]), given=given))
+        if net.convention.rows:
+            divisor = formulas.divisor(net, self.pair, self.reduction)
+            n = sympy.Symbol("n", integer=True)
+            total = sympy.Sum(sympy.Symbol("ell_n"), (n, 1, sympy.Symbol("N")))
+            self.steps.append(Step(eq(net.loss, total if divisor == 1 else sympy.Mul(
+                1 / divisor, total, evaluate=False)), f"{self.reduction} over the "
+                f"{self.X.shape[0]} rows", value=self.loss,
+                given={sympy.Symbol("N"): self.X.shape[0], net.dims[-1]: classes}))
+        self.answers["loss"] = self.loss
+
+    # -- backward -----------------------------------------------------------------------
+    def backward_steps(self) -> None:
+        net, arrays = self.net, self.at.arrays
+        for layer in range(net.depth, 0, -1):
+            formula = (formulas.output_delta(net, self.pair, self.half, self.reduction)
+                       if layer == net.depth
+                       else formulas.hidden_delta(net, layer, self.hidden[layer - 1]))
+            delta = self._oriented("data", self.deltas[layer - 1])
+            check = self._checked(formula, "z", layer, delta)
+            arrays[net.delta(layer)] = delta
+            self._matrix_step(net.delta(layer), formula, f"delta of layer {layer}", delta, check,
+                              (Partial(net.loss, net.z(layer)),))
+        for layer in range(net.depth, 0, -1):
+            for target, grad in zip(("W", "b"), self.grads[layer - 1], strict=True):
+                parameter = formulas.parameter(net, target, layer)
+                formula = formulas.gradient(net, target, layer)
+                value = self._oriented(target, grad)
+                check = self._checked(formula, target, layer, value)
+                arrays[MatrixPartial(net.loss, parameter)] = value
+                self._matrix_step(Partial(net.loss, parameter), formula,
+                                  f"gradient of {text(parameter)}", value, check)
+                self.answers[f"d{net.loss_text}/d{text(parameter)}"] = value
+
+    def _checked(self, formula: MatrixExpr, target: str, layer: int, kernel: Any) -> float:
+        """Agreement with the kernels, then with finite differences where the loss is smooth."""
+        agreement = self._agreeing(formula, kernel, f"{target} of layer {layer}")
+        if layer <= self.kinked_up_to:
+            return agreement
+        return max(agreement, self.at.check(formula, target, layer, f"{target} of layer {layer}"))
+
+    # -- update -------------------------------------------------------------------------
+    def update_steps(self, lr: float) -> list[tuple[Any, Any]]:
+        """W_l' = W_l - lr dL/dW_l for every parameter; the new parameters in row layout."""
+        net = self.net
+        rate = sympy.Float(lr)
+        updated = []
+        for layer, (W, b) in enumerate(self.params, 1):
+            new = []
+            for target, old, grad in (("W", W, self.grads[layer - 1][0]),
+                                      ("b", b, self.grads[layer - 1][1])):
+                parameter = formulas.parameter(net, target, layer)
+                formula = MatAdd(parameter, MatMul(-rate, MatrixPartial(net.loss, parameter),
+                                                   evaluate=False), evaluate=False)
+                value = self._oriented(target, old - lr * grad)
+                self._matrix_step(Updated(parameter), formula,
+                                  f"SGD step on {text(parameter)} with rate {lr:g}", value,
+                                  self._agreeing(formula, value, f"update of {text(parameter)}"))
+                self.answers[f"{text(parameter)} new"] = value
+                new.append(old - lr * grad)
+            updated.append((new[0], new[1]))
+        return updated
+
+    def loss_after(self, updated: list[tuple[Any, Any]]) -> float:
+        """The loss on the same data after the step."""
+        after = mlp.loss(self.numeric, updated, self.X, self.Y)
+        self.steps.append(Step(sympy.Symbol(f"{self.net.loss.name}'"),
+                               "the loss after the step: the same data through the updated "
+                               "network", value=after))
+        self.answers["loss after"] = after
+        return after
+
