@@ -253,6 +253,24 @@ def backprop(x: str, target: str | None, label: str | None, weights: tuple[str, 
                       "biases": list(biases) or None, "lr": lr, **fields}, **options)
 
 
+@cli.command()
+@click.argument("expression")
+@click.option("--at", "at", required=True, help="Values of the variables: x0=1,w0=0.3,...")
+@click.option("--name", default="f", show_default=True, help="Name of the output node.")
+@output_options
+def graph(expression: str, at: str, name: str, **out: Any) -> None:
+    """Computational graph of an expression: forward values, local derivatives, backward pass.
+
+    \b
+    Example (seed 002, problem 1):
+      derive graph "relu(w1*relu(w0*x0 + b0) + b1 + x0)" \\
+        --at x0=1,w0=0.3,w1=-0.2,b0=0.1,b1=-0.3 --name z
+    Functions: + - * / **, relu, sigmoid, tanh, exp, log, sqrt, abs, max, min.
+    Answers: the output's value and its gradient with respect to every variable.
+    """
+    emit("graph", {"expression": expression, "at": at, "name": name}, **out)
+
+
 @cli.command("softmax-ce")
 @click.option("--logits", default="h", show_default=True, help="Name of the logits.")
 @click.option("--target", default="y", show_default=True, help="Name of the target.")

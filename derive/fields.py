@@ -217,6 +217,24 @@ def boolean(value: Any, name: str) -> bool:
     raise FieldError(name, f"expected true or false, got {value!r}")
 
 
+def assignments(value: Any, name: str) -> tuple[tuple[str, Decimal], ...]:
+    """Values of variables: 'x0=1,w0=0.3' or a table {x0 = 1, w0 = 0.3}."""
+    if isinstance(value, str):
+        pairs = [part.split("=", 1) for part in re.split(r"[,;\s]+", value.strip()) if part]
+        if any(len(pair) != 2 for pair in pairs):
+            raise FieldError(name, f"write name=value pairs separated by commas, got {value!r}")
+    elif isinstance(value, dict):
+        pairs = [[str(key), item] for key, item in value.items()]
+    else:
+        raise FieldError(name, f"expected name=value pairs such as x0=1,w0=0.3, got {value!r}")
+    if not pairs or len(pairs) > 1000:
+        raise FieldError(name, "give between 1 and 1000 name=value pairs")
+    for key, _ in pairs:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,31}", key.strip()):
+            raise FieldError(name, f"{key.strip()!r} is not a variable name")
+    return tuple((key.strip(), real_number(item, name)) for key, item in pairs)
+
+
 def text(value: Any, name: str) -> str:
     """A string of at most 20,000 characters."""
     if not isinstance(value, str):

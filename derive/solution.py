@@ -64,6 +64,24 @@ class Table:
 
 
 @dataclass(frozen=True)
+class GraphNode:
+    """A node of a drawn computational graph: its name, what it computes, value, gradient."""
+
+    name: sympy.Basic
+    operation: sympy.Basic | None  # what it computes from its inputs; None for a leaf
+    value: float
+    gradient: float
+    inputs: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class GraphFigure:
+    """A computational graph to draw (TikZ, Mermaid, or an indented tree), root last."""
+
+    nodes: tuple[GraphNode, ...]
+
+
+@dataclass(frozen=True)
 class Solution:
     """Ordered steps, named answers (numbers, lists or `Formula`s), stated assumptions, tables."""
 
@@ -72,6 +90,7 @@ class Solution:
     answers: Mapping[str, Any]
     notes: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
+    figure: GraphFigure | None = None
 
     def _repr_markdown_(self) -> str:
         from derive.render import render

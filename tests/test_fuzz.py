@@ -21,10 +21,12 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
                     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30))
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
                       | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=12)
-KINDS = ["params", "conv-size", "attention-params", "loss", "mlp-grad", "softmax-ce", "nope"]
+KINDS = ["params", "conv-size", "attention-params", "loss", "mlp-grad", "softmax-ce",
+         "backprop", "graph", "nope"]
 FIELDS = ["id", "layers", "bias", "input", "channels", "d_model", "heads", "ffn", "num_layers",
           "logits", "probs", "target", "label", "losses", "reduction", "statement", "kernel",
-          "hidden", "output", "loss", "convention", "names", "slope", "classes", "half_mse"]
+          "hidden", "output", "loss", "convention", "names", "slope", "classes", "half_mse",
+          "x", "weights", "biases", "lr", "expression", "at", "name"]
 
 
 @FUZZ
@@ -65,6 +67,9 @@ option_text = st.one_of(st.text(max_size=20), st.from_regex(r"-?[0-9]{1,12}([.,x
     ["mlp-grad", "--layers"], ["mlp-grad", "--layers", "4,3,2", "--names"],
     ["mlp-grad", "--layers", "4,3,2", "--hidden"], ["mlp-grad", "--layers", "4,3", "--slope"],
     ["softmax-ce", "--classes"], ["softmax-ce", "--logits"],
+    ["backprop", "--target", "0,1", "--weights", "1,2;3,4", "--x"],
+    ["backprop", "--x", "1,0", "--target", "0,1", "--weights"],
+    ["graph", "x*y + 1", "--at"], ["graph", "--at", "x=1,y=2"],
 ]), option_text)
 def test_commands_never_trace_back(capsys, command: list[str], value: str) -> None:
     with pytest.raises(SystemExit) as stop:

@@ -20,6 +20,7 @@ KINDS: dict[str, str] = {
     "mlp-grad": "derive.problems.mlp_grad",
     "softmax-ce": "derive.problems.softmax_ce",
     "backprop": "derive.problems.backprop",
+    "graph": "derive.problems.graph",
 }
 
 

@@ -33,7 +33,7 @@ def render_set(title: str, solutions: Sequence[Solution], fmt: str, *, fragment:
 
     extension = "tex" if fmt == "latex" else "md"
     template = environment(fmt).get_template(f"{fmt}/document.{extension}.j2")
-    contexts = [solution_context(s, i, options) for i, s in enumerate(solutions, 1)]
+    contexts = [solution_context(s, i, options, fmt) for i, s in enumerate(solutions, 1)]
     return template.render(title=title, solutions=contexts, fragment=fragment)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from derive.render.figures import mermaid, tikz
 from derive.render.options import Options
 from derive.render.printing import tex
 from derive.render.tex import statement_tex
@@ -37,7 +38,15 @@ def answer_tex(value: Any, digits: int) -> str:
     return tex_value(value, digits)
 
 
-def solution_context(solution: Solution, number: int, options: Options) -> dict[str, Any]:
+def figure_code(solution: Solution, fmt: str, digits: int) -> str:
+    """The solution's drawing as TikZ (latex) or Mermaid (markdown); empty when none."""
+    if solution.figure is None:
+        return ""
+    return tikz(solution.figure, digits) if fmt == "latex" else mermaid(solution.figure, digits)
+
+
+def solution_context(solution: Solution, number: int, options: Options,
+                     fmt: str = "latex") -> dict[str, Any]:
     """Everything a solution template places; the kind's module name picks its template."""
     problem = solution.problem
     statement = problem.statement or ""
@@ -56,4 +65,5 @@ def solution_context(solution: Solution, number: int, options: Options) -> dict[
         "notes": list(solution.notes),
         "tables": [{"header": table.header, "rows": table.rows} for table in solution.tables],
         "show_solution": options.solutions,
+        "figure": figure_code(solution, fmt, options.digits) if options.solutions else "",
     }

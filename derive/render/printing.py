@@ -74,6 +74,12 @@ class TextPrinter(StrPrinter):
                             for v in expr.variables)
         return f"d{self.parenthesize(expr.expr, PRECEDENCE['Atom'])}/{variables.strip()}"
 
+    def _print_Piecewise(self, expr: sympy.Piecewise) -> str:
+        """1[condition] for an indicator; SymPy's own form otherwise."""
+        if len(expr.args) == 2 and expr.args[0].expr == 1 and expr.args[1].expr == 0:
+            return f"1[{self._print(expr.args[0].cond)}]"
+        return self._print_Basic(expr)
+
     def _print_KroneckerDelta(self, expr: sympy.KroneckerDelta) -> str:
         return f"[{self._print(expr.args[0])} = {self._print(expr.args[1])}]"
 

@@ -6,6 +6,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from derive.render.figures import tree
 from derive.render.options import Options
 from derive.render.printing import text
 from derive.render.values import check_text, shape_text, text_value
@@ -50,6 +51,9 @@ def render_solution(solution: Solution, number: int, options: Options) -> str:
             tail = [item for item in (shape_text(step.shape), check_text(step.check)) if item]
             lines.append(f"       {_step_chain(step, options.digits)}"
                          + (f"   [{'; '.join(tail)}]" if tail else ""))
+        if solution.figure is not None:
+            lines += ["", "   The graph, from the output down:"]
+            lines += ["     " + line for line in tree(solution.figure, options.digits)]
         for table in solution.tables:
             lines += [""] + ["   " + line for line in _table(table)]
         if solution.notes:

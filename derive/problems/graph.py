@@ -1,0 +1,180 @@
+"""`graph`: forward values and chain-rule gradients on the computational graph of an expression.
+
+The graph keeps the reader's nodes (`derive.symbolic.graph`); the root's value and every
+leaf's gradient are checked against an independent route (SymPy's own expression of the
+same text, differentiated symbolically) and against central finite differences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sympy
+
+from derive import fields as conv
+from derive.errors import FieldError, VerificationError
+from derive.expr import parse, validate
+from derive.problem import Problem as BaseProblem
+from derive.problem import spec
+from derive.solution import GraphFigure, GraphNode, Solution, Step
+from derive.symbolic.build import add, equalities, mul
+from derive.symbolic.graph import Graph, Node, _one_sided, build_graph
+from derive.symbolic.matrices import Partial
+
+MAX_PATHS = 16  # more paths to a leaf than this are summed by the backward pass instead
+TOLERANCE = 1e-9  # against SymPy's exact derivative
+FD_TOLERANCE = 1e-6  # against central finite differences with step STEP
+STEP = 1e-6
+
+
+def _expression(value: Any, name: str) -> str:
+    written = conv.text(value, name)
+    validate(written, name)
+    return written
+
+
+def _root_name(value: Any, name: str) -> str:
+    written = conv.text(value, name).strip()
+    if not written.isidentifier() or len(written) > 16:
+        raise FieldError(name, "use a short name of letters and digits, e.g. z")
+    return written
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem(BaseProblem):
+    """A scalar expression and a value for every variable in it."""
+
+    kind = "graph"
+    expression: str = spec(_expression, "the expression: relu(w1*relu(w0*x0 + b0) + b1 + x0)")
+    at: tuple[tuple[str, Decimal], ...] = spec(conv.assignments, "values: x0=1,w0=0.3")
+    name: str = spec(_root_name, "name of the output node", "f")
+
+    def validate(self) -> None:
+        missing = sorted({str(s) for s in parse(self.expression).free_symbols}
+                         - {key for key, _ in self.at})
+        if missing:
+            raise FieldError("at", f"no value for {', '.join(missing)}; add them to --at")
+
+
+def solve(problem: Problem) -> Solution:
+    """Forward values, local derivatives, the backward pass, and every leaf's gradient."""
+    graph = build_graph(problem.expression, {k: v for k, v in problem.at}, problem.name)
+    gradients = graph.gradients()
+    checks = _independent(problem, graph, gradients)
+    steps = [*_forward(graph), *_locals(graph), *_backward(graph, gradients),
+             *_leaves(graph, gradients, checks)]
+    order = ", ".join(node.name for node in reversed(graph.nodes) if node.op != "const")
+    notes = [f"the backward pass visits {order} (reverse topological order): a node's "
+             "gradient is complete only after every node that uses it has passed its share back"]
+    if graph.kinks:
+        notes.append(f"{', '.join(graph.kinks)} sit at a kink, where the derivative is taken "
+                     "as 0 (ReLU'(0) = 0); finite differences are not used there")
+    answers: dict[str, Any] = {problem.name: graph.root.value}
+    answers.update({f"d{problem.name}/d{leaf.name}": gradients[leaf.name]
+                    for leaf in graph.leaves})
+    figure = GraphFigure(tuple(GraphNode(node.symbol, _operation(graph, node), node.value,
+                                         gradients[node.name], node.inputs)
+                               for node in graph.nodes))
+    return Solution(problem, tuple(steps), answers, notes=tuple(notes), figure=figure)
+
+
+def _operation(graph: Graph, node: Node) -> sympy.Basic | None:
+    return None if node.op in ("leaf", "const") else graph.formula(node)
+
+
+def _forward(graph: Graph) -> list[Step]:
+    return [Step(sympy.Eq(node.symbol, graph.formula(node), evaluate=False),
+                 f"node {node.name}: {node.written}", value=node.value,
+                 given={graph.nodes[i].symbol: graph.nodes[i].value for i in node.inputs
+                        if graph.nodes[i].op != "const"})
+            for node in graph.nodes if node.op not in ("leaf", "const")]
+
+
+def _locals(graph: Graph) -> list[Step]:
+    steps = []
+    for node in graph.nodes:
+        for index, local, value in zip(node.inputs, node.local, node.local_values, strict=True):
+            child = graph.nodes[index]
+            if child.op == "const":
+                continue
+            given = {graph.nodes[i].symbol: graph.nodes[i].value for i in node.inputs}
+            steps.append(Step(equalities(Partial(node.symbol, child.symbol), local),
+                              f"local derivative on the edge {child.name} -> {node.name}",
+                              value=value, given=given if local.free_symbols else {}))
+    return steps
+
+
+def _backward(graph: Graph, gradients: dict[str, float]) -> list[Step]:
+    """d root / d node for each inner node, in the order the backward pass visits them."""
+    root = graph.root
+    steps = []
+    for node in reversed(graph.nodes[:-1]):
+        if node.op != "leaf" and node.op != "const":
+            users = graph.consumers(node.index)
+            terms = [mul(Partial(root.symbol, user.symbol), Partial(user.symbol, node.symbol))
+                     for user in users]
+            given = {Partial(root.symbol, user.symbol): gradients[user.name] for user in users}
+            given.update({Partial(user.symbol, node.symbol): _local(user, node.index)
+                          for user in users})
+            steps.append(Step(equalities(Partial(root.symbol, node.symbol),
+                                         add(*terms) if len(terms) > 1 else terms[0]),
+                              f"backward pass at {node.name}: the gradient from each node "
+                              "that uses it, times the local derivative", value=gradients[
+                                  node.name], given=given))
+    return steps
+
+
+def _local(user: Node, index: int) -> float:
+    return sum(value for i, value in zip(user.inputs, user.local_values, strict=True)
+               if i == index)
+
+
+def _leaves(graph: Graph, gradients: dict[str, float], checks: dict[str, float]) -> list[Step]:
+    """Each leaf's gradient as the sum over paths of the products of local derivatives."""
+    steps = []
+    for leaf in graph.leaves:
+        paths = graph.paths(leaf, MAX_PATHS)
+        if paths is None:
+            continue
+        products = [mul(*(Partial(upper.symbol, lower.symbol)
+                          for upper, lower in zip(path, path[1:], strict=False)))
+                    for path in paths]
+        given = {Partial(upper.symbol, lower.symbol): _local(upper, lower.index)
+                 for path in paths for upper, lower in zip(path, path[1:], strict=False)}
+        why = (f"chain rule for {leaf.name}: the product of local derivatives along "
+               + ("its path" if len(paths) == 1 else f"each of its {len(paths)} paths, summed"))
+        steps.append(Step(equalities(Partial(graph.root.symbol, leaf.symbol), add(*products)
+                                     if len(products) > 1 else products[0]),
+                          why, value=gradients[leaf.name], given=given,
+                          check=checks[leaf.name]))
+    return steps
+
+
+def _independent(problem: Problem, graph: Graph, gradients: dict[str, float]) -> dict[str, float]:
+    """Residuals against SymPy's own expression of the text: its value, its symbolic
+    derivatives and central finite differences (away from kinks)."""
+    expression = parse(problem.expression)
+    at = {sympy.Symbol(k, real=True): sympy.Float(str(v), 30) for k, v in problem.at}
+    value = float(sympy.N(expression.xreplace(at), 30))
+    if abs(value - graph.root.value) > TOLERANCE * max(1.0, abs(value)):
+        raise VerificationError(f"graph: value {graph.root.value}, SymPy {value}")
+    residuals = {}
+    for leaf in graph.leaves:
+        symbol = sympy.Symbol(leaf.name, real=True)
+        exact = float(sympy.N(_one_sided(sympy.diff(expression, symbol)).xreplace(at), 30))
+        residual = abs(exact - gradients[leaf.name]) / max(1.0, abs(exact))
+        if not residual < TOLERANCE:
+            raise VerificationError(f"graph: d{problem.name}/d{leaf.name} is "
+                                    f"{gradients[leaf.name]}, SymPy gives {exact}")
+        if not graph.kinks:
+            shifted = [float(sympy.N(expression.xreplace({**at, symbol: at[symbol] + h}), 30))
+                       for h in (STEP, -STEP)]
+            difference = abs((shifted[0] - shifted[1]) / (2 * STEP) - gradients[leaf.name])
+            residual = max(residual, difference / max(1.0, abs(exact)))
+            if not residual < FD_TOLERANCE:
+                raise VerificationError(f"graph: d{problem.name}/d{leaf.name} is "
+                                        f"{gradients[leaf.name]}, finite differences disagree")
+        residuals[leaf.name] = residual
+    return residuals
