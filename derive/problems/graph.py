@@ -60,7 +60,7 @@ class Problem(BaseProblem):
 
 def solve(problem: Problem) -> Solution:
     """Forward values, local derivatives, the backward pass, and every leaf's gradient."""
-    graph = build_graph(problem.expression, {k: v for k, v in problem.at}, problem.name)
+    graph = build_graph(problem.expression, {k: float(v) for k, v in problem.at}, problem.name)
     gradients = graph.gradients()
     checks = _independent(problem, graph, gradients)
     steps = [*_forward(graph), *_locals(graph), *_backward(graph, gradients),

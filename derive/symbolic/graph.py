@@ -146,7 +146,7 @@ def build_graph(text: str, at: Mapping[str, float], root_name: str = "f") -> Gra
                 raise InputError(f"at: no value for {node.id!r}; add {node.id}=... to --at")
             made = Node(len(nodes), node.id, "leaf", value=float(at[node.id]))
         elif isinstance(node, ast.Constant):
-            made = Node(len(nodes), ast.unparse(node), "const", value=float(node.value))
+            made = Node(len(nodes), ast.unparse(node), "const", value=float(node.value))  # type: ignore[arg-type]
         else:
             op, children = _operation(node)
             inputs = tuple(visit(child) for child in children)
