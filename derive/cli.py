@@ -271,6 +271,28 @@ def graph(expression: str, at: str, name: str, **out: Any) -> None:
     emit("graph", {"expression": expression, "at": at, "name": name}, **out)
 
 
+@cli.command()
+@click.argument("function")
+@click.option("--x0", required=True, help="Start, the variables in name order: 3,3")
+@click.option("--lr", multiple=True, help="Step size; repeat to compare: --lr 0.1 --lr 0.2")
+@click.option("--tol", help="Epsilon of the stopping rule (default 1e-6).")
+@click.option("--max-steps", help="Most iterations per step size (default 1000).")
+@click.option("--plot", help="Write contour lines with every path to FILE.png or FILE.pdf.")
+@output_options
+def gd(function: str, x0: str, lr: tuple[str, ...], tol: str | None, max_steps: str | None,
+       plot: str | None, **out: Any) -> None:
+    """Gradient descent with fixed step sizes: iterates, stopping rule, why it converges.
+
+    \b
+    Example (seed 001):
+      derive gd "x1**2 + x1*x2 + 4*x2**2" --x0 3,3 --lr 0.1 --lr 0.2 --plot paths.png
+    Answers: the gradient; per rate the verdict, steps, final x and f; for a quadratic the
+    Hessian's eigenvalues, the bound 2/lambda_max and each rate's contraction factor.
+    """
+    emit("gd", {"function": function, "x0": x0, "lr": list(lr) or None, "tol": tol,
+                "max_steps": max_steps, "plot": plot}, **out)
+
+
 @cli.command("softmax-ce")
 @click.option("--logits", default="h", show_default=True, help="Name of the logits.")
 @click.option("--target", default="y", show_default=True, help="Name of the target.")

@@ -82,6 +82,13 @@ class GraphFigure:
 
 
 @dataclass(frozen=True)
+class ImageFigure:
+    """A picture written to a file (a plot), placed in the document by its path."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class Solution:
     """Ordered steps, named answers (numbers, lists or `Formula`s), stated assumptions, tables."""
 
@@ -90,7 +97,7 @@ class Solution:
     answers: Mapping[str, Any]
     notes: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
-    figure: GraphFigure | None = None
+    figure: GraphFigure | ImageFigure | None = None
 
     def _repr_markdown_(self) -> str:
         from derive.render import render

@@ -33,3 +33,11 @@ def test_whole_sheet_compiles(tmp_path: Path) -> None:
     problem_set = builtin()
     source = derive.render_set(problem_set.title, derive.solve_set(problem_set), "latex")
     assert compile_tex(source, tmp_path).stat().st_size
+
+
+def test_a_plot_is_included(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    solution = derive.solve(derive.problem("gd", function="x1**2 + 4*x2**2", x0="3,3",
+                                           lr=["0.1", "0.2"], plot="paths.pdf"))
+    assert compile_tex(derive.render(solution, "latex"), tmp_path).stat().st_size

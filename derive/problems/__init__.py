@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "softmax-ce": "derive.problems.softmax_ce",
     "backprop": "derive.problems.backprop",
     "graph": "derive.problems.graph",
+    "gd": "derive.problems.gd",
 }
 
 

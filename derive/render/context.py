@@ -9,7 +9,7 @@ from derive.render.options import Options
 from derive.render.printing import tex
 from derive.render.tex import statement_tex
 from derive.render.values import check_text, shape_text, tex_value
-from derive.solution import Formula, Solution, Step
+from derive.solution import Formula, ImageFigure, Solution, Step
 
 
 def step_lines(step: Step, digits: int) -> list[str]:
@@ -42,6 +42,10 @@ def figure_code(solution: Solution, fmt: str, digits: int) -> str:
     """The solution's drawing as TikZ (latex) or Mermaid (markdown); empty when none."""
     if solution.figure is None:
         return ""
+    if isinstance(solution.figure, ImageFigure):
+        path = solution.figure.path
+        return (rf"\begin{{center}}\includegraphics[width=0.75\linewidth]{{{path}}}"
+                r"\end{center}" if fmt == "latex" else f"![the iterates]({path})")
     return tikz(solution.figure, digits) if fmt == "latex" else mermaid(solution.figure, digits)
 
 

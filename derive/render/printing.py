@@ -80,6 +80,17 @@ class TextPrinter(StrPrinter):
             return f"1[{self._print(expr.args[0].cond)}]"
         return self._print_Basic(expr)
 
+    def _print_MatrixBase(self, expr: sympy.MatrixBase) -> str:
+        """A column as [a, b]; a matrix as [[a, b], [c, d]]."""
+        rows = ["[" + ", ".join(self._print(x) for x in expr.row(r)) + "]"
+                for r in range(expr.rows)]
+        if expr.cols == 1:
+            return "[" + ", ".join(self._print(x) for x in expr) + "]"
+        return "[" + ", ".join(rows) + "]"
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
+
     def _print_KroneckerDelta(self, expr: sympy.KroneckerDelta) -> str:
         return f"[{self._print(expr.args[0])} = {self._print(expr.args[1])}]"
 

@@ -10,7 +10,7 @@ from derive.render.figures import tree
 from derive.render.options import Options
 from derive.render.printing import text
 from derive.render.values import check_text, shape_text, text_value
-from derive.solution import Formula, Solution, Step, Table
+from derive.solution import Formula, ImageFigure, Solution, Step, Table
 
 
 def _step_chain(step: Step, digits: int) -> str:
@@ -51,7 +51,9 @@ def render_solution(solution: Solution, number: int, options: Options) -> str:
             tail = [item for item in (shape_text(step.shape), check_text(step.check)) if item]
             lines.append(f"       {_step_chain(step, options.digits)}"
                          + (f"   [{'; '.join(tail)}]" if tail else ""))
-        if solution.figure is not None:
+        if isinstance(solution.figure, ImageFigure):
+            lines += ["", f"   Picture: {solution.figure.path}"]
+        elif solution.figure is not None:
             lines += ["", "   The graph, from the output down:"]
             lines += ["     " + line for line in tree(solution.figure, options.digits)]
         for table in solution.tables:

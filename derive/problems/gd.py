@@ -1,0 +1,210 @@
+"""`gd`: gradient descent with fixed step sizes on a function of several variables.
+
+The gradient is derived by SymPy (checked by finite differences); each rate's iterates
+are tabulated until the stopping rule holds or they diverge. For a quadratic the Hessian
+explains the outcome: the iteration converges exactly when every |1 - eta lambda_i| < 1,
+i.e. eta < 2 / lambda_max, and the iterates are checked against the closed form
+x_k - x* = (I - eta H)^k (x_0 - x*).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy import MatAdd, MatMul
+
+from derive import fields as conv
+from derive.errors import FieldError, VerificationError
+from derive.expr import parse, validate
+from derive.numeric.descent import Trace, descend
+from derive.problem import Problem as BaseProblem
+from derive.problem import spec
+from derive.solution import Formula, ImageFigure, Solution, Step, Table
+from derive.symbolic.build import add, eq, equalities, mul, neg
+from derive.symbolic.matrices import Elementwise
+
+SHOWN_ROWS = 12  # iterates tabulated per rate: the first ones and the last
+CLOSED_FORM_STEPS = 10
+
+
+def _function(value: Any, name: str) -> str:
+    written = conv.text(value, name)
+    validate(written, name)
+    return written
+
+
+def _plot_path(value: Any, name: str) -> str:
+    written = conv.text(value, name).strip()
+    if not re.fullmatch(r"[A-Za-z0-9_./-]{1,200}\.(png|pdf)", written) or ".." in written:
+        raise FieldError(name, "give a .png or .pdf file name of letters, digits, _ - . and /")
+    return written
+
+
+def _natural(name: str) -> tuple[Any, ...]:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem(BaseProblem):
+    """A function, a starting point, the step sizes, and the stopping rule."""
+
+    kind = "gd"
+    function: str = spec(_function, "f of the variables: x1**2 + x1*x2 + 4*x2**2")
+    x0: tuple[Decimal, ...] = spec(conv.real_vector, "start, variables in name order: 3,3")
+    lr: tuple[Decimal, ...] = spec(conv.listed(conv.real_number, "rates", 8),
+                                   "step sizes, one or several: 0.1", (Decimal("0.1"),))
+    tol: Decimal = spec(conv.real_number, "epsilon of the stopping rule", Decimal("1e-6"))
+    max_steps: int = spec(conv.bounded_int(1, 100_000), "most iterations per rate", 1000)
+    plot: str | None = spec(_plot_path, "write a picture of the paths (.png or .pdf)", None)
+
+    @property
+    def variables(self) -> list[sympy.Symbol]:
+        return sorted(parse(self.function).free_symbols, key=lambda s: _natural(s.name))
+
+    def validate(self) -> None:
+        names = [v.name for v in self.variables]
+        if not names:
+            raise FieldError("function", "has no variables; write e.g. x1**2 + x2**2")
+        if len(self.x0) != len(names):
+            raise FieldError("x0", f"{len(self.x0)} values for the {len(names)} variables "
+                             f"{', '.join(names)} (in that order)")
+        if any(rate <= 0 for rate in self.lr):
+            raise FieldError("lr", "step sizes must be positive")
+        if self.tol <= 0:
+            raise FieldError("tol", "the tolerance must be positive")
+
+
+def solve(problem: Problem) -> Solution:
+    """The gradient, the update rule, the Hessian's verdict, and every rate's iterates."""
+    f = parse(problem.function)
+    variables = problem.variables
+    gradient = sympy.Matrix([sympy.diff(f, v) for v in variables])
+    f_numeric = sympy.lambdify([variables], f, "numpy")
+    g_numeric = sympy.lambdify([variables], list(gradient), "numpy")
+    start = np.array([float(v) for v in problem.x0])
+    steps = [Step(eq(sympy.Symbol("f"), f), "the function"),
+             Step(eq(sympy.Symbol(r"\nabla f"), gradient), "its gradient, entry by entry",
+                  shape=(len(variables), 1), check=_gradient_check(f_numeric, g_numeric, start))]
+    rule = equalities(sympy.Symbol("x^{(k+1)}"), add(sympy.Symbol("x^{(k)}"), neg(mul(
+        sympy.Symbol("eta"), sympy.Symbol(r"\nabla f(x^{(k)})")))))
+    steps.append(Step(rule, "the update with a fixed step size eta"))
+    answers: dict[str, Any] = {"gradient": Formula(gradient, (len(variables), 1))}
+    quadratic = _hessian(f, variables)
+    if quadratic is not None:
+        steps += _stability(quadratic, problem, answers)
+    traces = {}
+    tables = []
+    for rate in problem.lr:
+        eta = float(rate)
+        trace = descend(lambda x: float(f_numeric(x)), lambda x: np.array(g_numeric(x), float),
+                        start, eta, float(problem.tol), problem.max_steps)
+        traces[eta] = trace
+        steps.append(_first_step(eta, start, np.array(g_numeric(start), float)))
+        check = (_closed_form(quadratic, np.array(g_numeric(0 * start), float), trace, eta)
+                 if quadratic is not None else None)
+        steps.append(Step(sympy.Symbol(f"x^{{({len(trace.points) - 1})}}"),
+                          f"eta = {eta:g}: {trace.verdict} after {len(trace.points) - 1} steps "
+                          f"({trace.reason})", value=trace.points[-1], check=check))
+        tables.append(_table(trace, eta, [v.name for v in variables]))
+        key = f"eta={eta:g}"
+        answers.update({f"{key} verdict": trace.verdict, f"{key} steps": len(trace.points) - 1,
+                        f"{key} x": trace.points[-1], f"{key} f": trace.values[-1]})
+    figure = None
+    if problem.plot:
+        from derive.render.plot import plot_descent
+
+        plot_descent(Path(problem.plot), f_numeric, traces, [v.name for v in variables])
+        figure = ImageFigure(problem.plot)
+    notes = [f"stopping rule: |f(x_(k+1)) - f(x_k)| < {problem.tol} or ||grad f(x_k)|| < "
+             f"{problem.tol}, at most {problem.max_steps} steps",
+             f"variables in order: {', '.join(v.name for v in variables)}"]
+    return Solution(problem, tuple(steps), answers, notes=tuple(notes), tables=tuple(tables),
+                    figure=figure)
+
+
+def _first_step(eta: float, start: Any, slope: Any) -> Step:
+    """x^(1) = x^(0) - eta grad f(x^(0)), with the numbers."""
+    x0 = sympy.MatrixSymbol("x^{(0)}", len(start), 1)
+    grad = Elementwise("gradient", "grad f({})", r"\nabla f\left({}\right)", x0)
+    formula = MatAdd(x0, MatMul(sympy.Float(-eta), grad, evaluate=False), evaluate=False)
+    return Step(equalities(sympy.Symbol("x^{(1)}"), formula), f"eta = {eta:g}: the first step",
+                value=start - eta * slope, shape=(len(start), 1),
+                given={x0: start.reshape(-1, 1), grad: slope.reshape(-1, 1)})
+
+
+def _gradient_check(f: Any, gradient: Any, at: Any, h: float = 1e-6) -> float:
+    """Relative difference between the derived gradient and central differences at x_0."""
+    derived = np.array(gradient(at), dtype=float)
+    numeric = np.array([(f(at + h * e) - f(at - h * e)) / (2 * h) for e in np.eye(len(at))])
+    residual = float(np.max(np.abs(derived - numeric)) / max(1.0, float(np.max(np.abs(numeric)))))
+    if not residual < 1e-6:
+        raise VerificationError(f"gd: gradient {derived} but finite differences {numeric}")
+    return residual
+
+
+def _hessian(f: sympy.Expr, variables: list[sympy.Symbol]) -> sympy.Matrix | None:
+    """The Hessian when f is quadratic (constant second derivatives), else None."""
+    hessian = sympy.hessian(f, variables)
+    return hessian if not hessian.free_symbols and f.is_polynomial(*variables) else None
+
+
+def _stability(hessian: sympy.Matrix, problem: Problem, answers: dict[str, Any]) -> list[Step]:
+    eigenvalues = sorted(float(sympy.re(sympy.N(v))) for v in hessian.eigenvals(multiple=True))
+    answers["hessian eigenvalues"] = eigenvalues
+    steps = [Step(eq(sympy.Symbol("H"), hessian), "the Hessian is constant: f is quadratic",
+                  shape=hessian.shape),
+             Step(sympy.Symbol(r"\lambda(H)"), "its eigenvalues", value=eigenvalues)]
+    top = eigenvalues[-1]
+    if eigenvalues[0] <= 0:
+        steps.append(Step(sympy.Symbol(r"\lambda_{min}"), "H is not positive definite: f has "
+                          "no unique minimum and gradient descent need not converge",
+                          value=eigenvalues[0]))
+        return steps
+    answers["rate bound"] = 2 / top
+    steps.append(Step(equalities(sympy.Symbol(r"\eta_{max}"), 2 / sympy.Symbol(
+        r"\lambda_{max}")), "x_k - x* = (I - eta H)^k (x_0 - x*): it shrinks exactly when "
+        "every |1 - eta lambda_i| < 1, i.e. eta < 2 / lambda_max", value=2 / top,
+        given={sympy.Symbol(r"\lambda_{max}"): top}))
+    for rate in problem.lr:
+        factor = max(abs(1 - float(rate) * lam) for lam in eigenvalues)
+        verdict = "converges" if factor < 1 else "diverges"
+        steps.append(Step(sympy.Symbol(r"\rho"), f"eta = {rate}: contraction factor "
+                          f"max |1 - eta lambda_i|; it {verdict}", value=factor))
+        answers[f"eta={float(rate):g} contraction"] = factor
+    return steps
+
+
+def _closed_form(hessian: sympy.Matrix, linear: Any, trace: Trace, eta: float) -> float:
+    """The first iterates against the linear recursion of a quadratic: with
+    grad f(x) = H x + c (c = grad f(0)), x_(k+1) = (I - eta H) x_k - eta c."""
+    H = np.array(hessian.tolist(), dtype=float)
+    shift = -eta * linear
+    x, residual = trace.points[0], 0.0
+    for point in trace.points[1:CLOSED_FORM_STEPS + 1]:
+        x = (np.eye(len(H)) - eta * H) @ x + shift
+        residual = max(residual, float(np.max(np.abs(x - point)) / max(1.0, np.max(np.abs(x)))))
+    if not residual < 1e-9:
+        raise VerificationError(f"gd: iterates differ from the closed form by {residual:.1e}")
+    return residual
+
+
+def _table(trace: Trace, eta: float, names: list[str]) -> Table:
+    rows = list(range(len(trace.points)))
+    if len(rows) > SHOWN_ROWS:
+        rows = rows[: SHOWN_ROWS - 2] + [-1, rows[-1]]
+    cells = []
+    for k in rows:
+        if k < 0:
+            cells.append(("...", "...", "...", "..."))
+            continue
+        point = ", ".join(f"{v:.6g}" for v in trace.points[k])
+        cells.append((str(k), f"({point})", f"{trace.values[k]:.6g}",
+                      f"{trace.gradient_norms[k]:.6g}"))
+    return Table((f"k (eta = {eta:g})", f"({', '.join(names)})", "f", "||grad f||"),
+                 tuple(cells))

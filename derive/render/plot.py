@@ -1,0 +1,74 @@
+"""Pictures of gradient descent: contour lines with every rate's path (two variables), or
+f(x_k) against k (any number). matplotlib is the optional extra `plot`."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from derive.errors import FieldError
+from derive.numeric.descent import Trace
+
+SUFFIXES = (".png", ".pdf")
+SHOWN_POINTS = 60  # of each path; a diverging path is cut where it leaves the picture
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise FieldError("plot", "needs matplotlib; install it with pip install 'derive[plot]'") \
+            from None
+    return plt
+
+
+def plot_descent(path: Path, f: Callable[[Any], Any], traces: Mapping[float, Trace],
+                 names: Sequence[str]) -> None:
+    """Write the picture to `path` (.png or .pdf), atomically."""
+    if path.suffix.lower() not in SUFFIXES:
+        raise FieldError("plot", f"write a .png or .pdf file, not {path.name!r}")
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(6, 4.5))
+    if len(names) == 2:
+        _contours(axes, f, traces, names)
+    else:
+        for rate, trace in traces.items():
+            axes.semilogy(range(len(trace.values)), np.abs(trace.values), label=f"eta = {rate:g}")
+        axes.set_xlabel("k"), axes.set_ylabel("|f(x_k)|")
+    axes.legend()
+    figure.tight_layout()
+    handle, temporary = tempfile.mkstemp(suffix=path.suffix, dir=path.parent or Path("."))
+    os.close(handle)
+    try:
+        figure.savefig(temporary)
+        os.replace(temporary, path)
+    finally:
+        plt.close(figure)
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _contours(axes: Any, f: Callable[[Any], Any], traces: Mapping[float, Trace],
+              names: Sequence[str]) -> None:
+    first = next(iter(traces.values())).points[0]
+    reach = 2.0 * float(np.max(np.abs(first))) + 1.0
+    paths = {rate: np.array([p for p in trace.points[:SHOWN_POINTS]
+                             if np.all(np.abs(p) <= reach)]) for rate, trace in traces.items()}
+    low = np.min([p.min(axis=0) for p in paths.values()], axis=0) - 0.5
+    high = np.max([p.max(axis=0) for p in paths.values()], axis=0) + 0.5
+    grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], 200),
+                                 np.linspace(low[1], high[1], 200))
+    with np.errstate(all="ignore"):
+        values = f(np.stack([grid_x, grid_y]))
+    axes.contour(grid_x, grid_y, values, levels=20, linewidths=0.6, cmap="viridis")
+    for rate, points in paths.items():
+        axes.plot(points[:, 0], points[:, 1], marker="o", markersize=3, label=f"eta = {rate:g}")
+    axes.set_xlabel(names[0]), axes.set_ylabel(names[1])

@@ -1,0 +1,73 @@
+"""`gd`: iterates, verdicts and the Hessian's story equal independent computations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import derive
+
+SEED_001 = "x1**2 + x1*x2 + 4*x2**2"
+H = np.array([[2.0, 1.0], [1.0, 8.0]])
+
+
+def solve(**fields):
+    return derive.solve(derive.problem("gd", **fields))
+
+
+def test_seed_001_first_ten_iterates_of_both_rates() -> None:
+    solution = solve(function=SEED_001, x0="3,3", lr=["0.1", "0.2"])
+    for rate, table in zip((0.1, 0.2), solution.tables, strict=True):
+        x = np.array([3.0, 3.0])
+        for k in range(1, 10):
+            x = x - rate * (H @ x)  # grad f = H x for this f
+            shown = table.rows[k][1].strip("()").split(", ")
+            np.testing.assert_allclose([float(v) for v in shown], x, rtol=1e-5)
+        assert solution.answers[f"eta={rate:g} verdict"] == "converged"
+    eigenvalues = np.linalg.eigvalsh(H)
+    np.testing.assert_allclose(solution.answers["hessian eigenvalues"], eigenvalues)
+    assert solution.answers["rate bound"] == pytest.approx(2 / eigenvalues[-1])
+    assert solution.answers["eta=0.2 contraction"] == pytest.approx(
+        max(abs(1 - 0.2 * eigenvalues)))
+
+
+def test_a_rate_above_the_bound_diverges() -> None:
+    answers = solve(function=SEED_001, x0="3,3", lr="0.3").answers
+    assert answers["eta=0.3 contraction"] > 1 and answers["eta=0.3 verdict"] == "diverged"
+
+
+def test_a_non_quadratic_function() -> None:
+    answers = solve(function="(x - 1)**4 + exp(y) - y", x0="0,1", lr="0.05",
+                    max_steps="5000").answers
+    assert "rate bound" not in answers and answers["eta=0.05 verdict"] == "converged"
+    np.testing.assert_allclose(answers["eta=0.05 x"], [1.0, 0.0], atol=0.15)  # a flat quartic
+    assert answers["eta=0.05 f"] == pytest.approx(1.0, abs=1e-3)  # min of exp(y) - y is 1
+
+
+def test_the_step_limit_is_said() -> None:
+    answers = solve(function=SEED_001, x0="3,3", lr="0.001", max_steps="5").answers
+    assert answers["eta=0.001 verdict"] == "stopped" and answers["eta=0.001 steps"] == 5
+
+
+def test_plot_is_written_and_placed(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    solution = solve(function=SEED_001, x0="3,3", lr=["0.1", "0.2"], plot="paths.png")
+    assert (tmp_path / "paths.png").read_bytes()[:4] == b"\x89PNG"
+    assert "\\includegraphics" in derive.render(solution, "latex")
+    assert "![the iterates](paths.png)" in derive.render(solution, "markdown")
+
+
+@pytest.mark.parametrize("args, field", [
+    (["x1**2 + x2**2", "--x0", "1"], "x0"),
+    (["x1**2", "--x0", "1", "--lr", "-0.1"], "lr"),
+    (["x1**2", "--x0", "1", "--plot", "out.svg"], "plot"),
+    (["x1**2", "--x0", "1", "--plot", "../escape.png"], "plot"),
+    (["open('f').read()", "--x0", "1"], "function"),
+    (["3 + 4", "--x0", "1"], "function"),
+])
+def test_bad_input_is_refused(run_cli, args, field) -> None:
+    status, out, err = run_cli("gd", *args)
+    assert status == 2 and out == "" and field in err and "Traceback" not in err
