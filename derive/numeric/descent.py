@@ -26,8 +26,13 @@ class Trace:
     verdict: str = "stopped"  # converged, diverged or stopped (at the step limit)
     reason: str = ""
 
+    def record(self, point: Any, value: float, gradient: Any) -> None:
+        self.points.append(point)
+        self.values.append(value)
+        self.gradient_norms.append(float(np.linalg.norm(gradient)))
 
-def descend(f: Callable[[Any], float], gradient: Callable[[Any], Any], start: Sequence[float],
+
+def descend(f: Callable[[Any], float], gradient: Callable[[Any], Any], start: Sequence[float] | Any,
             rate: float, tol: float, max_steps: int) -> Trace:
     """x_{k+1} = x_k - rate grad f(x_k) until |f(x_{k+1}) - f(x_k)| < tol or
     ||grad f(x_k)|| < tol; diverged when values blow up or stop being finite."""
@@ -36,8 +41,7 @@ def descend(f: Callable[[Any], float], gradient: Callable[[Any], Any], start: Se
     scale = BLOW_UP * (1.0 + float(np.max(np.abs(x))))
     with np.errstate(all="ignore"):
         g = np.asarray(gradient(x), dtype=float)
-        trace.points.append(x), trace.values.append(f(x))
-        trace.gradient_norms.append(float(np.linalg.norm(g)))
+        trace.record(x, f(x), g)
         for _ in range(max_steps):
             if trace.gradient_norms[-1] < tol:
                 trace.verdict, trace.reason = "converged", f"||grad f(x_k)|| < {tol:g}"
@@ -45,8 +49,7 @@ def descend(f: Callable[[Any], float], gradient: Callable[[Any], Any], start: Se
             x = x - rate * g
             g = np.asarray(gradient(x), dtype=float)
             value = f(x)
-            trace.points.append(x), trace.values.append(value)
-            trace.gradient_norms.append(float(np.linalg.norm(g)))
+            trace.record(x, value, g)
             if not np.isfinite(value) or not np.all(np.isfinite(x)) or (
                     abs(value) > scale * (1 + abs(trace.values[0])) or np.max(np.abs(x)) > scale):
                 trace.verdict, trace.reason = "diverged", "the iterates blow up"
