@@ -235,6 +235,23 @@ def assignments(value: Any, name: str) -> tuple[tuple[str, Decimal], ...]:
     return tuple((key.strip(), real_number(item, name)) for key, item in pairs)
 
 
+def claims(value: Any, name: str) -> tuple[tuple[str, Any], ...]:
+    """Answers someone claimed, by answer name: numbers, lists, shapes or formulas as text."""
+    if not isinstance(value, dict) or len(value) > 200:
+        raise FieldError(name, "write a table of answer = claimed value, at most 200 of them")
+
+    def plain(item: Any, depth: int = 0) -> Any:
+        if depth > 3:
+            raise FieldError(name, "claims nest at most three levels (a matrix of numbers)")
+        if isinstance(item, bool) or not isinstance(item, int | Decimal | float | str | list):
+            raise FieldError(name, f"a claim is a number, a list or a text, got {item!r}")
+        if isinstance(item, str) and len(item) > 2000:
+            raise FieldError(name, "a claimed formula has at most 2000 characters")
+        return tuple(plain(x, depth + 1) for x in item) if isinstance(item, list) else item
+
+    return tuple((str(key), plain(item)) for key, item in value.items())
+
+
 def text(value: Any, name: str) -> str:
     """A string of at most 20,000 characters."""
     if not isinstance(value, str):

@@ -39,6 +39,8 @@ class Problem:
     kind: ClassVar[str] = ""
     id: str = spec(_problem_id, "identifier of the problem in a set", default="problem")
     statement: str | None = spec(conv.text, "the problem in words (Markdown with $math$)", None)
+    claims: tuple[tuple[str, Any], ...] = spec(conv.claims, "answers someone claimed, by name",
+                                              ())
 
     @classmethod
     def from_fields(cls, raw: Mapping[str, Any]) -> Self:

@@ -135,7 +135,9 @@ def backward_steps(plan: Plan) -> dict[str, Formula]:
         deltas[layer] = formulas.hidden_delta(net, layer, rule)
         _delta_step(plan, layer, deltas[layer],
                     f"back through layer {layer + 1}, then times {rule.name}'(z) entry by entry")
-    answers = {}
+    answers = {f"d{net.loss_text}/d{text(net.z(layer))}": _answer(plan, net.delta(layer),
+                                                                  deltas, "z", layer)
+               for layer in range(depth, 0, -1)}
     for layer in range(depth, 0, -1):
         for target in ("W", "b"):
             parameter = formulas.parameter(net, target, layer)
@@ -164,7 +166,8 @@ def _value(check: Instance, formula: MatrixExpr) -> Any:
 
 def _answer(plan: Plan, formula: MatrixExpr, deltas: dict[int, MatrixExpr], target: str,
             layer: int) -> Formula:
-    """The gradient written out in full for shallow networks (checked again), else with deltas."""
+    """A gradient (of W_l, b_l or z_l) written out in full for shallow networks, else with
+    deltas; checked again."""
     net = plan.net
     if net.depth <= EXPANDED_DEPTH:
         for inner in range(layer, net.depth + 1):  # delta_l mentions delta_{l+1}: go upward
@@ -172,7 +175,7 @@ def _answer(plan: Plan, formula: MatrixExpr, deltas: dict[int, MatrixExpr], targ
     activations = {net.a(inner): plan.hidden[inner - 1].apply(net.z(inner))
                    for inner in range(1, net.depth)}
     formula = formula.xreplace(activations)
-    parameter = formulas.parameter(net, target, layer)
-    residual = plan.instance.check(formula, target, layer, f"answer for {text(parameter)}")
-    return Formula(formula, plan.shape(parameter), residual, Partial(net.loss, parameter))
+    wrt = net.z(layer) if target == "z" else formulas.parameter(net, target, layer)
+    residual = plan.instance.check(formula, target, layer, f"answer for {text(wrt)}")
+    return Formula(formula, plan.shape(wrt), residual, Partial(net.loss, wrt))
 

@@ -112,6 +112,7 @@ class Example:
                 self._matrix_step(a, applied, f"layer {layer}: {rule.name}, entry by entry",
                                   arrays[a], self._agreeing(applied, arrays[a], f"a_{layer}"))
                 self._activation_entry(rule, layer)
+                self.answers[text(a)] = arrays[a]
             self.answers[text(z)] = arrays[z]
         yhat = net.yhat
         self.steps.append(Step(eq(yhat, self.pair.apply(net.z(net.depth))),
