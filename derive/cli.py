@@ -16,7 +16,7 @@ import click
 from derive import __version__
 from derive.errors import DeriveError
 
-FORMATS = ("text", "markdown", "latex", "json")
+FORMATS = ("text", "markdown", "latex", "json", "pdf")
 
 
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,29 +29,36 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
                            type=click.Path(dir_okay=False, path_type=Path),
                            help="Write to FILE (atomically); the suffix picks the format.")(command)
     return click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
-                        help="Output format (default: from the -o suffix, else text).")(command)
+                        help="Output format (default: from the -o suffix, else text; pdf runs "
+                             "pdflatex).")(command)
 
 
 def emit(kind: str, fields: dict[str, Any], fmt: str | None, output: Path | None,
          fragment: bool, digits: int) -> None:
     """Validate `fields` as a problem of `kind`, solve it, render it, write or echo it."""
     from derive import problem, solve
-    from derive.output import choose_format
+    from derive.output import choose_format, rendered_as
     from derive.render import render
 
     chosen = choose_format(fmt, output)
     solution = solve(problem(kind, **{k: v for k, v in fields.items() if v is not None}))
-    finish(render(solution, chosen, fragment=fragment, digits=digits), output)
+    finish(render(solution, rendered_as(chosen), fragment=fragment, digits=digits), output,
+           chosen)
 
 
-def finish(text: str, output: Path | None) -> None:
+def finish(text: str, output: Path | None, chosen: str) -> None:
+    """Echo `text`, or write it to `output` atomically (compiled first when a PDF)."""
     from derive.output import write_atomic
+    from derive.pdf import write_pdf
 
     if output is None:
         click.echo(text, nl=False)
+        return
+    if chosen == "pdf":
+        write_pdf(output, text)
     else:
         write_atomic(output, text)
-        click.echo(f"wrote {output}", err=True)
+    click.echo(f"wrote {output}", err=True)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -326,15 +333,15 @@ def sheet(file: Path | None, solutions: bool, fmt: str | None, output: Path | No
       derive sheet problems.toml -o key.tex
     """
     from derive import solve_set
-    from derive.output import choose_format
+    from derive.output import choose_format, rendered_as
     from derive.problemset import builtin, load
     from derive.render import render_set
 
     chosen = choose_format(fmt, output)
     problem_set = load(file) if file else builtin()
-    text = render_set(problem_set.title, solve_set(problem_set), chosen, fragment=fragment,
-                      digits=digits, solutions_shown=solutions)
-    finish(text, output)
+    text = render_set(problem_set.title, solve_set(problem_set), rendered_as(chosen),
+                      fragment=fragment, digits=digits, solutions_shown=solutions)
+    finish(text, output, chosen)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,11 +9,15 @@ from pathlib import Path
 from derive.errors import InputError
 
 SUFFIX_FORMATS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".tex": "latex",
-                  ".json": "json"}
+                  ".json": "json", ".pdf": "pdf"}
 
 
 def choose_format(fmt: str | None, output: Path | None) -> str:
-    """The explicit format, else the one the output file's suffix names, else text."""
+    """The explicit format, else the one the output file's suffix names, else text.
+
+    "pdf" is LaTeX compiled by pdflatex, so it needs an output file."""
+    if fmt == "pdf" and output is None:
+        raise InputError("output: a PDF needs a file; add -o key.pdf")
     if fmt:
         return fmt
     if output is None:
@@ -25,6 +29,18 @@ def choose_format(fmt: str | None, output: Path | None) -> str:
     return SUFFIX_FORMATS[suffix]
 
 
+def rendered_as(fmt: str) -> str:
+    """The renderer behind a format: a PDF is rendered as LaTeX."""
+    return "latex" if fmt == "pdf" else fmt
+
+
+def usual_permissions(path: str | Path) -> None:
+    """A temporary file gets 0600; give it what a newly created file would get."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to a temporary file beside `path`, then rename it over `path`."""
     directory = path.parent if str(path.parent) else Path(".")
@@ -34,6 +50,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        usual_permissions(temporary)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -11,7 +11,8 @@ from derive.cli import main
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true",
-                     help="rewrite tests/golden/ from the current output instead of comparing")
+                     help="rewrite tests/golden/ and outputs/ from the current output instead of "
+                          "comparing")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import numpy as np
 
 from derive.errors import FieldError
 from derive.numeric.descent import Trace
+from derive.output import usual_permissions
 
 SUFFIXES = (".png", ".pdf")
 SHOWN_POINTS = 60  # of each path; a diverging path is cut where it leaves the picture
@@ -49,6 +50,7 @@ def plot_descent(path: Path, f: Callable[[Any], Any], traces: Mapping[float, Tra
     os.close(handle)
     try:
         figure.savefig(temporary)
+        usual_permissions(temporary)
         os.replace(temporary, path)
     finally:
         plt.close(figure)
