@@ -322,26 +322,51 @@ def softmax_ce(logits: str, target: str, classes: str, **out: Any) -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--solutions/--no-solutions", default=True, show_default=True,
               help="Include worked solutions (--no-solutions: the question sheet).")
+@click.option("--variants", type=click.IntRange(1, 500),
+              help="Write N randomized variants (question sheet and key each) into the -o folder.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0),
+              help="Seed of the variants' draws.")
 @output_options
-def sheet(file: Path | None, solutions: bool, fmt: str | None, output: Path | None,
-          fragment: bool, digits: int) -> None:
+def sheet(file: Path | None, solutions: bool, variants: int | None, seed: int,
+          fmt: str | None, output: Path | None, fragment: bool, digits: int) -> None:
     """Render every problem of a problem-set file (TOML) into one document.
 
     \b
     Examples:
       derive sheet                          # the built-in example set
-      derive sheet problems.toml -o key.tex
+      derive sheet problems.toml -o key.pdf
+      derive sheet problems.toml --no-solutions -o questions.tex
+      derive sheet problems.toml --variants 30 --seed 7 -o out/
     """
     from derive import solve_set
     from derive.output import choose_format, rendered_as
     from derive.problemset import builtin, load
     from derive.render import render_set
 
-    chosen = choose_format(fmt, output)
     problem_set = load(file) if file else builtin()
+    if variants:
+        _variants(problem_set, variants, seed, fmt, output, file)
+        return
+    chosen = choose_format(fmt, output)
     text = render_set(problem_set.title, solve_set(problem_set), rendered_as(chosen),
                       fragment=fragment, digits=digits, solutions_shown=solutions)
     finish(text, output, chosen)
+
+
+def _variants(problem_set: Any, count: int, seed: int, fmt: str | None, folder: Path | None,
+              file: Path | None) -> None:
+    from derive.variants import varied, write_variants
+
+    if folder is None or folder.suffix:
+        raise DeriveError("output: variants go into a folder; add -o out/")
+    if not folder.parent.is_dir():
+        raise DeriveError(f"output: the folder {str(folder.parent)!r} does not exist")
+    if not varied(problem_set):
+        click.echo("derive: note: no problem declares a vary table; the variants are the same",
+                   err=True)
+    paths = write_variants(problem_set, count, seed, folder, fmt or "latex",
+                           file.stem if file else "builtin")
+    click.echo(f"wrote {len(paths)} files to {folder}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

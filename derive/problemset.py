@@ -30,10 +30,13 @@ TOP_LEVEL_KEYS = {"title", "problems"}
 
 @dataclass(frozen=True)
 class ProblemSet:
-    """A titled, ordered collection of problems."""
+    """A titled, ordered collection of problems; `entries` keeps each problem's table as
+    written and `vary` its declared variations (for randomized variants)."""
 
     title: str
     problems: tuple[Problem, ...]
+    entries: tuple[Mapping[str, Any], ...] = ()
+    vary: tuple[Mapping[str, Any], ...] = ()
 
 
 def load(path: str | Path) -> ProblemSet:
@@ -80,16 +83,27 @@ def from_data(data: Mapping[str, Any], source: str) -> ProblemSet:
     entries = data.get("problems")
     if not isinstance(entries, list) or not entries or len(entries) > MAX_PROBLEMS:
         raise InputError(f"{source}: needs 1 to {MAX_PROBLEMS} [[problems]] tables")
-    problems = tuple(_problem(entry, index) for index, entry in enumerate(entries, 1))
+    vary = tuple(_variations(entry, index) for index, entry in enumerate(entries, 1))
+    kept = tuple({k: v for k, v in entry.items() if k != "vary"} if isinstance(entry, dict)
+                 else entry for entry in entries)
+    problems = tuple(parse_problem(entry, index) for index, entry in enumerate(kept, 1))
     seen: set[str] = set()
     for problem in problems:
         if problem.id in seen:
             raise InputError(f"{source}: problem id {problem.id!r} is used twice; make ids unique")
         seen.add(problem.id)
-    return ProblemSet(title, problems)
+    return ProblemSet(title, problems, kept, vary)
 
 
-def _problem(entry: Any, index: int) -> Problem:
+def _variations(entry: Any, index: int) -> Mapping[str, Any]:
+    vary = entry.get("vary", {}) if isinstance(entry, dict) else {}
+    if not isinstance(vary, dict):
+        raise InputError(f"problem {index}, field 'vary': a table of field = variation")
+    return vary
+
+
+def parse_problem(entry: Any, index: int) -> Problem:
+    """One [[problems]] table (its `kind` and fields) as a validated problem."""
     if not isinstance(entry, dict):
         raise InputError(f"problem {index}: expected a [[problems]] table")
     fields = dict(entry)

@@ -77,3 +77,21 @@ def test_errors_name_problem_and_field(text: str, expected: str) -> None:
 def test_missing_file_is_a_clear_error(run_cli, tmp_path) -> None:
     status, out, err = run_cli("sheet", str(tmp_path / "nope.toml"))
     assert status == 2 and out == "" and "cannot read" in err
+
+
+@pytest.mark.parametrize("body, field", [
+    ('kind = "params"\nlayers = [4, 3]\nstatement = "see $\\\\input{/etc/passwd}$"', "statement"),
+    ('kind = "graph"\nexpression = "__import__(\'os\').system(\'ls\')"\nat = { x = 1 }',
+     "expression"),
+    ('kind = "params"\nlayers = [4, 99999999999]', "layers"),
+    ('kind = "params"\nlayers = "4,3"\nclaims = { total = [[[[1]]]] }', "claims"),
+    ('kind = "mlp-grad"\nlayers = [4, 3]\nnames = { W = "\\\\input" }', "names"),
+    ('kind = "params"\nlayers = ' + "[" * 200 + "]" * 200, "problem"),
+])
+def test_a_hostile_sheet_is_refused_with_one_line(run_cli, tmp_path, body, field) -> None:
+    path = tmp_path / "hostile.toml"
+    path.write_text(f"[[problems]]\n{body}\n", encoding="utf-8")
+    status, out, err = run_cli("sheet", str(path), "-o", str(tmp_path / "key.tex"))
+    assert status == 2 and out == "" and "Traceback" not in err and err.count("\n") == 1
+    assert field in err or "nested" in err or "not valid" in err
+    assert not (tmp_path / "key.tex").exists()
