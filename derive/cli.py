@@ -33,17 +33,69 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
                              "pdflatex).")(command)
 
 
+def kind_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The output options, and --claim to check answers someone claimed."""
+    command = output_options(command)
+    return click.option("--claim", "claims", multiple=True, metavar="NAME=VALUE",
+                        help="Check a claimed answer, repeatable: --claim total=6585, "
+                             "--claim 'dl/dW_2=(yhat - y) @ sigmoid(A).T'.")(command)
+
+
 def emit(kind: str, fields: dict[str, Any], fmt: str | None, output: Path | None,
-         fragment: bool, digits: int) -> None:
-    """Validate `fields` as a problem of `kind`, solve it, render it, write or echo it."""
+         fragment: bool, digits: int, claims: tuple[str, ...] = ()) -> None:
+    """Validate `fields` as a problem of `kind`, solve it, render it, write or echo it; with
+    claims, judge them and report (exit status 1 when one is wrong)."""
     from derive import problem, solve
     from derive.output import choose_format, rendered_as
     from derive.render import render
 
     chosen = choose_format(fmt, output)
+    if claims:
+        fields = {**fields, "claims": dict(parse_claim(claim) for claim in claims)}
     solution = solve(problem(kind, **{k: v for k, v in fields.items() if v is not None}))
+    if claims:
+        report([solution], chosen, output, digits, strict=False, rtol=None)
+        return
     finish(render(solution, rendered_as(chosen), fragment=fragment, digits=digits), output,
            chosen)
+
+
+def parse_claim(claim: str) -> tuple[str, Any]:
+    """NAME=VALUE: a number keeps its written digits; 1,2;3,4 is a matrix; else a text."""
+    from derive.fields import real_rows
+
+    name, separator, value = claim.partition("=")
+    if not separator or not name.strip():
+        raise DeriveError(f"claim: write NAME=VALUE, got {claim!r}")
+    try:
+        rows = real_rows(value, "claim")
+    except DeriveError:
+        return name.strip(), value.strip()
+    if len(rows) == 1 and len(rows[0]) == 1 and "," not in value:
+        return name.strip(), rows[0][0]
+    return name.strip(), [list(row) for row in rows] if ";" in value else list(rows[0])
+
+
+def report(solutions: list[Any], chosen: str, output: Path | None, digits: int, strict: bool,
+           rtol: float | None, title: str = "") -> None:
+    """Judge every claim; write the report; exit 1 when one is wrong (or a slip, if strict)."""
+    from derive.check import check
+    from derive.output import rendered_as
+    from derive.render import render_set
+    from derive.render.report import report_json, report_text
+
+    verdicts = {s.problem.id: check(s, rtol) for s in solutions}
+    flat = [v for judged in verdicts.values() for v in judged]
+    if chosen == "text":
+        text = report_text(flat, digits)
+    elif chosen == "json":
+        text = report_json(flat)
+    else:
+        text = render_set(title, solutions, rendered_as(chosen), digits=digits, checks=verdicts)
+    finish(text, output, chosen)
+    failing = {"wrong", "rounding slip"} if strict else {"wrong"}
+    if any(v.verdict in failing for v in flat):
+        sys.exit(1)
 
 
 def finish(text: str, output: Path | None, chosen: str) -> None:
@@ -81,7 +133,7 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 @click.option("--layers", required=True, help="Widths, input first, e.g. 100,50,25,10.")
 @click.option("--bias/--no-bias", default=True, show_default=True, help="Count bias vectors.")
-@output_options
+@kind_options
 def params(layers: str, bias: bool, **out: Any) -> None:
     """Parameter count of a fully connected network, per layer and in total.
 
@@ -105,7 +157,7 @@ def params(layers: str, bias: bool, **out: Any) -> None:
 @click.option("--out-channels", help="Output channels of a single conv layer.")
 @click.option("--layer", "layers", multiple=True,
               help="A layer of a stack, repeatable: 'conv k=3 s=1 p=1 d=1 out=16', 'maxpool k=2'.")
-@output_options
+@kind_options
 def conv_size(input_size: str, channels: str | None, kernel: str | None, stride: str | None,
               padding: str | None, dilation: str | None, layer_type: str,
               out_channels: str | None, layers: tuple[str, ...], **out: Any) -> None:
@@ -137,7 +189,7 @@ def conv_size(input_size: str, channels: str | None, kernel: str | None, stride:
               help="Projections (and layer norms) have biases.")
 @click.option("--ffn", help="Feed-forward width: also count a whole encoder layer.")
 @click.option("--num-layers", help="Number of stacked encoder layers (default 1).")
-@output_options
+@kind_options
 def attention_params(d_model: str, heads: str, bias: bool, ffn: str | None,
                      num_layers: str | None, **out: Any) -> None:
     """Parameters of multi-head self-attention (as torch.nn.MultiheadAttention counts them).
@@ -161,7 +213,7 @@ def attention_params(d_model: str, heads: str, bias: bool, ffn: str | None,
               help="Losses, comma-separated: ce, mse, bce.")
 @click.option("--reduction", type=click.Choice(["mean", "sum"]),
               help="Over the batch (default: mean for ce and bce, sum for mse).")
-@output_options
+@kind_options
 def loss(logits: str | None, probs: str | None, target: str | None, label: str | None,
          losses: str, reduction: str | None, **out: Any) -> None:
     """Value of cross-entropy, MSE (sum of squares, no 1/2) or BCE, every term shown.
@@ -217,7 +269,7 @@ def network_fields(options: dict[str, Any]) -> dict[str, Any]:
 @click.option("--layers", required=True, help="Widths, input first: 3072,256,10 (any depth).")
 @network_options
 @click.option("--seed", help="Seed of the random values the checks use (default 0).")
-@output_options
+@kind_options
 def mlp_grad(layers: str, seed: str | None, **options: Any) -> None:
     """Gradient of the loss for every weight and bias, by the chain rule, every step checked.
 
@@ -243,7 +295,7 @@ def mlp_grad(layers: str, seed: str | None, **options: Any) -> None:
 @click.option("--biases", multiple=True, help="b_l, repeat per layer (default zeros): 1,-6")
 @click.option("--lr", help="Learning rate of the SGD step (default 0.1).")
 @network_options
-@output_options
+@kind_options
 def backprop(x: str, target: str | None, label: str | None, weights: tuple[str, ...],
              biases: tuple[str, ...], lr: str | None, **options: Any) -> None:
     """Worked numeric example: forward pass, loss, backward pass, one SGD step, new loss.
@@ -264,7 +316,7 @@ def backprop(x: str, target: str | None, label: str | None, weights: tuple[str, 
 @click.argument("expression")
 @click.option("--at", "at", required=True, help="Values of the variables: x0=1,w0=0.3,...")
 @click.option("--name", default="f", show_default=True, help="Name of the output node.")
-@output_options
+@kind_options
 def graph(expression: str, at: str, name: str, **out: Any) -> None:
     """Computational graph of an expression: forward values, local derivatives, backward pass.
 
@@ -285,7 +337,7 @@ def graph(expression: str, at: str, name: str, **out: Any) -> None:
 @click.option("--tol", help="Epsilon of the stopping rule (default 1e-6).")
 @click.option("--max-steps", help="Most iterations per step size (default 1000).")
 @click.option("--plot", help="Write contour lines with every path to FILE.png or FILE.pdf.")
-@output_options
+@kind_options
 def gd(function: str, x0: str, lr: tuple[str, ...], tol: str | None, max_steps: str | None,
        plot: str | None, **out: Any) -> None:
     """Gradient descent with fixed step sizes: iterates, stopping rule, why it converges.
@@ -305,7 +357,7 @@ def gd(function: str, x0: str, lr: tuple[str, ...], tol: str | None, max_steps: 
 @click.option("--target", default="y", show_default=True, help="Name of the target.")
 @click.option("--classes", default="3", show_default=True,
               help="Classes in the exact SymPy checks (2 to 8).")
-@output_options
+@kind_options
 def softmax_ce(logits: str, target: str, classes: str, **out: Any) -> None:
     """Proof that dL/dh_i = P(y = i) - y_i for softmax with cross-entropy, checked by SymPy.
 
@@ -316,6 +368,32 @@ def softmax_ce(logits: str, target: str, classes: str, **out: Any) -> None:
     Answers: dL/dh_i.
     """
     emit("softmax-ce", {"logits": logits, "target": target, "classes": classes}, **out)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Also fail (exit 1) on rounding slips.")
+@click.option("--rtol", type=click.FloatRange(0, 1, min_open=True),
+              help="Relative tolerance for reals, instead of the claim's written digits.")
+@output_options
+def check(file: Path, strict: bool, rtol: float | None, fmt: str | None, output: Path | None,
+          fragment: bool, digits: int) -> None:
+    """Judge every claimed answer of a problem-set file: correct, rounding slip or wrong.
+
+    \b
+    Examples:
+      derive check examples/seed-000.toml
+      derive check examples/seed-003.toml -o marked-key.pdf      # wrong claims struck through
+      derive check answers.toml --format json --strict
+    Exit status: 0 when no claim is wrong, 1 when one is, 2 for bad input.
+    """
+    from derive import solve_set
+    from derive.output import choose_format
+    from derive.problemset import load
+
+    problem_set = load(file)
+    report(solve_set(problem_set), choose_format(fmt, output), output, digits, strict, rtol,
+           problem_set.title)
 
 
 @cli.command()

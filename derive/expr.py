@@ -65,8 +65,14 @@ def _refuse(field: str, why: str) -> InputError:
                       f"and the functions {', '.join(FUNCTIONS)}")
 
 
-def validate(text: str, field: str = "expression") -> ast.expr:
-    """The checked AST of `text`; an `InputError` naming `field` for anything not allowed."""
+MATRIX_FUNCTIONS = {"softmax": 1, "diag": 1, "sum": 1}  # only in matrix formulas
+
+
+def validate(text: str, field: str = "expression", matrices: bool = False) -> ast.expr:
+    """The checked AST of `text`; an `InputError` naming `field` for anything not allowed.
+
+    With `matrices`, `@` (matrix product), `.T` (transpose) and softmax, diag and sum are
+    allowed too, for formulas someone claims about matrices."""
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{field}: empty; write a formula such as x1**2 + 3*x2")
     if len(text) > MAX_LENGTH:
@@ -77,20 +83,28 @@ def validate(text: str, field: str = "expression") -> ast.expr:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise _refuse(field, f"cannot read {text.strip()[:60]!r}") from None
-    nodes = list(_walk(tree.body, 0, field))
+    nodes = list(_walk(tree.body, 0, field, matrices))
     if len(nodes) > MAX_NODES:
         raise InputError(f"{field}: more than {MAX_NODES} operations; shorten it")
     return tree.body
 
 
-def _walk(node: ast.AST, depth: int, field: str) -> Iterable[ast.AST]:
+def _walk(node: ast.AST, depth: int, field: str, matrices: bool) -> Iterable[ast.AST]:
     if depth > MAX_DEPTH:
         raise InputError(f"{field}: nested more than {MAX_DEPTH} levels deep; flatten it")
     yield node
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+    if matrices and isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        children: list[ast.AST] = [node.left, node.right]
+    elif matrices and isinstance(node, ast.Attribute) and node.attr == "T" and isinstance(
+            node.ctx, ast.Load):
+        children = [node.value]
+    elif matrices and isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            node.func.id in MATRIX_FUNCTIONS and len(node.args) == 1 and not node.keywords:
+        children = list(node.args)
+    elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         if isinstance(node.op, ast.Pow):
             _check_exponent(node.right, field)
-        children: list[ast.AST] = [node.left, node.right]
+        children = [node.left, node.right]
     elif isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         children = [node.operand]
     elif isinstance(node, ast.Call):
@@ -104,7 +118,7 @@ def _walk(node: ast.AST, depth: int, field: str) -> Iterable[ast.AST]:
     else:
         raise _refuse(field, f"{type(node).__name__} is not allowed")
     for child in children:
-        yield from _walk(child, depth + 1, field)
+        yield from _walk(child, depth + 1, field, matrices)
 
 
 def _call_arguments(node: ast.Call, field: str) -> list[ast.AST]:

@@ -41,3 +41,14 @@ def test_a_plot_is_included(tmp_path: Path, monkeypatch) -> None:
     solution = derive.solve(derive.problem("gd", function="x1**2 + 4*x2**2", x0="3,3",
                                            lr=["0.1", "0.2"], plot="paths.pdf"))
     assert compile_tex(derive.render(solution, "latex"), tmp_path).stat().st_size
+
+
+def test_a_marked_up_key_compiles(tmp_path: Path) -> None:
+    from derive.check import check
+
+    problem_set = derive.load(Path(__file__).resolve().parent.parent / "examples" /
+                              "seed-003.toml")
+    solutions = derive.solve_set(problem_set)
+    checks = {s.problem.id: check(s) for s in solutions}
+    source = derive.render_set(problem_set.title, solutions, "latex", checks=checks)
+    assert "\\struck{" in source and compile_tex(source, tmp_path).stat().st_size

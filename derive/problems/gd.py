@@ -112,7 +112,7 @@ def solve(problem: Problem) -> Solution:
                           f"eta = {eta:g}: {trace.verdict} after {len(trace.points) - 1} steps "
                           f"({trace.reason})", value=trace.points[-1], check=check))
         tables.append(_table(trace, eta, [v.name for v in variables]))
-        key = f"eta={eta:g}"
+        key = f"lr {eta:g}"
         answers.update({f"{key} verdict": trace.verdict, f"{key} steps": len(trace.points) - 1,
                         f"{key} x": trace.points[-1], f"{key} f": trace.values[-1]})
     figure = None
@@ -176,7 +176,7 @@ def _stability(hessian: sympy.Matrix, problem: Problem, answers: dict[str, Any])
         verdict = "converges" if factor < 1 else "diverges"
         steps.append(Step(sympy.Symbol(r"\rho"), f"eta = {rate}: contraction factor "
                           f"max |1 - eta lambda_i|; it {verdict}", value=factor))
-        answers[f"eta={float(rate):g} contraction"] = factor
+        answers[f"lr {float(rate):g} contraction"] = factor
     return steps
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from derive.errors import InputError
 from derive.render.options import Options
@@ -15,7 +15,8 @@ FORMATS = ("text", "markdown", "latex", "json")
 
 
 def render_set(title: str, solutions: Sequence[Solution], fmt: str, *, fragment: bool = False,
-               digits: int = 4, solutions_shown: bool = True) -> str:
+               digits: int = 4, solutions_shown: bool = True,
+               checks: Mapping[str, Sequence[Any]] | None = None) -> str:
     """Render several solutions as one document (LaTeX/Markdown through Jinja2 templates)."""
     options = Options(digits=digits, solutions=solutions_shown)
     if fmt == "text":
@@ -33,7 +34,8 @@ def render_set(title: str, solutions: Sequence[Solution], fmt: str, *, fragment:
 
     extension = "tex" if fmt == "latex" else "md"
     template = environment(fmt).get_template(f"{fmt}/document.{extension}.j2")
-    contexts = [solution_context(s, i, options, fmt) for i, s in enumerate(solutions, 1)]
+    contexts = [solution_context(s, i, options, fmt, (checks or {}).get(s.problem.id, ()))
+                for i, s in enumerate(solutions, 1)]
     return template.render(title=title, solutions=contexts, fragment=fragment)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from derive.render.figures import mermaid, tikz
 from derive.render.options import Options
 from derive.render.printing import tex
+from derive.render.report import check_context
 from derive.render.tex import statement_tex
 from derive.render.values import check_text, shape_text, tex_value
 from derive.solution import Formula, ImageFigure, Solution, Step
@@ -50,7 +52,7 @@ def figure_code(solution: Solution, fmt: str, digits: int) -> str:
 
 
 def solution_context(solution: Solution, number: int, options: Options,
-                     fmt: str = "latex") -> dict[str, Any]:
+                     fmt: str = "latex", checks: Sequence[Any] = ()) -> dict[str, Any]:
     """Everything a solution template places; the kind's module name picks its template."""
     problem = solution.problem
     statement = problem.statement or ""
@@ -70,4 +72,5 @@ def solution_context(solution: Solution, number: int, options: Options,
         "tables": [{"header": table.header, "rows": table.rows} for table in solution.tables],
         "show_solution": options.solutions,
         "figure": figure_code(solution, fmt, options.digits) if options.solutions else "",
+        "checks": [check_context(verdict, options.digits, fmt) for verdict in checks],
     }

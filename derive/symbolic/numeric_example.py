@@ -203,6 +203,7 @@ class Example:
             delta = self._oriented("data", self.deltas[layer - 1])
             check = self._checked(formula, "z", layer, delta)
             arrays[net.delta(layer)] = delta
+            self.answers[f"d{net.loss_text}/d{text(net.z(layer))}"] = delta
             self._matrix_step(net.delta(layer), formula, f"delta of layer {layer}", delta, check,
                               (Partial(net.loss, net.z(layer)),))
         for layer in range(net.depth, 0, -1):

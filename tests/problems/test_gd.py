@@ -25,30 +25,30 @@ def test_seed_001_first_ten_iterates_of_both_rates() -> None:
             x = x - rate * (H @ x)  # grad f = H x for this f
             shown = table.rows[k][1].strip("()").split(", ")
             np.testing.assert_allclose([float(v) for v in shown], x, rtol=1e-5)
-        assert solution.answers[f"eta={rate:g} verdict"] == "converged"
+        assert solution.answers[f"lr {rate:g} verdict"] == "converged"
     eigenvalues = np.linalg.eigvalsh(H)
     np.testing.assert_allclose(solution.answers["hessian eigenvalues"], eigenvalues)
     assert solution.answers["rate bound"] == pytest.approx(2 / eigenvalues[-1])
-    assert solution.answers["eta=0.2 contraction"] == pytest.approx(
+    assert solution.answers["lr 0.2 contraction"] == pytest.approx(
         max(abs(1 - 0.2 * eigenvalues)))
 
 
 def test_a_rate_above_the_bound_diverges() -> None:
     answers = solve(function=SEED_001, x0="3,3", lr="0.3").answers
-    assert answers["eta=0.3 contraction"] > 1 and answers["eta=0.3 verdict"] == "diverged"
+    assert answers["lr 0.3 contraction"] > 1 and answers["lr 0.3 verdict"] == "diverged"
 
 
 def test_a_non_quadratic_function() -> None:
     answers = solve(function="(x - 1)**4 + exp(y) - y", x0="0,1", lr="0.05",
                     max_steps="5000").answers
-    assert "rate bound" not in answers and answers["eta=0.05 verdict"] == "converged"
-    np.testing.assert_allclose(answers["eta=0.05 x"], [1.0, 0.0], atol=0.15)  # a flat quartic
-    assert answers["eta=0.05 f"] == pytest.approx(1.0, abs=1e-3)  # min of exp(y) - y is 1
+    assert "rate bound" not in answers and answers["lr 0.05 verdict"] == "converged"
+    np.testing.assert_allclose(answers["lr 0.05 x"], [1.0, 0.0], atol=0.15)  # a flat quartic
+    assert answers["lr 0.05 f"] == pytest.approx(1.0, abs=1e-3)  # min of exp(y) - y is 1
 
 
 def test_the_step_limit_is_said() -> None:
     answers = solve(function=SEED_001, x0="3,3", lr="0.001", max_steps="5").answers
-    assert answers["eta=0.001 verdict"] == "stopped" and answers["eta=0.001 steps"] == 5
+    assert answers["lr 0.001 verdict"] == "stopped" and answers["lr 0.001 steps"] == 5
 
 
 def test_plot_is_written_and_placed(tmp_path: Path, monkeypatch) -> None:

@@ -1,0 +1,237 @@
+"""Checking a formula someone claims against a derived one, numerically and strictly.
+
+The claim is written in the safe syntax (`@` matrix product, `*` entry-wise, `.T`,
+sigmoid, relu, tanh, exp, log, softmax, diag, sum, the problem's names) and evaluated
+with the same random matrices as the derived formula, at small sizes: shapes must agree
+exactly (no broadcasting but by scalars). When it disagrees, a catalogue of rewrites
+looks for the likely cause: the sign, a factor, a missing or extra transpose, vectors
+written as rows (the numerator layout).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from derive.errors import InputError
+from derive.expr import validate
+from derive.numeric import activations as kernels
+
+TOLERANCE = 1e-9
+
+
+class ShapeMismatch(ValueError):
+    """The claimed formula cannot be evaluated: two shapes do not fit."""
+
+
+ELEMENTWISE: dict[str, Callable[[Any], Any]] = {
+    "sigmoid": lambda v: kernels.sigmoid(np, v), "relu": lambda v: kernels.relu(np, v),
+    "tanh": np.tanh, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs,
+}
+
+
+def _softmax(v: Any) -> Any:
+    axis = 0 if v.shape[1] == 1 else 1  # a vector over its entries, a batch over each row
+    shifted = np.exp(v - v.max(axis=axis, keepdims=True))
+    return shifted / shifted.sum(axis=axis, keepdims=True)
+
+
+def _same(a: Any, b: Any, what: str) -> None:
+    if np.ndim(a) and np.ndim(b) and np.shape(a) != np.shape(b):
+        raise ShapeMismatch(f"{what} of a {_shape(a)} and a {_shape(b)} matrix")
+
+
+def _shape(a: Any) -> str:
+    return " x ".join(map(str, np.shape(a)))
+
+
+def _binary(op: ast.operator, a: Any, b: Any) -> Any:
+    if isinstance(op, ast.MatMult):
+        if not (np.ndim(a) == np.ndim(b) == 2) or a.shape[1] != b.shape[0]:
+            raise ShapeMismatch(f"the product of a {_shape(a)} and a {_shape(b)} matrix")
+        return a @ b
+    if isinstance(op, ast.Pow):
+        if np.ndim(b):
+            raise ShapeMismatch("a power with a matrix exponent")
+        return a ** b
+    name = {ast.Add: "the sum", ast.Sub: "the difference", ast.Mult: "the entry-wise product",
+            ast.Div: "the entry-wise quotient"}[type(op)]
+    _same(a, b, name)
+    return {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
+            ast.Div: np.divide}[type(op)](a, b)
+
+
+def evaluate_claim(tree: ast.AST, values: Mapping[str, Any]) -> Any:
+    """The claim's value for named matrices and scalars."""
+    if isinstance(tree, ast.Constant):
+        return float(tree.value)  # type: ignore[arg-type]  # validate() admits numbers only
+    if isinstance(tree, ast.Name):
+        if tree.id not in values:
+            raise InputError(f"claims: unknown name {tree.id!r}; use {', '.join(sorted(values))}")
+        return values[tree.id]
+    if isinstance(tree, ast.UnaryOp):
+        value = evaluate_claim(tree.operand, values)
+        return -value if isinstance(tree.op, ast.USub) else value
+    if isinstance(tree, ast.Attribute):
+        value = evaluate_claim(tree.value, values)
+        return value.T if np.ndim(value) else value
+    if isinstance(tree, ast.BinOp):
+        return _binary(tree.op, evaluate_claim(tree.left, values),
+                       evaluate_claim(tree.right, values))
+    assert isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)
+    name, argument = tree.func.id, evaluate_claim(tree.args[0], values)
+    if name in ELEMENTWISE:
+        return ELEMENTWISE[name](argument)
+    if name == "softmax":
+        return _softmax(np.atleast_2d(argument))
+    if name == "diag":
+        return np.diag(np.ravel(argument))
+    if name == "sum":
+        return np.sum(argument)
+    raise InputError(f"claims: the function {name!r} cannot be used in a claimed formula")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """How a claimed formula relates to the right one."""
+
+    verdict: str  # "correct" or "wrong"
+    cause: str
+
+
+def _transposed_variants(tree: ast.AST) -> Iterator[tuple[ast.AST, str]]:
+    """The claim with one sub-expression transposed (or one transpose removed)."""
+    for index in range(len(_operands(tree))):
+        variant = copy.deepcopy(tree)
+        target = _operands(variant)[index]
+        written = ast.unparse(target)
+        if isinstance(target, ast.Attribute):
+            replacement: ast.expr = target.value
+            change = f"the transpose of {ast.unparse(target.value)} is wrong"
+        else:
+            replacement = ast.Attribute(value=copy.deepcopy(target), attr="T", ctx=ast.Load())
+            change = f"{written} should be transposed"
+        yield _replace(variant, target, replacement), change
+
+
+def _rewritten(tree: ast.AST) -> Iterator[tuple[ast.AST, str]]:
+    """The claim with one function call rewritten: sigma(X) for sigma'(X) = sigma(X) (1 -
+    sigma(X)) and back, or a log put around a sub-expression."""
+    for index in range(len(_operands(tree))):
+        variant = copy.deepcopy(tree)
+        target = _operands(variant)[index]
+        written = ast.unparse(target)
+        if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and \
+                target.func.id == "sigmoid":
+            derivative = ast.parse(f"{written} * (1 - {written})", mode="eval").body
+            yield _replace(variant, target, derivative), \
+                f"sigma written for sigma': {written} should be {ast.unparse(derivative)}"
+        else:
+            logged = ast.Call(func=ast.Name(id="log", ctx=ast.Load()), args=[target],
+                              keywords=[])
+            yield _replace(variant, target, logged), f"log missing: {written} should be " \
+                                                     f"log({written})"
+
+
+def _operands(tree: ast.AST) -> list[ast.expr]:
+    """The sub-expressions that have values (not constants, not function names)."""
+    functions = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return [node for node in ast.walk(tree) if isinstance(node, ast.expr)
+            and not isinstance(node, ast.Constant) and id(node) not in functions]
+
+
+def _replace(tree: ast.AST, target: ast.AST, replacement: ast.expr) -> ast.AST:
+    """`tree` with the node `target` swapped for `replacement` (which may contain it)."""
+    if tree is target:
+        return replacement
+    for parent in ast.walk(tree):
+        for field, value in ast.iter_fields(parent):
+            if value is target:
+                setattr(parent, field, replacement)
+                return tree
+            if isinstance(value, list) and any(item is target for item in value):
+                setattr(parent, field, [replacement if item is target else item
+                                        for item in value])
+                return tree
+    return tree
+
+
+def _matches(value: Any, truth: Any) -> bool:
+    return (np.shape(value) == np.shape(truth) and
+            bool(np.max(np.abs(np.asarray(value) - truth), initial=0.0)
+                 <= TOLERANCE * max(1.0, float(np.max(np.abs(truth), initial=0.0)))))
+
+
+def judge(claim: str, truth: Any, values: Mapping[str, Any], factors: Mapping[str, float],
+          field: str = "claims") -> Finding:
+    """Compare the claimed formula with the right value `truth` (same random matrices).
+
+    `values` names the matrices; `factors` the scalars a slip could multiply by (N, 2)."""
+    tree = validate(claim, field, matrices=True)
+    rows = {name: (v.T if np.ndim(v) == 2 and v.shape[1] == 1 else v)
+            for name, v in values.items()}
+    outcome = _attempt(tree, values)
+    if outcome is not None and _matches(outcome, truth):
+        return Finding("correct", "")
+    if outcome is not None and np.ndim(truth) == 2 and _matches(outcome, truth.T):
+        return Finding("correct", "correct up to layout (transpose)")
+    layout = _attempt(tree, rows)
+    if layout is not None and np.ndim(truth) == 2 and _matches(layout, truth.T):
+        return Finding("correct", "correct up to layout (vectors written as rows, the "
+                                  "numerator layout)")
+    cause = next(_causes(tree, values, rows, truth, factors), None) or _failure(tree, values)
+    return Finding("wrong", cause or "not equal to the right formula at random values")
+
+
+def _attempt(tree: ast.AST, values: Mapping[str, Any]) -> Any:
+    try:
+        with np.errstate(all="ignore"):
+            return evaluate_claim(tree, values)
+    except ShapeMismatch:
+        return None
+
+
+def _failure(tree: ast.AST, values: Mapping[str, Any]) -> str:
+    try:
+        evaluate_claim(tree, values)
+    except ShapeMismatch as error:
+        return f"cannot be evaluated: {error}"
+    return ""
+
+
+def _causes(tree: ast.AST, values: Mapping[str, Any], rows: Mapping[str, Any], truth: Any,
+            factors: Mapping[str, float]) -> Iterator[str]:
+    outcome = _attempt(tree, values)
+    if outcome is not None:
+        if _matches(-outcome, truth):
+            yield "sign flipped"
+        for name, factor in factors.items():
+            if _matches(outcome * factor, truth):
+                yield f"a factor {name} missing (the claim is {name} times too small)"
+            if _matches(outcome / factor, truth):
+                yield f"a factor {name} too many"
+    for variant, change in _rewritten(tree):
+        value = _attempt(variant, values)
+        if value is not None and _matches(value, truth):
+            yield change
+    layouts = (("", values, [truth]),
+               (" with vectors written as rows", rows, [truth, truth.T] if np.ndim(truth) == 2
+                else [truth]))
+    for layout, arrays, expected in layouts:
+        for variant, change in _transposed_variants(tree):
+            value = _attempt(variant, arrays)
+            if value is not None and any(_matches(value, e) for e in expected):
+                yield f"a transpose: {change}{layout}"
+            if value is not None and any(_matches(-value, e) for e in expected):
+                yield f"sign flipped, and {change}{layout}"
+
+
+def identifier(name: str) -> str:
+    """A symbol's printed name as a Python name: W^1 -> W1, W_0^1 -> W_01."""
+    return re.sub(r"[^A-Za-z0-9_]", "", name)

@@ -1,0 +1,176 @@
+"""`derive check` and `--claim`: verdicts and causes, on the seeds and on claims made to order."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import derive
+from derive.check import check, compare
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def verdicts(path: str) -> dict[tuple[str, str], tuple[str, str]]:
+    problem_set = derive.load(EXAMPLES / path)
+    return {(v.problem, v.answer): (v.verdict, v.cause)
+            for s in derive.solve_set(problem_set) for v in check(s)}
+
+
+def test_seed_000_claims() -> None:
+    found = verdicts("seed-000.toml")
+    wrong = {key: cause for key, (verdict, cause) in found.items() if verdict == "wrong"}
+    assert set(wrong) == {("q1.2-losses", "ce"), ("q1.4-attention-params", "attention"),
+                          ("q1.4-attention-params", "per_head"),
+                          ("q2.4-mlp-gradients", "dl/dW_2"), ("q2.4-mlp-gradients", "dl/dW_1")}
+    assert wrong[("q1.2-losses", "ce")] == "sign flipped"
+    assert "d_model were 512" in wrong[("q1.4-attention-params", "attention")]
+    assert "sigmoid(A) should be transposed" in wrong[("q2.4-mlp-gradients", "dl/dW_2")]
+    assert found[("q2.4-mlp-gradients", "dl/dc_1")] == (
+        "correct", "correct up to layout (vectors written as rows, the numerator layout)")
+
+
+def test_seed_001_and_002_claims() -> None:
+    assert verdicts("seed-001.toml") == {("batched-gradients", "dL/dZ_3"):
+                                         ("wrong", "sign flipped")}
+    assert all(verdict == "correct" for verdict, _ in verdicts("seed-002.toml").values())
+
+
+def test_seed_003_claims() -> None:
+    found = verdicts("seed-003.toml")
+    problem = "p2-numeric-backprop"
+    not_right = {answer: verdict for (_, answer), (verdict, _) in found.items()
+                 if verdict != "correct"}
+    assert not_right == {"dl/dW^2": "rounding slip", "W_0^1 new": "rounding slip",
+                         "W_0^2 new": "wrong"}
+    assert found[(problem, "W_0^2 new")][1] == "the learning rate was not applied (taken as 1)"
+
+
+@pytest.mark.parametrize("truth, claim, verdict", [
+    (0.98531, Decimal("0.985"), "correct"), (0.98531, Decimal("0.986"), "rounding slip"),
+    (0.98531, Decimal("0.99"), "correct"), (0.98531, Decimal("0.980"), "wrong"),
+    (6585, 6585, "correct"), (6585, Decimal("6585.0"), "correct"), (6585, 6584, "wrong"),
+    ([0.5, 1.25], (Decimal("0.5"), Decimal("1.25")), "correct"),
+    ([0.5, 1.25], (Decimal("0.5"),), "wrong"),
+])
+def test_reals_are_judged_by_their_written_digits(truth, claim, verdict) -> None:
+    assert compare(truth, claim) == verdict
+
+
+def test_rtol_overrides_the_written_digits() -> None:
+    assert compare(0.98531, Decimal("0.98"), rtol=0.01) == "correct"
+    assert compare(0.98531, Decimal("0.9853"), rtol=1e-9) == "wrong"
+
+
+def backprop_claims(**claims):
+    problem = derive.problem("backprop", convention="XWT", x="1,2;0,1;2,1", label="0,1,1",
+                             weights=["1,-1;0,2;1,1", "1,0,-1;2,1,0"], biases=["0,0,0", "0,0"],
+                             lr="0.1", claims=claims)
+    solution = derive.solve(problem)
+    return solution, {v.answer: (v.verdict, v.cause) for v in check(solution)}
+
+
+def test_the_catalogue_finds_each_cause_of_a_wrong_number() -> None:
+    solution, _ = backprop_claims()
+    answer = {name: np.asarray(value, dtype=float) for name, value in solution.answers.items()}
+    claims = {"dL/dW_2": -answer["dL/dW_2"], "dL/dW_1": answer["dL/dW_1"].T,
+              "dL/db_2": 2 * answer["dL/db_2"].ravel(), "dL/dZ_2": 3 * answer["dL/dZ_2"],
+              "W_2 new": answer["W_2 new"] + 0.1 * answer["dL/dW_2"],
+              "W_1 new": answer["W_1 new"] - 0.1 * answer["dL/dW_1"]}
+    _, found = backprop_claims(**{name: _decimal(value.tolist())
+                                  for name, value in claims.items()})
+    assert found["dL/dW_2"] == ("wrong", "sign flipped")
+    assert found["dL/dW_1"] == ("wrong", "transposed")
+    assert found["dL/db_2"] == ("wrong", "a factor 2 too many")
+    assert found["dL/dZ_2"] == ("wrong", "a factor N too many")  # N = 3 rows
+    assert found["W_2 new"] == ("wrong", "the update was not applied")
+    assert found["W_1 new"] == ("wrong", "the step was applied twice")
+
+
+def _decimal(value):
+    if isinstance(value, list):
+        return [_decimal(v) for v in value]
+    return Decimal(f"{float(value):.12f}")  # twelve written decimals: judged that finely
+
+
+def test_a_neighbouring_quantity_and_a_substituted_size() -> None:
+    doubled = 30 * 1024 + 1024 + 1024 * 1024 + 1024 + 1024 + 1  # 512 read as 1024
+    solution = derive.solve(derive.problem("params", layers="30,1024,512,1",
+                                           claims={"weights": 557057, "total": doubled}))
+    found = {v.answer: (v.verdict, v.cause) for v in check(solution)}
+    assert found["weights"] == ("wrong", "this is the value of total, a neighbouring quantity")
+    assert found["total"][1].startswith("as if layers were (30, 1024, 1024, 1)")
+
+
+@pytest.mark.parametrize("claim, cause", [
+    ("(yhat - y) @ sigmoid(z_1)", "sigmoid(z_1) should be transposed"),
+    ("-(yhat - y) @ sigmoid(z_1).T", "sign flipped"),
+    ("2 * (yhat - y) @ sigmoid(z_1).T", "a factor 2 too many"),
+])
+def test_formula_causes(claim: str, cause: str) -> None:
+    solution = derive.solve(derive.problem("mlp-grad", layers="5,4,3",
+                                           claims={"dl/dW_2": claim}))
+    (verdict,) = check(solution)
+    assert verdict.verdict == "wrong" and cause in verdict.cause
+
+
+def test_sigma_for_its_derivative_and_a_missing_log_are_found() -> None:
+    solution = derive.solve(derive.problem("mlp-grad", layers="5,4,3", claims={
+        "dl/db_1": "(W_2.T @ (yhat - y)) * sigmoid(z_1)"}))
+    assert "sigma written for sigma'" in check(solution)[0].cause
+
+
+def test_a_right_formula_in_other_words_is_correct() -> None:
+    solution = derive.solve(derive.problem("mlp-grad", layers="5,4,3", convention="XW",
+                                           claims={"dL/dW_1": "X.T @ (((1/N) * (Yhat - Y)) @ "
+                                                              "W_2.T * relu(Z_1)*0 + ((1/N) * "
+                                                              "(Yhat - Y) @ W_2.T) * sigmoid(Z_1)"
+                                                              " * (1 - sigmoid(Z_1)))"}))
+    assert check(solution)[0].verdict == "correct"
+
+
+def test_check_command_exit_status_and_json(run_cli) -> None:
+    status, out, _ = run_cli("check", str(EXAMPLES / "seed-002.toml"))
+    assert status == 0 and "0 wrong" in out
+    status, out, _ = run_cli("check", str(EXAMPLES / "seed-003.toml"), "--format", "json")
+    data = json.loads(out)["claims"]
+    assert status == 1 and {c["verdict"] for c in data} == {"correct", "rounding slip", "wrong"}
+    assert all(set(c) >= {"verdict", "cause", "claimed", "correct"} for c in data)
+    status, _, err = run_cli("check", str(EXAMPLES / "seed-004.toml"), "--strict")
+    assert status == 0
+    status, _, err = run_cli("check", "missing.toml")
+    assert status == 2 and "Traceback" not in err
+
+
+def test_marked_up_key_strikes_wrong_claims(run_cli) -> None:
+    status, out, _ = run_cli("check", str(EXAMPLES / "seed-003.toml"), "--format", "markdown")
+    assert status == 1 and "~~" in out and "learning rate was not applied" in out
+    status, out, _ = run_cli("check", str(EXAMPLES / "seed-003.toml"), "--format", "latex")
+    assert "\\struck{" in out
+
+
+@pytest.mark.parametrize("args", [
+    ["params", "--layers", "100,50,25,10", "--claim", "total=6585"],
+    ["conv-size", "--input", "32x32", "--kernel", "3", "--claim", "output=30 x 30"],
+    ["attention-params", "--d-model", "256", "--heads", "8", "--claim", "attention=263168"],
+    ["loss", "--logits", "0.5,0.3,0.8", "--target", "0.3,0.6,0.1", "--loss", "mse",
+     "--claim", "mse=0.62"],
+    ["mlp-grad", "--layers", "4,3,2", "--claim", "dl/db_2=yhat - y"],
+    ["backprop", "--x", "1,0", "--target", "0,1", "--weights", "1,0;0,1", "--claim",
+     "loss=1.313"],
+    ["graph", "x*y", "--at", "x=2,y=3", "--claim", "df/dx=3"],
+    ["gd", "x1**2", "--x0", "1", "--lr", "0.5", "--claim", "lr 0.5 verdict=converged"],
+])
+def test_claim_works_on_every_kind(run_cli, args) -> None:
+    status, out, err = run_cli(*args)
+    assert status == 0, out + err
+    assert "1 correct, 0 rounding slip, 0 wrong." in out
+
+
+def test_an_unknown_answer_name_is_a_clear_error(run_cli) -> None:
+    status, _, err = run_cli("params", "--layers", "4,3", "--claim", "totl=15")
+    assert status == 2 and "no answer named 'totl'" in err
