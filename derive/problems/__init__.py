@@ -22,6 +22,7 @@ KINDS: dict[str, str] = {
     "backprop": "derive.problems.backprop",
     "graph": "derive.problems.graph",
     "gd": "derive.problems.gd",
+    "jacobian": "derive.problems.jacobian",
 }
 
 

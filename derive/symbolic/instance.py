@@ -133,7 +133,9 @@ def instantiate(net: SymbolicNetwork, hidden: Sequence[Activation], pair: Output
                                                [r.name for r in hidden] + [pair.output],
                                                strict=True)]
         zs, activations = mlp.forward(numeric, params, X)
-        if not kinked or min(float(np.min(np.abs(z))) for z in zs[:-1]) > KINK_MARGIN:
+        hidden_zs = zs[:-1]
+        if not kinked or (min(float(np.min(np.abs(z))) for z in hidden_zs) > KINK_MARGIN
+                          and all(np.any(z > 0) for z in hidden_zs)):  # some units active
             break
     Y = _targets(rng, pair.loss, (batch, widths[-1]))
     return instance_at(net, numeric, hidden, slope, params, X, Y)

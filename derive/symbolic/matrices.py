@@ -22,6 +22,7 @@ import sympy
 from sympy import (
     Basic,
     HadamardProduct,
+    Identity,
     MatAdd,
     MatMul,
     MatrixExpr,
@@ -62,6 +63,23 @@ class Elementwise(MatrixExpr):  # type: ignore[misc]
 
     def _sympystr(self, printer: Any) -> str:
         return str(self.args[1].name).replace("{}", printer._print(self.arg))
+
+
+class Diag(MatrixExpr):  # type: ignore[misc]
+    """diag(v): the square matrix with the vector v on its diagonal."""
+
+    def __new__(cls, vector: MatrixExpr) -> Diag:
+        return Basic.__new__(cls, vector)
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return (self.args[0].shape[0], self.args[0].shape[0])
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\operatorname{{diag}}\left({printer._print(self.args[0])}\right)"
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"diag({printer._print(self.args[0])})"
 
 
 class Partial(sympy.Expr):  # type: ignore[misc]
@@ -162,6 +180,18 @@ def _(expr: MatrixSymbol, arrays: Mapping[Basic, Any], dims: Mapping[sympy.Symbo
 def _(expr: MatrixPartial, arrays: Mapping[Basic, Any], dims: Mapping[sympy.Symbol, int],
       kernels: Kernels) -> Any:
     return arrays[expr]
+
+
+@_value.register
+def _(expr: Identity, arrays: Mapping[Basic, Any], dims: Mapping[sympy.Symbol, int],
+      kernels: Kernels) -> Any:
+    return np.eye(size(expr.shape[0], dims))
+
+
+@_value.register
+def _(expr: Diag, arrays: Mapping[Basic, Any], dims: Mapping[sympy.Symbol, int],
+      kernels: Kernels) -> Any:
+    return np.diagflat(_value(expr.args[0], arrays, dims, kernels))
 
 
 @_value.register

@@ -1,0 +1,324 @@
+"""`jacobian`: Jacobians with their shapes, of a function at a point or of a network's nodes.
+
+`--fn softmax --at 5,-2,-1,3` gives the numbers of diag(p) - p p^T (sigmoid, tanh, relu:
+diag(f'(z))), derived entry by entry by SymPy. `--of yhat --wrt W1` writes the chain of
+local Jacobians with the shape of each, the 3-way tensor dz/dW as its slices, and the
+contraction; `--entry i,j` gives d(of)/dW_ij as a vector. Every result is compared with
+central finite differences of the network (or the function) at small random sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy import IndexedBase, KroneckerDelta
+
+from derive import fields as conv
+from derive.errors import FieldError, VerificationError
+from derive.numeric import activations as kernels
+from derive.problem import spec
+from derive.problems.network import NetworkProblem
+from derive.render.printing import text
+from derive.render.values import shape_text
+from derive.solution import Formula, Solution, Step
+from derive.symbolic import jacobians as jac
+from derive.symbolic.build import eq, equalities, mul
+from derive.symbolic.conventions import CONVENTIONS
+from derive.symbolic.instance import instantiate
+from derive.symbolic.matrices import Partial, chain, evaluate
+from derive.symbolic.network import SymbolicNetwork
+
+FUNCTIONS = ("softmax", "sigmoid", "tanh", "relu")
+COLUMN_OF = {"XWT": "Wx", "XW": "WTx"}  # one example of a row convention is a column here
+TOLERANCE = 1e-6
+
+
+def _node(value: Any, name: str) -> str:
+    written = conv.text(value, name).strip()
+    if not jac.NODE.fullmatch(written):
+        raise FieldError(name, f"{written!r} is not a node; write yhat, z2, a1, W1 or b1")
+    return written
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem(NetworkProblem):
+    """A function at a point, or a network and the two nodes of the Jacobian."""
+
+    kind = "jacobian"
+    fn: str | None = spec(conv.choice(*FUNCTIONS), "a function: softmax, sigmoid, tanh, relu",
+                          None)
+    at: tuple[Decimal, ...] | None = spec(conv.real_vector, "the point: 5,-2,-1,3", None)
+    layers: tuple[int, ...] | None = spec(conv.layer_widths, "network widths: 2,2,2", None)
+    of: str = spec(_node, "the node differentiated: yhat, z2, a1", "yhat")
+    wrt: str = spec(_node, "with respect to: W1, b1, z1, a1", "W1")
+    entry: tuple[int, int] | None = spec(conv.pair(1), "one entry i,j of the weight (from 1)",
+                                         None)
+    layout: str = spec(conv.choice("numerator", "denominator"),
+                       "numerator: (of) x (wrt); denominator: the transpose", "numerator")
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return self.layers or (2, 2)
+
+    def validate(self) -> None:
+        if (self.fn is None) == (self.layers is None):
+            raise FieldError("fn", "give either --fn with --at, or --layers with --of/--wrt")
+        if self.fn is not None:
+            if self.at is None or not 1 <= len(self.at) <= 12:
+                raise FieldError("at", "give the point, 1 to 12 numbers: 5,-2,-1,3")
+            return
+        super().validate()
+        depth = len(self.widths) - 1
+        top, bottom = jac.parse_node(self.of, depth, "of"), jac.parse_node(self.wrt, depth,
+                                                                             "wrt")
+        if top.kind in ("W", "b") or top.rank <= bottom.rank:
+            raise FieldError("wrt", f"{self.of} does not depend on {self.wrt}; pick a node "
+                             "below it")
+        if self.entry is not None and bottom.kind != "W":
+            raise FieldError("entry", "an entry i,j is of a weight matrix; use --wrt W1")
+
+    def column_network(self) -> SymbolicNetwork:
+        name = COLUMN_OF.get(self.convention, self.convention)
+        return SymbolicNetwork(CONVENTIONS[name], self.widths, dict(self.names))
+
+
+def solve(problem: Problem) -> Solution:
+    if problem.fn is not None:
+        return _function(problem)
+    return _network(problem)
+
+
+# -- a function at a point ----------------------------------------------------------------
+def _function(problem: Problem) -> Solution:
+    assert problem.fn is not None and problem.at is not None
+    point = np.array([float(v) for v in problem.at])
+    n = len(point)
+    z = sympy.symbols(f"z_1:{n + 1}", real=True)
+    exps = [sympy.exp(v) for v in z]
+    outputs = {"softmax": [e / sum(exps) for e in exps],
+               "sigmoid": [1 / (1 + sympy.exp(-v)) for v in z], "tanh": [sympy.tanh(v) for v in z],
+               "relu": [sympy.Piecewise((v, v > 0), (0, True)) for v in z]}[problem.fn]
+    J = sympy.Matrix(n, n, lambda i, j: sympy.diff(outputs[i], z[j]))
+    at = {v: sympy.Float(str(p), 30) for v, p in zip(z, problem.at, strict=True)}
+    derived = np.array(J.xreplace(at).evalf(30).tolist(), dtype=float)
+    values = np.array([float(sympy.N(f.xreplace(at), 30)) for f in outputs])
+    stated, form = _stated(problem.fn, values, point)
+    finite = _function_differences(problem.fn, point)
+    residual = max(float(np.max(np.abs(derived - stated))), float(np.max(np.abs(derived -
+                                                                                  finite))))
+    if not residual < TOLERANCE:
+        raise VerificationError(f"jacobian: {problem.fn} at {point.tolist()} disagrees "
+                                f"({residual:.1e})")
+    p = sympy.Symbol("p")
+    steps = [Step(eq(p, sympy.Function(problem.fn)(sympy.Symbol("z"))), f"{problem.fn} at z",
+                  value=values, shape=(n,)),
+             Step(equalities(sympy.Symbol("J_ij"), _entry_form(problem.fn)),
+                  "entry by entry: SymPy differentiates output i by input j", check=residual),
+             Step(equalities(sympy.Symbol("J"), sympy.Symbol(form)),
+                  f"the {n} x {n} Jacobian at z", value=derived, shape=(n, n), check=residual)]
+    return Solution(problem, tuple(steps), {"p": values, "J": derived},
+                    notes=("ReLU'(0) is taken as 0",) if problem.fn == "relu" else ())
+
+
+def _stated(fn: str, values: Any, point: Any) -> tuple[Any, str]:
+    if fn == "softmax":
+        return np.diag(values) - np.outer(values, values), "diag(p) - p p^T"
+    prime = {"sigmoid": kernels.sigmoid_prime, "tanh": kernels.tanh_prime,
+             "relu": kernels.relu_prime}[fn](np, point)
+    return np.diag(prime), f"diag({fn}'(z))"
+
+
+def _entry_form(fn: str) -> sympy.Expr:
+    i, j = sympy.symbols("i j", integer=True)
+    p = IndexedBase("p")
+    if fn == "softmax":
+        return mul(p[i], KroneckerDelta(i, j) - p[j])
+    return mul(KroneckerDelta(i, j), sympy.Symbol(f"{fn}'(z_i)"))
+
+
+def _function_differences(fn: str, point: Any, step: float = 1e-6) -> Any:
+    forward = {"softmax": lambda v: kernels.softmax(np, v), "sigmoid": lambda v:
+               kernels.sigmoid(np, v), "tanh": np.tanh, "relu": lambda v: kernels.relu(np, v)}[fn]
+    columns = []
+    for k in range(len(point)):
+        shift = np.zeros_like(point)
+        shift[k] = step
+        columns.append((forward(point + shift) - forward(point - shift)) / (2 * step))
+    return np.stack(columns, axis=1)
+
+
+# -- a network ----------------------------------------------------------------------------
+def _network(problem: Problem) -> Solution:
+    net = problem.column_network()
+    hidden, pair = problem.hidden_rules(), problem.pair
+    top = jac.parse_node(problem.of, net.depth, "of")
+    bottom = jac.parse_node(problem.wrt, net.depth, "wrt")
+    factors = jac.factors(net, hidden, pair, top, bottom)
+    numerator = problem.layout == "numerator"
+    steps = _forward(net, hidden, pair, top)
+    upper, lower = jac.symbol(net, top), jac.symbol(net, bottom)
+    leibniz = [Partial(jac.symbol(net, a), jac.symbol(net, b)) for a, b, _, _ in factors]
+    if bottom.kind in ("W", "b"):
+        leibniz.append(Partial(net.z(bottom.layer), lower))
+    ordered = leibniz if numerator else leibniz[::-1]
+    shapes = [_factor_shape(net, a, b, numerator) for a, b, _, _ in factors]
+    if bottom.kind in ("W", "b"):
+        shapes.append(_param_shape(net, bottom, numerator))
+    steps.append(Step(eq(Partial(upper, lower), chain(*ordered)),
+                      f"chain rule in the {problem.layout} layout; shapes: "
+                      + " . ".join(shapes if numerator else shapes[::-1])))
+    for a, b, factor, why in factors:
+        shown = factor if numerator else factor.T
+        steps.append(Step(equalities(Partial(jac.symbol(net, a), jac.symbol(net, b)), shown),
+                          why, shape=_sizes(net, shown)))
+    instance = instantiate(net, hidden, pair, float(problem.slope), problem.half_mse, "sum",
+                           seed=5)
+    params, x = instance.params, instance.X[:1]
+    numeric = jac.numeric_jacobian(instance.numeric, params, x, top, bottom)
+    if bottom.kind == "W" and net.convention.transposed:  # row layout holds W as out x in
+        numeric = numeric.transpose(0, 2, 1)
+    J = jac.product(factors, net.z(bottom.layer).shape[0] if bottom.kind in ("W", "b")
+                    else lower.shape[0])
+    J_value = evaluate(J, instance.arrays, instance.sizes, instance.kernels)
+    answers: dict[str, Any] = {}
+    J_symbol = sympy.MatrixSymbol("J", *J.shape)
+    if bottom.kind in ("z", "a", "b"):
+        residual = _residual(J_value, numeric.reshape(J_value.shape))
+        result = J if numerator else J.T
+        steps.append(Step(equalities(Partial(upper, lower), result), "the product of the "
+                          "factors" + (" (dz/db = I)" if bottom.kind == "b" else ""),
+                          shape=_sizes(net, result), check=residual))
+        answers[f"d{text(upper)}/d{text(lower)}"] = Formula(result, _sizes(net, result),
+                                                            residual, Partial(upper, lower))
+        return Solution(problem, tuple(steps), answers, notes=_notes(problem))
+    steps += _tensor_steps(net, bottom, numerator)
+    a = net.a(bottom.layer - 1)
+    tensor = _contract(J_value, instance.arrays[a].ravel(), net.convention.transposed)
+    residual = _residual(tensor, numeric)
+    steps.append(Step(eq(J_symbol, J), "J: the product of the matrix factors, d(of)/dz_l",
+                      shape=_sizes(net, J)))
+    K, i, j, k = sympy.symbols("K i j k", integer=True)
+    Jb, ab, wb = IndexedBase("J"), IndexedBase(a.name), IndexedBase(lower.name)
+    unit, source = (j, i) if net.convention.transposed else (i, j)
+    entry = mul(Jb[K, unit], ab[source])
+    steps.append(Step(equalities(Partial(IndexedBase(upper.name)[K], wb[i, j]),
+                                 sympy.Sum(mul(Jb[K, k], KroneckerDelta(k, unit), ab[source]),
+                                           (k, 1, sympy.Symbol("n"))), entry),
+                      "contracting J with the tensor: only k = "
+                      f"{'j' if net.convention.transposed else 'i'} survives",
+                      shape=_tensor_shape(net, top, bottom, numerator), check=residual))
+    answers[f"d{text(upper)}/d{text(lower)}"] = Formula(
+        entry, _tensor_shape(net, top, bottom, numerator), residual, Partial(upper, lower))
+    if problem.entry is not None:
+        steps.append(_entry_step(problem, net, upper, lower, J_value, instance, numeric))
+    return Solution(problem, tuple(steps), answers, notes=_notes(problem))
+
+
+def _forward(net: SymbolicNetwork, hidden: list[Any], pair: Any, top: jac.Node) -> list[Step]:
+    steps = []
+    for layer in range(1, net.depth + 1):
+        conv = net.convention
+        formula = conv.forward(net.W(layer), net.a(layer - 1), net.b(layer), None)
+        steps.append(Step(eq(net.z(layer), formula), f"layer {layer}; {text(net.W(layer))} is "
+                          f"{shape_text(net.shape(net.W(layer)))}", shape=net.shape(
+                              net.z(layer))))
+        if layer < net.depth:
+            rule = hidden[layer - 1]
+            steps.append(Step(eq(net.a(layer), rule.apply(net.z(layer))), f"{rule.name}",
+                              shape=net.shape(net.z(layer))))
+    steps.append(Step(eq(net.yhat, pair.apply(net.z(net.depth))), f"output: {pair.output}",
+                      shape=net.shape(net.yhat)))
+    return steps
+
+
+def _sizes(net: SymbolicNetwork, matrix: Any) -> tuple[Any, ...]:
+    widths = dict(zip(net.dims, net.widths, strict=True))
+    return tuple(sympy.sympify(d).xreplace(widths) for d in matrix.shape)
+
+
+def _entries(net: SymbolicNetwork, node: jac.Node) -> Any:
+    return net.widths[node.layer] if node.kind != "a" or node.layer else net.widths[0]
+
+
+def _factor_shape(net: SymbolicNetwork, a: jac.Node, b: jac.Node, numerator: bool) -> str:
+    shape = (_entries(net, a), _entries(net, b))
+    return shape_text(shape if numerator else shape[::-1])
+
+
+def _param_shape(net: SymbolicNetwork, bottom: jac.Node, numerator: bool) -> str:
+    n = net.widths[bottom.layer]
+    inner = shape_text(net.shape(net.W(bottom.layer))) if bottom.kind == "W" else str(n)
+    return f"{n} x ({inner})" if numerator else f"({inner}) x {n}"
+
+
+def _tensor_shape(net: SymbolicNetwork, top: jac.Node, bottom: jac.Node,
+                  numerator: bool) -> tuple[Any, ...]:
+    weight = tuple(net.shape(net.W(bottom.layer)))
+    out = (_entries(net, top),)
+    return out + weight if numerator else weight + out
+
+
+def _tensor_steps(net: SymbolicNetwork, bottom: jac.Node, numerator: bool) -> list[Step]:
+    """dz_l/dW_l: its entries, and each slice dz_k/dW: the input placed in row (or column) k."""
+    k, i, j = sympy.symbols("k i j", integer=True)
+    z, W, a = net.z(bottom.layer), net.W(bottom.layer), net.a(bottom.layer - 1)
+    zb, wb, ab = IndexedBase(z.name), IndexedBase(W.name), IndexedBase(a.name)
+    transposed = net.convention.transposed
+    unit, source = (j, i) if transposed else (i, j)
+    place = "column" if transposed else "row"
+    n = net.widths[bottom.layer]
+    return [Step(equalities(Partial(zb[k], wb[i, j]), mul(KroneckerDelta(k, unit), ab[source])),
+                 f"z_k = sum of W's entries times the inputs, plus b_k: a 3-way tensor of shape "
+                 f"{_param_shape(net, bottom, numerator)}; its slice k (d z_k / d W) is the "
+                 f"input {text(a)} placed in {place} k of a zero {shape_text(net.shape(W))} "
+                 f"matrix ({n} slices)", check=0.0)]
+
+
+def _contract(J: Any, a: Any, transposed: bool) -> Any:
+    """d(of)/dW as (of entries, *W's shape): J's column for the unit times the input."""
+    return np.einsum("Kj,i->Kij", J, a) if transposed else np.einsum("Ki,j->Kij", J, a)
+
+
+def _residual(value: Any, numeric: Any) -> float:
+    residual = float(np.max(np.abs(value - numeric))) / max(float(np.max(np.abs(numeric))),
+                                                            1e-3)
+    if not residual < TOLERANCE:
+        raise VerificationError(f"jacobian: differs from finite differences by {residual:.1e}")
+    return residual
+
+
+def _entry_step(problem: Problem, net: SymbolicNetwork, upper: Any, lower: Any, J: Any,
+                instance: Any, numeric: Any) -> Step:
+    assert problem.entry is not None
+    i, j = problem.entry
+    W = net.W(int(problem.wrt.lstrip("Wb_")))
+    rows, cols = (int(d) for d in net.shape(W))
+    if not (i <= rows and j <= cols):
+        raise FieldError("entry", f"{text(W)} is {rows} x {cols}; pick i <= {rows}, "
+                         f"j <= {cols}")
+    transposed = net.convention.transposed
+    unit, source = (j, i) if transposed else (i, j)
+    small = numeric.shape[1:]
+    si, sj = min(i, small[0]) - 1, min(j, small[1]) - 1  # the same entry at small sizes
+    a = instance.arrays[net.a(int(problem.wrt.lstrip("Wb_")) - 1)].ravel()
+    value = J[:, sj if transposed else si] * a[si if transposed else sj]
+    residual = _residual(value, numeric[:, si, sj])
+    formula = mul(sympy.Symbol(f"J_{{:,{unit}}}"), IndexedBase(net.a(
+        int(problem.wrt.lstrip("Wb_")) - 1).name)[source])
+    size = _entries(net, jac.parse_node(problem.of, net.depth, "of"))
+    return Step(equalities(Partial(upper, IndexedBase(lower.name)[i, j]), formula),
+                f"one entry: a vector of {size} entries", check=residual)
+
+
+def _notes(problem: Problem) -> tuple[str, ...]:
+    notes = [f"{problem.layout} layout: d(of)/d(wrt) has shape "
+             + ("(of) x (wrt)" if problem.layout == "numerator" else "(wrt) x (of)"),
+             "checked against central finite differences of the network at small sizes"]
+    if problem.convention in COLUMN_OF:
+        notes.append(f"one example of the {problem.convention} convention is a row; its "
+                     "Jacobians are those of the same example as a column")
+    return tuple(notes)
