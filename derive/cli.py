@@ -269,8 +269,10 @@ def network_fields(options: dict[str, Any]) -> dict[str, Any]:
 @click.option("--layers", required=True, help="Widths, input first: 3072,256,10 (any depth).")
 @network_options
 @click.option("--seed", help="Seed of the random values the checks use (default 0).")
+@click.option("--elementwise", is_flag=True,
+              help="Also write every gradient entry by entry (dL/dW_ij as a sum).")
 @kind_options
-def mlp_grad(layers: str, seed: str | None, **options: Any) -> None:
+def mlp_grad(layers: str, seed: str | None, elementwise: bool, **options: Any) -> None:
     """Gradient of the loss for every weight and bias, by the chain rule, every step checked.
 
     \b
@@ -282,7 +284,8 @@ def mlp_grad(layers: str, seed: str | None, **options: Any) -> None:
     Answers: dl/dW_l and dl/db_l for every layer (formula, shape, check residual).
     """
     fields = network_fields(options)
-    emit("mlp-grad", {"layers": layers, "seed": seed, **fields}, **options)
+    emit("mlp-grad", {"layers": layers, "seed": seed, "elementwise": elementwise, **fields},
+         **options)
 
 
 @cli.command()

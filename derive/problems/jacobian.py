@@ -9,6 +9,7 @@ central finite differences of the network (or the function) at small random size
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -141,8 +142,10 @@ def _entry_form(fn: str) -> sympy.Expr:
 
 
 def _function_differences(fn: str, point: Any, step: float = 1e-6) -> Any:
-    forward = {"softmax": lambda v: kernels.softmax(np, v), "sigmoid": lambda v:
-               kernels.sigmoid(np, v), "tanh": np.tanh, "relu": lambda v: kernels.relu(np, v)}[fn]
+    functions: dict[str, Callable[[Any], Any]] = {
+        "softmax": lambda v: kernels.softmax(np, v), "sigmoid": lambda v: kernels.sigmoid(np, v),
+        "tanh": np.tanh, "relu": lambda v: kernels.relu(np, v)}
+    forward = functions[fn]
     columns = []
     for k in range(len(point)):
         shift = np.zeros_like(point)

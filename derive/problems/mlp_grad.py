@@ -14,6 +14,7 @@ from derive.problem import spec
 from derive.problems.network import NetworkProblem
 from derive.solution import Solution
 from derive.symbolic import backprop
+from derive.symbolic.elementwise import elementwise_steps
 from derive.symbolic.instance import instantiate, small_widths
 
 
@@ -24,6 +25,7 @@ class Problem(NetworkProblem):
     kind = "mlp-grad"
     layers: tuple[int, ...] = spec(conv.layer_widths, "widths, input first: 3072,256,10")
     seed: int = spec(conv.nonnegative_int, "seed of the check's random values", 0)
+    elementwise: bool = spec(conv.boolean, "also write each gradient entry by entry", False)
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -42,6 +44,8 @@ def solve(problem: Problem) -> Solution:
     backprop.local_steps(plan)
     backprop.chain_steps(plan)
     answers = backprop.backward_steps(plan)
+    if problem.elementwise:
+        plan.steps.extend(elementwise_steps(net, instance))
     sizes = "-".join(map(str, small_widths(problem.layers)))
     notes = [f"convention {net.convention.name}",
              f"every formula checked against central finite differences on the same network "

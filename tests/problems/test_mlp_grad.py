@@ -253,3 +253,23 @@ def test_bad_input_names_the_field(run_cli, args, field) -> None:
     status, out, err = run_cli("mlp-grad", *args)
     assert status == 2 and out == "" and field in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("convention", ["Wx", "WTx", "XWT", "XW"])
+def test_elementwise_gradients_equal_the_matrix_entries(convention: str) -> None:
+    solution = derive.solve(derive.problem("mlp-grad", layers="5,4,3", hidden="tanh",
+                                           convention=convention, elementwise=True))
+    collapsed = [step for step in solution.steps if "collapses" in step.why]
+    assert len(collapsed) == 2 and all(step.check < 1e-9 for step in collapsed)
+    unit = "j" if convention in ("WTx", "XW") else "i"
+    assert all(f"[k = {unit}]" in text(step.relation) or f"[{unit} = k]" in text(step.relation)
+               for step in collapsed)
+
+
+def test_a_wrong_index_rule_is_caught(monkeypatch) -> None:
+    from derive.symbolic import elementwise
+
+    swapped = elementwise.Scalar(elementwise.j, elementwise.i)
+    monkeypatch.setitem(elementwise.SCALAR, "Wx", swapped)
+    with pytest.raises(VerificationError, match="index formula"):
+        derive.solve(derive.problem("mlp-grad", layers="5,4,3", elementwise=True))
