@@ -480,6 +480,15 @@ def _variants(problem_set: Any, count: int, seed: int, fmt: str | None, folder: 
     click.echo(f"wrote {len(paths)} files to {folder}", err=True)
 
 
+def _register_train() -> None:
+    from derive.training import train
+
+    cli.add_command(train)
+
+
+_register_train()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning known errors into one line and an exit status."""
     try:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from derive.numeric.losses import log_softmax
@@ -68,3 +69,11 @@ def identity_prime(xp: Any, z: Any) -> Any:
 def softmax(xp: Any, z: Any) -> Any:
     """exp(z_i - LSE(z)) along the last axis."""
     return xp.exp(log_softmax(xp, z))
+
+
+# name -> (g, g'), each (xp, z[, slope]); the symbolic rules in derive.symbolic.activations
+# point here, so derivations, checks and the trainer run the same kernels
+ACTIVATION_KERNELS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
+    "sigmoid": (sigmoid, sigmoid_prime), "relu": (relu, relu_prime), "tanh": (tanh, tanh_prime),
+    "leaky_relu": (leaky_relu, leaky_relu_prime), "identity": (identity, identity_prime),
+}

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
+
+from derive.numeric.activations import ACTIVATION_KERNELS
+from derive.numeric.heads import HEADS
 
 Kernel = Callable[[Any], Any]
 Params = Sequence[tuple[Any, Any]]  # (W_l, b_l) for l = 1..L
@@ -32,6 +36,27 @@ class Network:
         if self.reduction == "sum":
             return 1
         return rows * classes if self.per_entry_mean else rows
+
+
+def network(hidden: Sequence[str], head: tuple[str, str], slope: float = 0.01,
+            half: bool = False, reduction: str = "mean", xp: Any = np) -> Network:
+    """The kernels for hidden activations named `hidden` and the output/loss `head`, bound
+    to `xp` (NumPy or CuPy)."""
+    def bound(name: str) -> tuple[Kernel, Kernel]:
+        extra = {"slope": slope} if name == "leaky_relu" else {}
+        g, g_prime = ACTIVATION_KERNELS[name]
+        return partial(g, xp, **extra), partial(g_prime, xp, **extra)
+
+    chosen = HEADS[head]
+    return Network(hidden=tuple(bound(name) for name in hidden),
+                   output=partial(chosen.output, xp),
+                   row_loss=partial(_row_loss, chosen.row_loss, xp, half),
+                   factor=float(chosen.factor(half)), per_entry_mean=chosen.per_entry_mean,
+                   reduction=reduction)
+
+
+def _row_loss(kernel: Callable[..., Any], xp: Any, half: bool, z: Any, y: Any) -> Any:
+    return kernel(xp, z, y, half)
 
 
 def forward(net: Network, params: Params, X: Any) -> tuple[list[Any], list[Any]]:
@@ -60,9 +85,11 @@ def loss(net: Network, params: Params, X: Any, Y: Any) -> float:
     return loss_from(net, params, len(params), zs[-1], Y)
 
 
-def backward(net: Network, params: Params, X: Any, Y: Any) -> tuple[list[Any], list[Any]]:
-    """Gradients (dW_l, db_l) and the deltas dL/dz_l, by backpropagation."""
-    zs, activations = forward(net, params, X)
+def backward(net: Network, params: Params, X: Any, Y: Any,
+             cache: tuple[list[Any], list[Any]] | None = None) -> tuple[list[Any], list[Any]]:
+    """Gradients (dW_l, db_l) and the deltas dL/dz_l, by backpropagation (`cache`: the
+    forward pass's (zs, activations), when already computed)."""
+    zs, activations = cache or forward(net, params, X)
     delta = net.factor * (activations[-1] - Y) / net.divisor(*Y.shape)
     deltas, grads = [delta], []
     for layer in range(len(params) - 1, -1, -1):

@@ -46,6 +46,10 @@ def plot_descent(path: Path, f: Callable[[Any], Any], traces: Mapping[float, Tra
         axes.set_xlabel("k"), axes.set_ylabel("|f(x_k)|")
     axes.legend()
     figure.tight_layout()
+    _save(figure, plt, path)
+
+
+def _save(figure: Any, plt: Any, path: Path) -> None:
     handle, temporary = tempfile.mkstemp(suffix=path.suffix, dir=path.parent or Path("."))
     os.close(handle)
     try:
@@ -74,3 +78,21 @@ def _contours(axes: Any, f: Callable[[Any], Any], traces: Mapping[float, Trace],
     for rate, points in paths.items():
         axes.plot(points[:, 0], points[:, 1], marker="o", markersize=3, label=f"eta = {rate:g}")
     axes.set_xlabel(names[0]), axes.set_ylabel(names[1])
+
+
+def plot_training(path: Path, history: Sequence[Mapping[str, Any]]) -> None:
+    """Loss and accuracy per epoch, train and test, written atomically (.png or .pdf)."""
+    if path.suffix.lower() not in SUFFIXES:
+        raise FieldError("plot", f"write a .png or .pdf file, not {path.name!r}")
+    plt = _pyplot()
+    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(9, 3.5))
+    epochs = [record["epoch"] for record in history]
+    for part in ("train", "test"):
+        loss_axes.plot(epochs, [r[part]["loss"] for r in history], marker="o", label=part)
+        accuracy_axes.plot(epochs, [r[part]["accuracy"] for r in history], marker="o",
+                           label=part)
+    loss_axes.set_xlabel("epoch"), loss_axes.set_ylabel("cross-entropy"), loss_axes.legend()
+    accuracy_axes.set_xlabel("epoch"), accuracy_axes.set_ylabel("accuracy")
+    accuracy_axes.legend()
+    figure.tight_layout()
+    _save(figure, plt, path)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -104,17 +103,9 @@ class Instance:
 
 def numeric_network(hidden: Sequence[Activation], pair: OutputLoss, slope: float, half: bool,
                     reduction: str, xp: Any = np) -> mlp.Network:
-    """The kernels of the rule table, bound to `xp`."""
-    bound = [rule.kernels(slope, xp) for rule in hidden]
-    return mlp.Network(
-        hidden=tuple((k[rule.name], k[f"{rule.name}'"])
-                     for k, rule in zip(bound, hidden, strict=True)),
-        output=partial(pair.forward, xp), row_loss=partial(_row_loss, pair, xp, half),
-        factor=float(pair.factor(half)), per_entry_mean=pair.per_entry_mean, reduction=reduction)
-
-
-def _row_loss(pair: OutputLoss, xp: Any, half: bool, z: Any, y: Any) -> Any:
-    return pair.row_loss(xp, z, y, half)
+    """The rule table's kernels for these rules, bound to `xp`."""
+    return mlp.network([rule.name for rule in hidden], (pair.output, pair.loss), slope, half,
+                       reduction, xp)
 
 
 def instantiate(net: SymbolicNetwork, hidden: Sequence[Activation], pair: OutputLoss,

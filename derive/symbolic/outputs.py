@@ -17,7 +17,7 @@ import sympy
 from sympy import IndexedBase, KroneckerDelta, MatrixExpr
 
 from derive.errors import VerificationError
-from derive.numeric import activations, losses
+from derive.numeric.heads import HEADS, Head
 from derive.solution import Step
 from derive.symbolic.activations import ACTIVATIONS
 from derive.symbolic.build import add, div, equalities, mul, neg, power
@@ -45,12 +45,16 @@ class OutputLoss:
     loss: str
     text: str  # yhat = out(z) as a template
     tex: str
-    factor: Callable[[bool], int | sympy.Rational]  # half_mse -> factor of (yhat - y)
-    per_entry_mean: bool  # mean reduction divides by every entry (else by rows)
+    head: Head  # the kernels: output, each row's loss, the factor of (yhat - y)
     loss_formula: Callable[..., sympy.Expr]  # (names, half, terms=None): Sum, or written out
     derivation: Callable[[Names, bool], list[Step]]
-    forward: Callable[[Any, Any], Any]  # (xp, z) -> yhat, classes on the last axis
-    row_loss: Callable[[Any, Any, Any, bool], Any]  # (xp, z, y, half) -> loss of each row
+
+    def factor(self, half: bool) -> int:
+        return self.head.factor(half)
+
+    @property
+    def per_entry_mean(self) -> bool:
+        return self.head.per_entry_mean
 
     def apply(self, matrix: MatrixExpr) -> MatrixExpr:
         """yhat = out(z_L)."""
@@ -143,7 +147,7 @@ def _sigmoid_bce_steps(names: Names, half: bool) -> list[Step]:
 def _identity_mse_steps(names: Names, half: bool) -> list[Step]:
     z, p, y = _indexed(names)
     ell = sympy.Symbol(names.loss)
-    factor = _mse_factor(half)
+    factor = HEADS[("identity", "mse")].factor(half)
     zi, yi = sympy.symbols("z y", real=True)
     scale = sympy.Rational(1, 2) if half else 1
     residual = _zero(sympy.diff(scale * (zi - yi) ** 2, zi) - factor * (zi - yi), "MSE gradient")
@@ -154,10 +158,6 @@ def _identity_mse_steps(names: Names, half: bool) -> list[Step]:
         Step(equalities(Partial(p[i], z[i]), 1), "the output is the identity: yhat = z",
              check=0.0),
         Step(equalities(Partial(ell, z[i]), gradient), "chain rule", check=residual)]
-
-
-def _mse_factor(half: bool) -> int:
-    return 1 if half else 2
 
 
 def _total(term: Callable[[Any], sympy.Expr], terms: int | None) -> sympy.Expr:
@@ -184,19 +184,12 @@ def _mse_formula(names: Names, half: bool, terms: int | None = None) -> sympy.Ex
     return mul(sympy.Rational(1, 2), total) if half else total
 
 
-def _mse_rows(xp: Any, z: Any, y: Any, half: bool) -> Any:
-    return losses.squared_error(xp, z, y) * (0.5 if half else 1.0)
-
-
 sigmoid = ACTIVATIONS["sigmoid"]
 PAIRS: dict[tuple[str, str], OutputLoss] = {(pair.output, pair.loss): pair for pair in (
     OutputLoss("softmax", "ce", "softmax({})", r"\operatorname{softmax}\left({}\right)",
-               lambda half: 1, False, _ce_formula, _softmax_ce_steps,
-               activations.softmax,
-               lambda xp, z, y, half: losses.cross_entropy_logits(xp, z, y)),
-    OutputLoss("sigmoid", "bce", sigmoid.text, sigmoid.tex, lambda half: 1, True, _bce_formula,
-               _sigmoid_bce_steps, activations.sigmoid,
-               lambda xp, z, y, half: losses.binary_cross_entropy_logits(xp, z, y)),
-    OutputLoss("identity", "mse", "{}", "{}", _mse_factor, True, _mse_formula,
-               _identity_mse_steps, activations.identity, _mse_rows),
+               HEADS[("softmax", "ce")], _ce_formula, _softmax_ce_steps),
+    OutputLoss("sigmoid", "bce", sigmoid.text, sigmoid.tex, HEADS[("sigmoid", "bce")],
+               _bce_formula, _sigmoid_bce_steps),
+    OutputLoss("identity", "mse", "{}", "{}", HEADS[("identity", "mse")], _mse_formula,
+               _identity_mse_steps),
 )}

@@ -6,6 +6,7 @@ forward pass (PyTorch, or NumPy written out here), in the convention's own orien
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 
@@ -210,7 +211,8 @@ def test_a_wrong_sign_in_a_rule_is_caught(monkeypatch) -> None:
 
     pair = outputs.PAIRS[("softmax", "ce")]
     monkeypatch.setitem(outputs.PAIRS, ("softmax", "ce"),
-                        type(pair)(**{**pair.__dict__, "factor": lambda half: -1}))
+                        type(pair)(**{**pair.__dict__, "head": dataclasses.replace(
+                            pair.head, factor=lambda half: -1)}))
     with pytest.raises(VerificationError, match="finite differences"):
         derive.solve(derive.problem("mlp-grad", layers="4,3,2"))
 

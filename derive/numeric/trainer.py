@@ -1,0 +1,202 @@
+"""SGD on an MLP with the rule table's kernels: the worked solution's formulas are what learns.
+
+The forward and backward passes are `derive.numeric.mlp` over the kernels of the
+activation and output/loss rules, bound to `xp` (NumPy, or CuPy on a GPU). Images stay
+uint8 and become floats one batch at a time. A checkpoint holds the parameters, the
+epoch, the batch index, the epoch's permutation and the generator's state, so a resumed
+run ends with bitwise the parameters of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from derive.errors import InputError
+from derive.numeric import mlp
+from derive.numeric.cifar import Images
+from derive.output import usual_permissions
+
+INITS = ("xavier", "uniform01")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What is trained and how."""
+
+    layers: tuple[int, ...] = (3072, 256, 10)
+    hidden: str = "sigmoid"
+    epochs: int = 3
+    batch_size: int = 100
+    lr: float = 0.1
+    seed: int = 0
+    dtype: str = "float32"
+    init: str = "xavier"
+    normalize: bool = False
+
+
+@dataclass
+class State:
+    """Where a run is: parameters (row layout), position, and the random generator."""
+
+    params: list[tuple[Any, Any]]
+    epoch: int = 0
+    batch: int = 0
+    permutation: Any = None
+    rng: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Interrupted(Exception):
+    """Training stopped on request; the state was saved."""
+
+
+def initial_state(settings: Settings, xp: Any) -> State:
+    """Xavier (sigmoid, tanh) or He (relu) normal weights and zero biases; or uniform in
+    [0, 1) for both, as the seed's torch.rand initialisation."""
+    rng = np.random.default_rng(settings.seed)
+    params = []
+    widths = settings.layers
+    for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
+        if settings.init == "uniform01":
+            W, b = rng.random((n_out, n_in)), rng.random(n_out)
+        else:
+            scale = np.sqrt(2.0 / n_in) if settings.hidden == "relu" else np.sqrt(
+                2.0 / (n_in + n_out))
+            W, b = rng.normal(0, scale, size=(n_out, n_in)), np.zeros(n_out)
+        params.append((xp.asarray(W, dtype=settings.dtype), xp.asarray(b, dtype=settings.dtype)))
+    return State(params, rng=dict(rng.bit_generator.state))
+
+
+def _inputs(pixels: Any, settings: Settings, xp: Any, stats: tuple[Any, Any] | None) -> Any:
+    X = xp.asarray(pixels).astype(settings.dtype) / 255
+    if stats is not None:
+        mean, std = stats
+        X = (X - mean) / std
+    return X
+
+
+def channel_stats(images: Images, settings: Settings, xp: Any) -> tuple[Any, Any] | None:
+    """Per-channel mean and deviation of the training set (for --normalize)."""
+    if not settings.normalize:
+        return None
+    channels = images.pixels.reshape(len(images.pixels), 3, -1) / 255.0
+    mean = channels.mean(axis=(0, 2))
+    std = channels.std(axis=(0, 2))
+    expand = lambda v: xp.asarray(np.repeat(v, 1024), dtype=settings.dtype)  # noqa: E731
+    return expand(mean), expand(std)
+
+
+def evaluate(net: mlp.Network, params: Any, images: Images, settings: Settings, xp: Any,
+             stats: tuple[Any, Any] | None, batch: int = 1000) -> dict[str, Any]:
+    """Loss, accuracy, accuracy per class and the confusion matrix (rows: true class)."""
+    classes = settings.layers[-1]
+    confusion = np.zeros((classes, classes), dtype=np.int64)
+    total = 0.0
+    for start in range(0, len(images.labels), batch):
+        X = _inputs(images.pixels[start:start + batch], settings, xp, stats)
+        labels = images.labels[start:start + batch]
+        Y = xp.asarray(np.eye(classes, dtype=settings.dtype)[labels])
+        zs, _ = mlp.forward(net, params, X)
+        total += float(net.row_loss(zs[-1], Y).sum())
+        predicted = _host(zs[-1].argmax(axis=1))
+        np.add.at(confusion, (labels, predicted), 1)
+    count = max(1, len(images.labels))
+    per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
+    return {"loss": total / count, "accuracy": float(confusion.diagonal().sum() / count),
+            "per_class": per_class.tolist(), "confusion": confusion.tolist()}
+
+
+def _host(array: Any) -> Any:
+    return array.get() if hasattr(array, "get") else np.asarray(array)
+
+
+def train(net: mlp.Network, train_set: Images, test_set: Images, settings: Settings,
+          state: State, xp: Any, progress: Callable[[int, int, float], None],
+          should_stop: Callable[[], bool], save: Callable[[State], None]) -> State:
+    """SGD epochs from `state` on; `progress(epoch, batches done, running loss)` after each
+    batch; when `should_stop()`, the state is saved and `Interrupted` raised."""
+    classes = settings.layers[-1]
+    eye = np.eye(classes, dtype=settings.dtype)
+    stats = channel_stats(train_set, settings, xp)
+    size = len(train_set.labels)
+    batches = (size + settings.batch_size - 1) // settings.batch_size
+    rng = np.random.default_rng()
+    rng.bit_generator.state = state.rng
+    while state.epoch < settings.epochs:
+        if state.permutation is None:
+            state.permutation = rng.permutation(size)
+            state.rng = dict(rng.bit_generator.state)
+        started, running, seen = time.perf_counter(), 0.0, 0
+        while state.batch < batches:
+            rows = state.permutation[state.batch * settings.batch_size:
+                                     (state.batch + 1) * settings.batch_size]
+            X = _inputs(train_set.pixels[rows], settings, xp, stats)
+            Y = xp.asarray(eye[train_set.labels[rows]])
+            cache = mlp.forward(net, state.params, X)
+            grads, _ = mlp.backward(net, state.params, X, Y, cache)
+            state.params = [(W - settings.lr * dW, b - settings.lr * db)
+                            for (W, b), (dW, db) in zip(state.params, grads, strict=True)]
+            running += float(net.row_loss(cache[0][-1], Y).sum())
+            seen += len(rows)
+            state.batch += 1
+            progress(state.epoch, state.batch, running / seen)
+            if should_stop():
+                save(state)
+                raise Interrupted
+        seconds = time.perf_counter() - started
+        record = {"epoch": state.epoch + 1, "seconds": seconds,
+                  "samples_per_s": seen / seconds if seconds else 0.0,
+                  "train": evaluate(net, state.params, train_set, settings, xp, stats),
+                  "test": evaluate(net, state.params, test_set, settings, xp, stats)}
+        state.history.append(record)
+        state.epoch, state.batch, state.permutation = state.epoch + 1, 0, None
+        save(state)
+    return state
+
+
+def save_checkpoint(path: Path, state: State, settings: Settings) -> None:
+    """Everything needed to resume, written atomically (.npz)."""
+    arrays = {f"W{i}": _host(W) for i, (W, _) in enumerate(state.params)}
+    arrays.update({f"b{i}": _host(b) for i, (_, b) in enumerate(state.params)})
+    meta = {"epoch": state.epoch, "batch": state.batch, "rng": state.rng,
+            "settings": asdict(settings), "history": state.history}
+    handle, temporary = tempfile.mkstemp(suffix=".npz", dir=path.parent or Path("."))
+    os.close(handle)
+    try:
+        with open(temporary, "wb") as stream:
+            np.savez(stream, permutation=np.asarray(
+                state.permutation if state.permutation is not None else [], dtype=np.int64),
+                meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+        usual_permissions(temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def load_checkpoint(path: Path, settings: Settings, xp: Any) -> State:
+    """The state saved at `path`; the settings must be the run's own."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+            count = len(settings.layers) - 1
+            params = [(xp.asarray(data[f"W{i}"]), xp.asarray(data[f"b{i}"]))
+                      for i in range(count)]
+            permutation = data["permutation"]
+    except (OSError, KeyError, ValueError) as error:
+        raise InputError(f"resume: {path} is not a derive checkpoint ({error})") from None
+    saved = Settings(**{**meta["settings"], "layers": tuple(meta["settings"]["layers"])})
+    if saved != settings:
+        raise InputError(f"resume: {path} was made with other settings ({saved}); use the "
+                         "same options to resume")
+    return State(params, meta["epoch"], meta["batch"],
+                 permutation if len(permutation) else None, meta["rng"], meta["history"])

@@ -1,0 +1,128 @@
+"""The trainer: its gradients, learning, the safe loader, checkpoints and resuming."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from derive.errors import InputError
+from derive.numeric import cifar, mlp, trainer
+
+SMALL = trainer.Settings(layers=(3072, 8, 10), epochs=2, batch_size=16, lr=0.1, seed=3)
+
+
+def network(settings: trainer.Settings = SMALL) -> mlp.Network:
+    return mlp.network([settings.hidden] * (len(settings.layers) - 2), ("softmax", "ce"))
+
+
+def test_the_trainers_gradients_equal_finite_differences() -> None:
+    rng = np.random.default_rng(0)
+    params = [(rng.normal(size=(4, 6)), rng.normal(size=4)), (rng.normal(size=(3, 4)),
+                                                              rng.normal(size=3))]
+    X, Y = rng.normal(size=(5, 6)), np.eye(3)[rng.integers(0, 3, 5)]
+    net = network(trainer.Settings(layers=(6, 4, 3)))
+    grads, _ = mlp.backward(net, params, X, Y)
+    for (W, b), (dW, db) in zip(params, grads, strict=True):
+        for array, grad in ((W, dW), (b, db)):
+            numeric = mlp.numerical_gradient(lambda: mlp.loss(net, params, X, Y), array)
+            np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+def run(settings: trainer.Settings, stop_after: int | None = None, state=None, saved=None):
+    train_set, test_set = cifar.synthetic(200, 1)
+    calls = []
+
+    def should_stop() -> bool:
+        calls.append(1)
+        return stop_after is not None and len(calls) == stop_after
+
+    def save(current) -> None:
+        if saved is not None:
+            trainer.save_checkpoint(saved, current, settings)
+
+    return trainer.train(network(settings), train_set, test_set, settings,
+                         state or trainer.initial_state(settings, np), np,
+                         lambda *args: None, should_stop, save)
+
+
+def test_an_epoch_lowers_the_loss() -> None:
+    settings = trainer.Settings(layers=(3072, 8, 10), epochs=1, batch_size=16, lr=0.1, seed=3)
+    train_set, test_set = cifar.synthetic(200, 1)
+    before = trainer.evaluate(network(), trainer.initial_state(settings, np).params, train_set,
+                              settings, np, None)
+    after = run(settings).history[-1]["train"]
+    assert after["loss"] < before["loss"]
+    assert np.array(after["confusion"]).sum() == 200
+
+
+def test_a_resumed_run_ends_bitwise_equal(tmp_path: Path) -> None:
+    straight = run(SMALL)
+    path = tmp_path / "run.npz"
+    with pytest.raises(trainer.Interrupted):
+        run(SMALL, stop_after=17, saved=path)  # mid second epoch
+    resumed = run(SMALL, state=trainer.load_checkpoint(path, SMALL, np), saved=path)
+    for (W1, b1), (W2, b2) in zip(straight.params, resumed.params, strict=True):
+        assert np.array_equal(W1, W2) and np.array_equal(b1, b2)
+    other = trainer.Settings(**{**SMALL.__dict__, "lr": 0.2})
+    with pytest.raises(InputError, match="other settings"):
+        trainer.load_checkpoint(path, other, np)
+
+
+def test_the_loader_reads_the_real_layout(tmp_path: Path) -> None:
+    train_set, test_set = cifar.synthetic(50, 2)
+    cifar.write_batches(tmp_path / "cifar-10-batches-py", train_set, test_set)
+    loaded_train, loaded_test = cifar.load(tmp_path)
+    assert loaded_train.pixels.dtype == np.uint8 and loaded_train.pixels.shape == (50, 3072)
+    assert np.array_equal(loaded_train.labels, train_set.labels)
+    assert len(loaded_test.labels) == len(test_set.labels)
+
+
+class Exploit:
+    def __reduce__(self):
+        return (Path.touch, (Path("/tmp/derive-pwned"),))
+
+
+def test_a_pickle_that_runs_code_is_refused(tmp_path: Path) -> None:
+    train_set, test_set = cifar.synthetic(50, 2)
+    cifar.write_batches(tmp_path, train_set, test_set)
+    marker = Path("/tmp/derive-pwned")
+    marker.unlink(missing_ok=True)
+    (tmp_path / "data_batch_3").write_bytes(pickle.dumps({b"data": Exploit(), b"labels": []}))
+    with pytest.raises(InputError, match="not a CIFAR-10 batch"):
+        cifar.load(tmp_path)
+    assert not marker.exists()
+    (tmp_path / "data_batch_3").write_bytes(b"\x80\x02}q\x00")  # truncated
+    with pytest.raises(InputError):
+        cifar.load(tmp_path)
+
+
+def test_the_command_trains_and_logs(run_cli, tmp_path: Path) -> None:
+    log = tmp_path / "run.json"
+    status, out, err = run_cli("train", "--synthetic", "200", "--epochs", "1", "--layers",
+                               "3072,8,10", "--log", str(log), "--blas-core", "default")
+    assert status == 0, err
+    record = json.loads(log.read_text())["epochs"][0]
+    assert len(record["test"]["confusion"]) == 10 and "test_accuracy" in json.loads(out)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--data", "/nonexistent"], "cifar-10-python.tar.gz"),
+    (["--synthetic", "100", "--device", "gpu"], "device"),
+    (["--synthetic", "100", "--layers", "100,10"], "layers"),
+    (["--synthetic", "100", "--resume"], "resume"),
+])
+def test_bad_input_is_one_line(run_cli, args, words) -> None:
+    pytest.importorskip("numpy")
+    try:
+        import cupy  # noqa: F401
+
+        if "gpu" in args:
+            pytest.skip("a GPU library is installed")
+    except ImportError:
+        pass
+    status, out, err = run_cli("train", *args)
+    assert status == 2 and words in err and "Traceback" not in err
