@@ -77,7 +77,8 @@ def initial_state(settings: Settings, xp: Any) -> State:
 
 
 def _inputs(pixels: Any, settings: Settings, xp: Any, stats: tuple[Any, Any] | None) -> Any:
-    X = xp.asarray(pixels).astype(settings.dtype) / 255
+    X = xp.asarray(pixels).astype(settings.dtype)
+    X *= 1 / 255  # in place: one pass less over the batch
     if stats is not None:
         mean, std = stats
         X = (X - mean) / std
@@ -143,8 +144,11 @@ def train(net: mlp.Network, train_set: Images, test_set: Images, settings: Setti
             Y = xp.asarray(eye[train_set.labels[rows]])
             cache = mlp.forward(net, state.params, X)
             grads, _ = mlp.backward(net, state.params, X, Y, cache)
-            state.params = [(W - settings.lr * dW, b - settings.lr * db)
-                            for (W, b), (dW, db) in zip(state.params, grads, strict=True)]
+            for (W, b), (dW, db) in zip(state.params, grads, strict=True):
+                dW *= settings.lr  # in place: no new arrays per step
+                W -= dW
+                db *= settings.lr
+                b -= db
             running += float(net.row_loss(cache[0][-1], Y).sum())
             seen += len(rows)
             state.batch += 1
