@@ -178,3 +178,11 @@ def build(node: ast.AST, symbols: dict[str, sympy.Symbol] | None = None) -> symp
 def parse(text: str, field: str = "expression") -> sympy.Expr:
     """Validate `text` and build its SymPy expression."""
     return build(validate(text, field))
+
+
+def formula_field(value: Any, name: str) -> str:
+    """A problem field holding a formula: text the safe parser accepts, kept as written."""
+    if not isinstance(value, str):
+        raise InputError(f"{name}: expected a formula as text, got {value!r}")
+    validate(value, name)
+    return value

@@ -100,16 +100,17 @@ def backward(net: Network, params: Params, X: Any, Y: Any,
     return grads[::-1], deltas[::-1]
 
 
-def numerical_gradient(f: Callable[[], float], array: Any, step: float = 1e-6) -> Any:
+def numerical_gradient(f: Callable[[], Any], array: Any, step: float = 1e-6) -> Any:
     """Central differences of f() with respect to every entry of `array` (changed in place,
-    then restored; works on views too)."""
-    gradient = array * 0.0
+    then restored; works on views too): shaped like `array` for a scalar f, else
+    (f's shape, array's shape)."""
+    columns = []
     for index in np.ndindex(array.shape):
         kept = float(array[index])
         array[index] = kept + step
-        upper = f()
+        upper = np.asarray(f(), dtype=float)
         array[index] = kept - step
-        lower = f()
+        lower = np.asarray(f(), dtype=float)
         array[index] = kept
-        gradient[index] = (upper - lower) / (2 * step)
-    return gradient
+        columns.append((upper - lower) / (2 * step))
+    return np.stack(columns, axis=-1).reshape(*columns[0].shape, *array.shape)

@@ -21,7 +21,7 @@ from sympy import MatAdd, MatMul
 
 from derive import fields as conv
 from derive.errors import FieldError, VerificationError
-from derive.expr import parse, validate
+from derive.expr import formula_field, parse
 from derive.numeric.descent import Trace, descend
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
@@ -31,12 +31,6 @@ from derive.symbolic.matrices import Elementwise
 
 SHOWN_ROWS = 12  # iterates tabulated per rate: the first ones and the last
 CLOSED_FORM_STEPS = 10
-
-
-def _function(value: Any, name: str) -> str:
-    written = conv.text(value, name)
-    validate(written, name)
-    return written
 
 
 def _plot_path(value: Any, name: str) -> str:
@@ -55,7 +49,7 @@ class Problem(BaseProblem):
     """A function, a starting point, the step sizes, and the stopping rule."""
 
     kind = "gd"
-    function: str = spec(_function, "f of the variables: x1**2 + x1*x2 + 4*x2**2")
+    function: str = spec(formula_field, "f of the variables: x1**2 + x1*x2 + 4*x2**2")
     x0: tuple[Decimal, ...] = spec(conv.real_vector, "start, variables in name order: 3,3")
     lr: tuple[Decimal, ...] = spec(conv.listed(conv.real_number, "rates", 8),
                                    "step sizes, one or several: 0.1", (Decimal("0.1"),))

@@ -15,7 +15,7 @@ import sympy
 
 from derive import fields as conv
 from derive.errors import FieldError, VerificationError
-from derive.expr import parse, validate
+from derive.expr import formula_field, parse
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.solution import GraphFigure, GraphNode, Solution, Step
@@ -27,12 +27,6 @@ MAX_PATHS = 16  # more paths to a leaf than this are summed by the backward pass
 TOLERANCE = 1e-9  # against SymPy's exact derivative
 FD_TOLERANCE = 1e-6  # against central finite differences with step STEP
 STEP = 1e-6
-
-
-def _expression(value: Any, name: str) -> str:
-    written = conv.text(value, name)
-    validate(written, name)
-    return written
 
 
 def _root_name(value: Any, name: str) -> str:
@@ -47,7 +41,7 @@ class Problem(BaseProblem):
     """A scalar expression and a value for every variable in it."""
 
     kind = "graph"
-    expression: str = spec(_expression, "the expression: relu(w1*relu(w0*x0 + b0) + b1 + x0)")
+    expression: str = spec(formula_field, "the expression: relu(w1*relu(w0*x0 + b0) + b1 + x0)")
     at: tuple[tuple[str, Decimal], ...] = spec(conv.assignments, "values: x0=1,w0=0.3")
     name: str = spec(_root_name, "name of the output node", "f")
 

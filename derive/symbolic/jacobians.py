@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import sympy
 from sympy import Identity, MatrixExpr, MatrixSymbol
 
@@ -139,13 +138,4 @@ def numeric_jacobian(net_numeric: mlp.Network, params: list[tuple[Any, Any]], x:
         moved = params[bottom.layer - 1][0 if bottom.kind == "W" else 1]
     else:
         moved = forward_nodes(net_numeric, params, x)[bottom].copy()
-    columns = []
-    for index in np.ndindex(moved.shape):
-        kept = float(moved[index])
-        moved[index] = kept + step
-        upper = output()
-        moved[index] = kept - step
-        lower = output()
-        moved[index] = kept
-        columns.append((upper - lower) / (2 * step))
-    return np.stack(columns, axis=-1).reshape(-1, *moved.shape)
+    return mlp.numerical_gradient(output, moved, step).reshape(-1, *moved.shape)
