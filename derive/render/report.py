@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from derive.check import Verdict
 from derive.render.json import plain
 from derive.render.printing import tex, text
 from derive.render.tex import tex_escape
 from derive.render.values import tex_value, text_value
 from derive.solution import Formula
+
+if TYPE_CHECKING:
+    from derive.check import Verdict
 
 HEADER = ("problem", "answer", "claimed", "correct", "verdict", "cause")
 
