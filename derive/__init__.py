@@ -19,7 +19,7 @@ from derive.render import render, render_set
 if TYPE_CHECKING:
     from derive.solution import Solution, Step
 
-__all__ = ["Problem", "ProblemSet", "Solution", "Step", "load", "loads", "problem",
+__all__ = ["Problem", "ProblemSet", "Solution", "Step", "check", "load", "loads", "problem",
            "render", "render_set", "solve", "solve_set"]
 
 __version__ = "0.1.0"
@@ -42,6 +42,14 @@ def solve(item: Problem) -> Solution:
 def solve_set(problem_set: ProblemSet) -> list[Solution]:
     """Solve every problem of a set, in order."""
     return [solve(item) for item in problem_set.problems]
+
+
+def check(solution: Solution, rtol: float | None = None) -> list[Any]:
+    """Judge the claims of a solved problem: a `Verdict` (correct, rounding slip or wrong,
+    with its likely cause) for each."""
+    from derive.check import check as judge
+
+    return judge(solution, rtol)
 
 
 def __getattr__(name: str) -> Any:
