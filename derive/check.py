@@ -121,10 +121,10 @@ def _number_cause(solution: Solution, name: str, claim: Any, rtol: float | None)
     if compare(solution.answers[name], claim, rtol) == "rounding slip":
         return "off in the last digits: an earlier value was rounded before it was used"
     for candidate, cause in _perturbations(solution, name):
-        if compare(candidate, claim, rtol) != "wrong":
+        if compare(candidate, claim, rtol) == "correct":
             return cause
     for changed, cause in _resolved(solution):
-        if name in changed.answers and compare(changed.answers[name], claim, rtol) != "wrong":
+        if name in changed.answers and compare(changed.answers[name], claim, rtol) == "correct":
             return cause
     return ""
 
