@@ -22,12 +22,12 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
                       | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=12)
 KINDS = ["params", "conv-size", "attention-params", "loss", "mlp-grad", "softmax-ce",
-         "backprop", "graph", "gd", "nope"]
+         "backprop", "graph", "gd", "jacobian", "nope"]
 FIELDS = ["id", "layers", "bias", "input", "channels", "d_model", "heads", "ffn", "num_layers",
           "logits", "probs", "target", "label", "losses", "reduction", "statement", "kernel",
           "hidden", "output", "loss", "convention", "names", "slope", "classes", "half_mse",
           "x", "weights", "biases", "lr", "expression", "at", "name", "function", "x0",
-          "tol", "max_steps"]
+          "tol", "max_steps", "of", "wrt", "entry", "layout", "fn", "claims"]
 
 
 @FUZZ
@@ -73,6 +73,8 @@ option_text = st.one_of(st.text(max_size=20), st.from_regex(r"-?[0-9]{1,12}([.,x
     ["graph", "x*y + 1", "--at"], ["graph", "--at", "x=1,y=2"],
     ["gd", "x1**2 + x2**2", "--x0"], ["gd", "x1**2", "--x0", "1", "--lr"],
     ["gd", "--x0", "1,1"],
+    ["jacobian", "--layers", "2,2,2", "--wrt"], ["jacobian", "--fn", "softmax", "--at"],
+    ["params", "--layers", "4,3", "--claim"], ["mlp-grad", "--layers", "4,3,2", "--claim"],
 ]), option_text)
 def test_commands_never_trace_back(capsys, command: list[str], value: str) -> None:
     with pytest.raises(SystemExit) as stop:
