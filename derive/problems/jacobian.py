@@ -81,6 +81,13 @@ class Problem(NetworkProblem):
                              "below it")
         if self.entry is not None and bottom.kind != "W":
             raise FieldError("entry", "an entry i,j is of a weight matrix; use --wrt W1")
+        if self.entry is not None:
+            net = self.column_network()
+            W = net.W(bottom.layer)
+            rows, cols = (int(d) for d in net.shape(W))
+            if not (self.entry[0] <= rows and self.entry[1] <= cols):
+                raise FieldError("entry", f"{text(W)} is {rows} x {cols}; pick i <= {rows}, "
+                                 f"j <= {cols}")
 
     def column_network(self) -> SymbolicNetwork:
         name = COLUMN_OF.get(self.convention, self.convention)
@@ -217,7 +224,7 @@ def _network(problem: Problem) -> Solution:
     answers[f"d{text(upper)}/d{text(lower)}"] = Formula(
         entry, _tensor_shape(net, top, bottom, numerator), residual, Partial(upper, lower))
     if problem.entry is not None:
-        steps.append(_entry_step(problem, net, upper, lower, J_value, instance, numeric))
+        steps.append(_entry_step(problem, net, bottom.layer, upper, J_value, instance, numeric))
     return Solution(problem, tuple(steps), answers, notes=_notes(problem))
 
 
@@ -294,26 +301,21 @@ def _residual(value: Any, numeric: Any) -> float:
     return residual
 
 
-def _entry_step(problem: Problem, net: SymbolicNetwork, upper: Any, lower: Any, J: Any,
+def _entry_step(problem: Problem, net: SymbolicNetwork, layer: int, upper: Any, J: Any,
                 instance: Any, numeric: Any) -> Step:
     assert problem.entry is not None
     i, j = problem.entry
-    W = net.W(int(problem.wrt.lstrip("Wb_")))
-    rows, cols = (int(d) for d in net.shape(W))
-    if not (i <= rows and j <= cols):
-        raise FieldError("entry", f"{text(W)} is {rows} x {cols}; pick i <= {rows}, "
-                         f"j <= {cols}")
+    W, inputs = net.W(layer), net.a(layer - 1)
     transposed = net.convention.transposed
     unit, source = (j, i) if transposed else (i, j)
     small = numeric.shape[1:]
     si, sj = min(i, small[0]) - 1, min(j, small[1]) - 1  # the same entry at small sizes
-    a = instance.arrays[net.a(int(problem.wrt.lstrip("Wb_")) - 1)].ravel()
+    a = instance.arrays[inputs].ravel()
     value = J[:, sj if transposed else si] * a[si if transposed else sj]
     residual = _residual(value, numeric[:, si, sj])
-    formula = mul(sympy.Symbol(f"J_{{:,{unit}}}"), IndexedBase(net.a(
-        int(problem.wrt.lstrip("Wb_")) - 1).name)[source])
+    formula = mul(sympy.Symbol(f"J_{{:,{unit}}}"), IndexedBase(inputs.name)[source])
     size = _entries(net, jac.parse_node(problem.of, net.depth, "of"))
-    return Step(equalities(Partial(upper, IndexedBase(lower.name)[i, j]), formula),
+    return Step(equalities(Partial(upper, IndexedBase(W.name)[i, j]), formula),
                 f"one entry: a vector of {size} entries", check=residual)
 
 

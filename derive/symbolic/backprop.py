@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sympy
 from sympy import MatrixExpr, MatrixSymbol
 
 from derive.render.printing import text
@@ -28,7 +27,6 @@ from derive.symbolic.network import N, SymbolicNetwork
 from derive.symbolic.outputs import Names, OutputLoss
 
 EXPANDED_DEPTH = 3  # up to this depth the answers are written out in full, not with deltas
-EXAMPLE_LOSS = sympy.Symbol("ell")  # the loss of one example; the network's loss may be L
 
 
 @dataclass
@@ -68,19 +66,17 @@ def forward_steps(plan: Plan) -> None:
         plan.steps.append(Step(eq(net.loss, per_example),
                                f"{plan.pair.loss} loss of the example, over its entries i"))
         return
-    plan.steps.append(Step(eq(EXAMPLE_LOSS, per_example),
+    plan.steps.append(Step(eq(formulas.EXAMPLE_LOSS, per_example),
                            f"{plan.pair.loss} loss of row n, over its entries i"))
-    n = sympy.Symbol("n", integer=True)
-    total = sympy.Sum(sympy.Symbol(f"{EXAMPLE_LOSS.name}_n"), (n, 1, N))
     divisor = formulas.divisor(net, plan.pair, plan.reduction)
-    plan.steps.append(Step(eq(net.loss, total if divisor == 1 else sympy.Mul(
-        1 / divisor, total, evaluate=False)), f"{plan.reduction} over the batch"
-        + (" and the entries" if divisor not in (1, N) else "")))
+    plan.steps.append(Step(eq(net.loss, formulas.batch_loss(net, plan.pair, plan.reduction)),
+                           f"{plan.reduction} over the batch"
+                           + (" and the entries" if divisor not in (1, N) else "")))
 
 
 def _names(net: SymbolicNetwork) -> Names:
     return Names(z=net.z(net.depth).name, yhat=net.yhat.name, y=net.y.name,
-                 loss=EXAMPLE_LOSS.name)
+                 loss=formulas.EXAMPLE_LOSS.name)
 
 
 def local_steps(plan: Plan) -> None:

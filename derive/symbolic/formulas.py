@@ -29,6 +29,17 @@ def divisor(net: SymbolicNetwork, pair: OutputLoss, reduction: str) -> sympy.Exp
     return N * net.dims[-1] if pair.per_entry_mean else N
 
 
+EXAMPLE_LOSS = sympy.Symbol("ell")  # the loss of one example (or row); the network's may be L
+
+
+def batch_loss(net: SymbolicNetwork, pair: OutputLoss, reduction: str) -> sympy.Expr:
+    """L = sum over the N rows of each row's loss, divided as the reduction says."""
+    n = sympy.Symbol("n", integer=True)
+    total = sympy.Sum(sympy.Symbol(f"{EXAMPLE_LOSS.name}_n"), (n, 1, N))
+    scale = divisor(net, pair, reduction)
+    return total if scale == 1 else sympy.Mul(1 / scale, total, evaluate=False)
+
+
 def output_delta(net: SymbolicNetwork, pair: OutputLoss, half: bool,
                  reduction: str) -> MatrixExpr:
     """delta_L = dL/dz_L = factor (yhat - y) / divisor."""

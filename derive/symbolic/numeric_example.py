@@ -25,7 +25,7 @@ from derive.symbolic.activations import Activation
 from derive.symbolic.build import add, div, eq, equalities, mul
 from derive.symbolic.instance import Instance, instance_at, numeric_network
 from derive.symbolic.matrices import MatrixPartial, Partial, Updated, evaluate
-from derive.symbolic.network import SymbolicNetwork
+from derive.symbolic.network import N, SymbolicNetwork
 from derive.symbolic.outputs import Names, OutputLoss
 
 MAX_WRITTEN = 10  # entries written out term by term only when a sum has at most this many
@@ -57,8 +57,9 @@ class Example:
                                         self.params, self.X, self.Y)
         self.loss = mlp.loss(self.numeric, self.params, self.X, self.Y)
         self.grads, self.deltas = mlp.backward(self.numeric, self.params, self.X, self.Y)
-        zs, _ = mlp.forward(self.numeric, self.params, self.X)
-        kinks = [layer for layer, (z, rule) in enumerate(zip(zs[:-1], self.hidden, strict=True), 1)
+        self.zs, _ = mlp.forward(self.numeric, self.params, self.X)
+        kinks = [layer for layer, (z, rule) in enumerate(zip(self.zs[:-1], self.hidden,
+                                                             strict=True), 1)
                  if rule.name in KINKED and np.any(np.abs(z) < 1e-12)]
         self.kinked_up_to = max(kinks, default=0)
         if kinks:
@@ -170,27 +171,24 @@ class Example:
         net, arrays = self.net, self.at.arrays
         classes = arrays[net.y].shape[1 if net.convention.rows else 0]
         names = Names(yhat=net.yhat.name, y=net.y.name)
-        zs, _ = mlp.forward(self.numeric, self.params, self.X)
-        rows_loss = self.numeric.row_loss(zs[-1], self.Y)
+        rows_loss = self.numeric.row_loss(self.zs[-1], self.Y)
         if classes <= MAX_WRITTEN:
             yhat_row = arrays[net.yhat][0] if net.convention.rows else arrays[net.yhat][:, 0]
             y_row = self.Y[0]
             given = {IndexedBase(net.yhat.name)[k + 1]: yhat_row[k] for k in range(classes)}
             given.update({IndexedBase(net.y.name)[k + 1]: y_row[k] for k in range(classes)})
-            self.steps.append(Step(eq(sympy.Symbol("ell_1") if net.convention.rows
-                                      else net.loss,
+            first_row = sympy.Symbol(f"{formulas.EXAMPLE_LOSS.name}_1")
+            self.steps.append(Step(eq(first_row if net.convention.rows else net.loss,
                                       self.pair.loss_formula(names, self.half, classes)),
                                    f"{self.pair.loss} loss" + (" of row 1" if net.convention.rows
                                                                else ""),
                                    value=float(rows_loss[0]), given=given))
         if net.convention.rows:
-            divisor = formulas.divisor(net, self.pair, self.reduction)
-            n = sympy.Symbol("n", integer=True)
-            total = sympy.Sum(sympy.Symbol("ell_n"), (n, 1, sympy.Symbol("N")))
-            self.steps.append(Step(eq(net.loss, total if divisor == 1 else sympy.Mul(
-                1 / divisor, total, evaluate=False)), f"{self.reduction} over the "
-                f"{self.X.shape[0]} rows", value=self.loss,
-                given={sympy.Symbol("N"): self.X.shape[0], net.dims[-1]: classes}))
+            self.steps.append(Step(eq(net.loss, formulas.batch_loss(net, self.pair,
+                                                                    self.reduction)),
+                                   f"{self.reduction} over the {self.X.shape[0]} rows",
+                                   value=self.loss,
+                                   given={N: self.X.shape[0], net.dims[-1]: classes}))
         self.answers["loss"] = self.loss
 
     # -- backward -----------------------------------------------------------------------
