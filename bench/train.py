@@ -1,13 +1,17 @@
 """Benchmark: derive's NumPy trainer against PyTorch CPU and the machine's matrix-product rate.
 
 Each setting of OPENBLAS_CORETYPE runs in its own process (it must be set before NumPy
-loads): default, and derive's choice (SkylakeX where the CPU has AVX-512). In each process,
-on the same synthetic CIFAR-shaped data, epochs of derive and of PyTorch (nn.Linear +
-autograd + SGD, same sizes, batch, learning rate and float32) alternate so the machine's
-drift cancels; a step needs 4*3072*256 + 6*256*10 FLOPs per sample (the input needs no
-gradient), compared with the float32 rate of a 2048^3 product.
+loads): default, and where the CPU has AVX-512, Haswell (AVX2 kernels, which older OpenBLAS
+builds pick on such CPUs) and derive's choice, SkylakeX; OpenBLAS's own report of the core
+it runs is printed beside each. In each process, on the same synthetic CIFAR-shaped data,
+epochs of derive and of PyTorch (nn.Linear + autograd + SGD, same sizes, batch, learning
+rate and float32) alternate so the machine's drift cancels, and the ratio is the median of
+the rounds' ratios. A step needs 4*3072*256 + 6*256*10 FLOPs per sample
+(the input needs no gradient), compared with the float32 rate of a 2048^3 product and with
+the rate of the step's own two large products (batch x 3072 by 3072 x 256, forward and
+weight gradient) timed alone: no trainer can beat the latter.
 
-Run: python bench/train.py [--rounds 3] [--images 10000]
+Run: python bench/train.py [--rounds 5] [--images 10000]
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -31,12 +36,6 @@ def worker(rounds: int, images: int) -> dict[str, float]:
     settings = trainer.Settings(epochs=1, batch_size=100, lr=0.1)
     train_set, _ = cifar.synthetic(images, 0)
     net = mlp.network(["sigmoid"], ("softmax", "ce"))
-    a = np.random.default_rng(0).random((2048, 2048), dtype=np.float32)
-    a @ a
-    start = time.perf_counter()
-    for _ in range(3):
-        a @ a
-    gflops = 3 * 2 * 2048 ** 3 / (time.perf_counter() - start) / 1e9
 
     def derive_epoch() -> float:
         state = trainer.initial_state(settings, np)
@@ -46,16 +45,40 @@ def worker(rounds: int, images: int) -> dict[str, float]:
         return time.perf_counter() - started
 
     torch_epoch = _torch_epoch(train_set, settings)
-    derive_times, torch_times = [], []
+    rounds_seen: dict[str, list[float]] = {"derive_samples_per_s": [], "gflops": [],
+                                           "step_gflops": [], "torch_ratio": []}
     for _ in range(rounds):
-        derive_times.append(derive_epoch() - _evaluation_time(net, train_set, settings))
+        rounds_seen["gflops"].append(_product_rate(np, 2048, 2048, 2048))
+        rounds_seen["step_gflops"].append(_product_rate(np, settings.batch_size, 3072, 256))
+        rate = images / (derive_epoch() - _evaluation_time(net, train_set, settings))
+        rounds_seen["derive_samples_per_s"].append(rate)
         if torch_epoch is not None:
-            torch_times.append(torch_epoch())
-    result = {"derive_samples_per_s": images / statistics.median(derive_times),
-              "gflops": gflops, "blas": os.environ.get("OPENBLAS_CORETYPE", "default")}
-    if torch_times:
-        result["torch_samples_per_s"] = images / statistics.median(torch_times)
+            rounds_seen["torch_ratio"].append(rate * torch_epoch() / images)
+    result = {name: statistics.median(seen) for name, seen in rounds_seen.items() if seen}
+    paired = zip(rounds_seen["derive_samples_per_s"], rounds_seen["gflops"], strict=True)
+    result["share"] = statistics.median(rate * FLOPS_PER_SAMPLE / (gflops * 1e9)
+                                        for rate, gflops in paired)
     return result
+
+
+def _product_rate(np, rows: int, inner: int, outer: int) -> float:
+    """GFLOP/s of float32 products: W A^T and D^T A for A rows x inner, W outer x inner
+    (square: just A A)."""
+    rng = np.random.default_rng(0)
+    A = rng.random((rows, inner), dtype=np.float32)
+    W = rng.random((outer, inner), dtype=np.float32)
+    D = rng.random((rows, outer), dtype=np.float32)
+    square = rows == inner == outer
+    products = [lambda: A @ A] if square else [lambda: W @ A.T, lambda: D.T @ A]
+    repeats = 3 if square else 200
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for _ in range(repeats):
+            for product in products:
+                product()
+        best = min(best, time.perf_counter() - started)
+    return repeats * len(products) * 2 * rows * inner * outer / best / 1e9
 
 
 def _evaluation_time(net, train_set, settings) -> float:
@@ -110,21 +133,26 @@ def main() -> None:
 
     settings = [("default", {})]
     if cpu_flags() >= SKYLAKE_FLAGS:
-        settings.append(("SkylakeX (derive's choice here)", {"OPENBLAS_CORETYPE": "SkylakeX"}))
+        settings += [("Haswell (the AVX2 kernels some OpenBLAS builds pick on this CPU)",
+                      {"OPENBLAS_CORETYPE": "Haswell"}),
+                     ("SkylakeX (derive's choice here)", {"OPENBLAS_CORETYPE": "SkylakeX"})]
     for label, extra in settings:
         env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
-        out = subprocess.run([sys.executable, __file__, "--worker", "--rounds", str(args.rounds),
-                              "--images", str(args.images)], env={**env, **extra},
-                             capture_output=True, text=True, check=True).stdout
-        r = json.loads(out.strip().splitlines()[-1])
-        share = r["derive_samples_per_s"] * FLOPS_PER_SAMPLE / (r["gflops"] * 1e9)
-        line = (f"{label:32s} derive {r['derive_samples_per_s']:8.0f} samples/s, product rate "
-                f"{r['gflops']:6.1f} GFLOP/s, derive at {share:5.1%} of it")
-        if "torch_samples_per_s" in r:
-            line += (f", PyTorch CPU {r['torch_samples_per_s']:8.0f} samples/s, ratio "
-                     f"{r['derive_samples_per_s'] / r['torch_samples_per_s']:4.2f}x")
-        print(line)
-
+        run = subprocess.run([sys.executable, __file__, "--worker", "--rounds", str(args.rounds),
+                              "--images", str(args.images)],
+                             env={**env, **extra, "OPENBLAS_VERBOSE": "2"},
+                             capture_output=True, text=True, check=True)
+        r = json.loads(run.stdout.strip().splitlines()[-1])
+        core = re.search(r"Core: (\S+)", run.stderr)
+        rate = r["derive_samples_per_s"]
+        print(f"{label} (OpenBLAS runs {core.group(1) if core else 'an unreported core'}):\n"
+              f"  derive {rate:8.0f} samples/s = {rate * FLOPS_PER_SAMPLE / 1e9:5.1f} GFLOP/s: "
+              f"{r['share']:5.1%} of the 2048^3 product rate "
+              f"({r['gflops']:.0f} GFLOP/s); the step's two large products alone run at "
+              f"{r['step_gflops']:.0f} GFLOP/s ({r['step_gflops'] / r['gflops']:.0%})")
+        if "torch_ratio" in r:
+            print(f"  PyTorch CPU {rate / r['torch_ratio']:8.0f} samples/s; derive / PyTorch "
+                  f"{r['torch_ratio']:4.2f}x (median of the rounds' ratios)")
 
 if __name__ == "__main__":
     main()

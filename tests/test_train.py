@@ -32,6 +32,26 @@ def test_the_trainers_gradients_equal_finite_differences() -> None:
             np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
 
 
+def test_a_training_step_is_w_minus_lr_times_the_finite_difference_gradient() -> None:
+    settings = trainer.Settings(layers=(3072, 3, 10), epochs=1, batch_size=12, lr=0.3, seed=5,
+                                dtype="float64")
+    train_set, _ = cifar.synthetic(12, 4)  # one batch: the whole set, in some order
+    net = network(settings)
+    before = trainer.initial_state(settings, np).params
+    X, Y = train_set.pixels / 255.0, np.eye(10)[train_set.labels]
+    expected = []
+    for W, b in before:
+        columns = W[:, :40]  # a view: 40 columns are enough and keep the test fast
+        dW = mlp.numerical_gradient(lambda: mlp.loss(net, before, X, Y), columns, 1e-5)
+        db = mlp.numerical_gradient(lambda: mlp.loss(net, before, X, Y), b, 1e-5)
+        expected.append((columns - settings.lr * dW, b - settings.lr * db))
+    after = trainer.train(net, train_set, train_set, settings, trainer.initial_state(settings, np),
+                          np, lambda *args: None, lambda: False, lambda state: None).params
+    for (W, b), (W_expected, b_expected) in zip(after, expected, strict=True):
+        np.testing.assert_allclose(W[:, :40], W_expected, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(b, b_expected, rtol=1e-7, atol=1e-9)
+
+
 def run(settings: trainer.Settings, stop_after: int | None = None, state=None, saved=None):
     train_set, test_set = cifar.synthetic(200, 1)
     calls = []

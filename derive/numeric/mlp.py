@@ -86,14 +86,18 @@ def loss(net: Network, params: Params, X: Any, Y: Any) -> float:
 
 
 def backward(net: Network, params: Params, X: Any, Y: Any,
-             cache: tuple[list[Any], list[Any]] | None = None) -> tuple[list[Any], list[Any]]:
+             cache: tuple[list[Any], list[Any]] | None = None, scale: float = 1.0,
+             out: Params | None = None) -> tuple[list[Any], list[Any]]:
     """Gradients (dW_l, db_l) and the deltas dL/dz_l, by backpropagation (`cache`: the
-    forward pass's (zs, activations), when already computed)."""
+    forward pass's (zs, activations), when already computed). With `scale`, those of
+    scale * L: an SGD step passes -lr and adds them, one pass over W instead of two;
+    `out` holds arrays shaped like `params` to write the gradients into."""
     zs, activations = cache or forward(net, params, X)
-    delta = net.factor * (activations[-1] - Y) / net.divisor(*Y.shape)
+    delta = (scale * net.factor / net.divisor(*Y.shape)) * (activations[-1] - Y)
     deltas, grads = [delta], []
     for layer in range(len(params) - 1, -1, -1):
-        grads.append((delta.T @ activations[layer], delta.sum(axis=0)))
+        dW, db = out[layer] if out is not None else (None, None)
+        grads.append((delta.T.dot(activations[layer], out=dW), delta.sum(axis=0, out=db)))
         if layer:
             delta = (delta @ params[layer][0]) * net.hidden[layer - 1][1](zs[layer - 1])
             deltas.append(delta)

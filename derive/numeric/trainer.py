@@ -132,6 +132,7 @@ def train(net: mlp.Network, train_set: Images, test_set: Images, settings: Setti
     batches = (size + settings.batch_size - 1) // settings.batch_size
     rng = np.random.default_rng()
     rng.bit_generator.state = state.rng
+    step_buffers = [(xp.empty_like(W), xp.empty_like(b)) for W, b in state.params]
     while state.epoch < settings.epochs:
         if state.permutation is None:
             state.permutation = rng.permutation(size)
@@ -143,12 +144,10 @@ def train(net: mlp.Network, train_set: Images, test_set: Images, settings: Setti
             X = _inputs(train_set.pixels[rows], settings, xp, stats)
             Y = xp.asarray(eye[train_set.labels[rows]])
             cache = mlp.forward(net, state.params, X)
-            grads, _ = mlp.backward(net, state.params, X, Y, cache)
-            for (W, b), (dW, db) in zip(state.params, grads, strict=True):
-                dW *= settings.lr  # in place: no new arrays per step
-                W -= dW
-                db *= settings.lr
-                b -= db
+            steps, _ = mlp.backward(net, state.params, X, Y, cache, -settings.lr, step_buffers)
+            for (W, b), (dW, db) in zip(state.params, steps, strict=True):
+                W += dW  # in place, as the steps are: no new weight-sized arrays per batch
+                b += db
             running += float(net.row_loss(cache[0][-1], Y).sum())
             seen += len(rows)
             state.batch += 1

@@ -133,9 +133,18 @@ def _first_step(eta: float, start: Any, slope: Any) -> Step:
 
 
 def _gradient_check(f: Any, gradient: Any, at: Any, h: float = 1e-6) -> float:
-    """Relative difference between the derived gradient and central differences at x_0."""
-    derived = np.array(gradient(at), dtype=float)
-    numeric = np.array([(f(at + h * e) - f(at - h * e)) / (2 * h) for e in np.eye(len(at))])
+    """Relative difference between the derived gradient and central differences at x_0
+    (each step h scaled by max(1, |x_i|), so a large start keeps its precision)."""
+    steps = h * np.maximum(1.0, np.abs(at))
+    with np.errstate(all="ignore"):
+        derived = np.array(gradient(at), dtype=complex)
+        numeric = np.array([(f(at + step * e) - f(at - step * e)) / (2 * step)
+                            for step, e in zip(steps, np.eye(len(at)), strict=True)], complex)
+    if not (np.isfinite(derived).all() and np.isfinite(numeric).all()
+            and not derived.imag.any() and not numeric.imag.any()):
+        raise FieldError("x0", f"f or its gradient is not a finite real number near "
+                         f"{at.tolist()}; start where both are")
+    derived, numeric = derived.real, numeric.real
     residual = float(np.max(np.abs(derived - numeric)) / max(1.0, float(np.max(np.abs(numeric)))))
     if not residual < 1e-6:
         raise VerificationError(f"gd: gradient {derived} but finite differences {numeric}")

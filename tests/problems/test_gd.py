@@ -46,6 +46,12 @@ def test_a_non_quadratic_function() -> None:
     assert answers["lr 0.05 f"] == pytest.approx(1.0, abs=1e-3)  # min of exp(y) - y is 1
 
 
+def test_a_far_start_keeps_its_gradient_check() -> None:
+    """Finite-difference steps scale with |x|: an absolute 1e-6 is lost beside 1e9."""
+    answers = solve(function="x1**2 + x2**2", x0="1e9,0", lr="0.1").answers
+    assert answers["lr 0.1 verdict"] == "converged"
+
+
 def test_the_step_limit_is_said() -> None:
     answers = solve(function=SEED_001, x0="3,3", lr="0.001", max_steps="5").answers
     assert answers["lr 0.001 verdict"] == "stopped" and answers["lr 0.001 steps"] == 5
@@ -67,6 +73,9 @@ def test_plot_is_written_and_placed(tmp_path: Path, monkeypatch) -> None:
     (["x1**2", "--x0", "1", "--plot", "../escape.png"], "plot"),
     (["open('f').read()", "--x0", "1"], "function"),
     (["3 + 4", "--x0", "1"], "function"),
+    (["x1**2 + x2**2", "--x0", "1e200,0"], "x0"),  # f overflows at the start
+    (["sqrt(x1) + x2**2", "--x0", "0,1"], "x0"),  # an infinite slope
+    (["log(x1)", "--x0", "-1"], "x0"),
 ])
 def test_bad_input_is_refused(run_cli, args, field) -> None:
     status, out, err = run_cli("gd", *args)
