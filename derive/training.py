@@ -124,11 +124,11 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
 
     live = sys.stderr.isatty()
 
-    def progress(epoch: int, done: int, loss: float) -> None:
-        if live and (done == batches or done % max(1, batches // 50) == 0):
+    def progress(epoch: int, done: int, loss: float, samples_per_s: float) -> None:
+        if live:
             filled = int(30 * done / batches)
             click.echo(f"\repoch {epoch + 1}/{epochs} [{'#' * filled:<30}] {done}/{batches} "
-                       f"loss {loss:.4f}", nl=False, err=True)
+                       f"loss {loss:.4f}, {samples_per_s:,.0f} samples/s", nl=False, err=True)
 
     def save(current: Any) -> None:
         if checkpoint is not None:

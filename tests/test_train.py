@@ -79,6 +79,17 @@ def test_an_epoch_lowers_the_loss() -> None:
     assert np.array(after["confusion"]).sum() == 200
 
 
+def test_progress_is_reported_about_fifty_times_an_epoch() -> None:
+    settings = trainer.Settings(layers=(3072, 8, 10), epochs=1, batch_size=2, lr=0.1, seed=3)
+    train_set, test_set = cifar.synthetic(200, 1)  # 100 batches: every second one reported
+    reports: list[tuple] = []
+    trainer.train(network(settings), train_set, test_set, settings,
+                  trainer.initial_state(settings, np), np, lambda *args: reports.append(args),
+                  lambda: False, lambda state: None)
+    assert [done for _, done, _, _ in reports] == list(range(2, 101, 2))
+    assert all(0 < loss < 10 and rate > 0 for _, _, loss, rate in reports)
+
+
 def test_a_resumed_run_ends_bitwise_equal(tmp_path: Path) -> None:
     straight = run(SMALL)
     path = tmp_path / "run.npz"

@@ -31,6 +31,7 @@ class Network:
     factor: float  # dl/dz_L = factor (yhat - y) for one row
     per_entry_mean: bool  # a mean divides by every entry, not just the rows
     reduction: str  # "mean" or "sum"
+    xp: Any  # the array module the kernels are bound to
 
     def divisor(self, rows: int, classes: int) -> int:
         if self.reduction == "sum":
@@ -52,7 +53,7 @@ def network(hidden: Sequence[str], head: tuple[str, str], slope: float = 0.01,
                    output=partial(chosen.output, xp),
                    row_loss=partial(_row_loss, chosen.row_loss, xp, half),
                    factor=float(chosen.factor(half)), per_entry_mean=chosen.per_entry_mean,
-                   reduction=reduction)
+                   reduction=reduction, xp=xp)
 
 
 def _row_loss(kernel: Callable[..., Any], xp: Any, half: bool, z: Any, y: Any) -> Any:
@@ -97,7 +98,8 @@ def backward(net: Network, params: Params, X: Any, Y: Any,
     deltas, grads = [delta], []
     for layer in range(len(params) - 1, -1, -1):
         dW, db = out[layer] if out is not None else (None, None)
-        grads.append((delta.T.dot(activations[layer], out=dW), delta.sum(axis=0, out=db)))
+        grads.append((net.xp.matmul(delta.T, activations[layer], out=dW),
+                      delta.sum(axis=0, out=db)))
         if layer:
             delta = (delta @ params[layer][0]) * net.hidden[layer - 1][1](zs[layer - 1])
             deltas.append(delta)

@@ -121,15 +121,17 @@ def _host(array: Any) -> Any:
 
 
 def train(net: mlp.Network, train_set: Images, test_set: Images, settings: Settings,
-          state: State, xp: Any, progress: Callable[[int, int, float], None],
+          state: State, xp: Any, progress: Callable[[int, int, float, float], None],
           should_stop: Callable[[], bool], save: Callable[[State], None]) -> State:
-    """SGD epochs from `state` on; `progress(epoch, batches done, running loss)` after each
-    batch; when `should_stop()`, the state is saved and `Interrupted` raised."""
+    """SGD epochs from `state` on; `progress(epoch, batches done, running loss, samples/s)`
+    about 50 times an epoch (the loss stays on the device in between: a GPU is not made to
+    wait every batch); when `should_stop()`, the state is saved and `Interrupted` raised."""
     classes = settings.layers[-1]
     eye = np.eye(classes, dtype=settings.dtype)
     stats = channel_stats(train_set, settings, xp)
     size = len(train_set.labels)
     batches = (size + settings.batch_size - 1) // settings.batch_size
+    report_every = max(1, batches // 50)
     rng = np.random.default_rng()
     rng.bit_generator.state = state.rng
     step_buffers = [(xp.empty_like(W), xp.empty_like(b)) for W, b in state.params]
@@ -148,10 +150,12 @@ def train(net: mlp.Network, train_set: Images, test_set: Images, settings: Setti
             for (W, b), (dW, db) in zip(state.params, steps, strict=True):
                 W += dW  # in place, as the steps are: no new weight-sized arrays per batch
                 b += db
-            running += float(net.row_loss(cache[0][-1], Y).sum())
+            running += net.row_loss(cache[0][-1], Y).sum(dtype="float64")
             seen += len(rows)
             state.batch += 1
-            progress(state.epoch, state.batch, running / seen)
+            if state.batch % report_every == 0 or state.batch == batches:
+                progress(state.epoch, state.batch, float(running) / seen,
+                         seen / max(time.perf_counter() - started, 1e-9))
             if should_stop():
                 save(state)
                 raise Interrupted
