@@ -245,8 +245,7 @@ def _formula_instance(solution: Solution, name: str) -> tuple[dict[str, Any], An
         raise InputError(f"problem {problem.id!r}, field 'claims': formula claims are checked "
                          "for mlp-grad problems; claim numbers for this kind")
     net = problem.network()
-    instance = instantiate(net, problem.hidden_rules(), problem.pair, float(problem.slope),
-                           problem.half_mse, problem.batch_reduction, seed=11)
+    instance = instantiate(problem.model(), seed=11)
     arrays = dict(instance.arrays)
     for layer in range(net.depth, 0, -1):
         delta = solution.answers[f"d{net.loss_text}/d{text(net.z(layer))}"].expr

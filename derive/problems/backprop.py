@@ -102,9 +102,7 @@ class Problem(NetworkProblem):
 def solve(problem: Problem) -> Solution:
     """Forward pass, loss, backward pass, one SGD step, and the loss after it."""
     params, X, Y = problem.arrays()
-    example = Example(problem.network(), problem.hidden_rules(), problem.pair,
-                      problem.half_mse, problem.batch_reduction, float(problem.slope),
-                      params, X, Y)
+    example = Example(problem.model(), params, X, Y)
     example.forward_steps()
     example.backward_steps()
     updated = example.update_steps(float(problem.lr))

@@ -31,6 +31,7 @@ from derive.symbolic.build import eq, equalities, mul
 from derive.symbolic.conventions import CONVENTIONS
 from derive.symbolic.instance import instantiate
 from derive.symbolic.matrices import Partial, chain, evaluate
+from derive.symbolic.model import Model
 from derive.symbolic.network import SymbolicNetwork
 
 FUNCTIONS = ("softmax", "sigmoid", "tanh", "relu")
@@ -185,8 +186,8 @@ def _network(problem: Problem) -> Solution:
         shown = factor if numerator else factor.T
         steps.append(Step(equalities(Partial(jac.symbol(net, a), jac.symbol(net, b)), shown),
                           why, shape=_sizes(net, shown)))
-    instance = instantiate(net, hidden, pair, float(problem.slope), problem.half_mse, "sum",
-                           seed=5)
+    model = Model(net, tuple(hidden), pair, problem.half_mse, "sum", float(problem.slope))
+    instance = instantiate(model, seed=5)
     params, x = instance.params, instance.X[:1]
     numeric = jac.numeric_jacobian(instance.numeric, params, x, top, bottom)
     if bottom.kind == "W" and net.convention.transposed:  # row layout holds W as out x in

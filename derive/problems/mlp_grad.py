@@ -34,12 +34,9 @@ class Problem(NetworkProblem):
 
 def solve(problem: Problem) -> Solution:
     """Forward definitions, local derivatives, chain rule, backward recursion, each checked."""
-    net, hidden, pair = problem.network(), problem.hidden_rules(), problem.pair
-    reduction = problem.batch_reduction
-    instance = instantiate(net, hidden, pair, float(problem.slope), problem.half_mse, reduction,
-                           problem.seed)
-    plan = backprop.Plan(net, hidden, pair, problem.half_mse, reduction, float(problem.slope),
-                         instance)
+    model = problem.model()
+    net, hidden, instance = model.net, model.hidden, instantiate(model, problem.seed)
+    plan = backprop.Plan(model, instance)
     backprop.forward_steps(plan)
     backprop.local_steps(plan)
     backprop.chain_steps(plan)

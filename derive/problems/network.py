@@ -15,6 +15,7 @@ from derive.errors import FieldError
 from derive.problem import Problem, spec
 from derive.symbolic.activations import ACTIVATIONS, Activation
 from derive.symbolic.conventions import CONVENTIONS
+from derive.symbolic.model import Model
 from derive.symbolic.network import SymbolicNetwork, parse_names
 from derive.symbolic.outputs import PAIRS, OutputLoss
 
@@ -89,3 +90,8 @@ class NetworkProblem(Problem):
 
     def network(self) -> SymbolicNetwork:
         return SymbolicNetwork(CONVENTIONS[self.convention], self.widths, dict(self.names))
+
+    def model(self) -> Model:
+        """The network with its rules."""
+        return Model(self.network(), tuple(self.hidden_rules()), self.pair, self.half_mse,
+                     self.batch_reduction, float(self.slope))

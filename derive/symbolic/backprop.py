@@ -9,7 +9,6 @@ orientation. Each formula is checked on the small instance before it is kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +18,13 @@ from derive.render.printing import text
 from derive.render.values import shape_text
 from derive.solution import Formula, Step
 from derive.symbolic import formulas
-from derive.symbolic.activations import Activation, derivative_step
+from derive.symbolic.activations import derivative_step
 from derive.symbolic.build import eq, equalities
 from derive.symbolic.instance import Instance
 from derive.symbolic.matrices import Partial, chain, evaluate
+from derive.symbolic.model import Model
 from derive.symbolic.network import N, SymbolicNetwork
-from derive.symbolic.outputs import Names, OutputLoss
+from derive.symbolic.outputs import Names
 
 EXPANDED_DEPTH = 3  # up to this depth the answers are written out in full, not with deltas
 
@@ -33,44 +33,40 @@ EXPANDED_DEPTH = 3  # up to this depth the answers are written out in full, not 
 class Plan:
     """What the derivation needs: the network, its rules, and the instance that checks it."""
 
-    net: SymbolicNetwork
-    hidden: Sequence[Activation]
-    pair: OutputLoss
-    half: bool
-    reduction: str
-    slope: float
+    model: Model
     instance: Instance
     steps: list[Step] = field(default_factory=list)
 
     def shape(self, matrix: MatrixExpr) -> tuple[Any, ...]:
-        return self.net.shape(matrix)
+        return self.model.net.shape(matrix)
 
 
 def forward_steps(plan: Plan) -> None:
     """z_l = (the convention's linear map), a_l = g_l(z_l), yhat = out(z_L), the loss."""
-    net, conv = plan.net, plan.net.convention
+    net, conv = plan.model.net, plan.model.net.convention
     for layer in range(1, net.depth + 1):
         W, z = net.W(layer), net.z(layer)
         plan.steps.append(Step(eq(z, formulas.pre_activation(net, layer)),
                                f"layer {layer}: linear map; {text(W)} is "
                                f"{shape_text(plan.shape(W))}", shape=plan.shape(z)))
         if layer < net.depth:
-            rule = plan.hidden[layer - 1]
+            rule = plan.model.hidden[layer - 1]
             plan.steps.append(Step(eq(net.a(layer), rule.apply(z)),
                                    f"layer {layer}: {rule.name}, entry by entry",
                                    shape=plan.shape(z)))
-    plan.steps.append(Step(eq(net.yhat, plan.pair.apply(net.z(net.depth))),
-                           f"output: {plan.pair.output}", shape=plan.shape(net.yhat)))
-    per_example = plan.pair.loss_formula(_names(net), plan.half)
+    plan.steps.append(Step(eq(net.yhat, plan.model.pair.apply(net.z(net.depth))),
+                           f"output: {plan.model.pair.output}", shape=plan.shape(net.yhat)))
+    per_example = plan.model.pair.loss_formula(_names(net), plan.model.half)
     if not conv.rows:
         plan.steps.append(Step(eq(net.loss, per_example),
-                               f"{plan.pair.loss} loss of the example, over its entries i"))
+                               f"{plan.model.pair.loss} loss of the example, over its entries i"))
         return
     plan.steps.append(Step(eq(formulas.EXAMPLE_LOSS, per_example),
-                           f"{plan.pair.loss} loss of row n, over its entries i"))
-    divisor = formulas.divisor(net, plan.pair, plan.reduction)
-    plan.steps.append(Step(eq(net.loss, formulas.batch_loss(net, plan.pair, plan.reduction)),
-                           f"{plan.reduction} over the batch"
+                           f"{plan.model.pair.loss} loss of row n, over its entries i"))
+    pair, reduction = plan.model.pair, plan.model.reduction
+    divisor = formulas.divisor(net, pair, reduction)
+    plan.steps.append(Step(eq(net.loss, formulas.batch_loss(net, pair, reduction)),
+                           f"{reduction} over the batch"
                            + (" and the entries" if divisor not in (1, N) else "")))
 
 
@@ -81,15 +77,15 @@ def _names(net: SymbolicNetwork) -> Names:
 
 def local_steps(plan: Plan) -> None:
     """Each hidden activation's derivative, then the output layer with its loss."""
-    for rule in dict.fromkeys(plan.hidden):
-        plan.steps.append(derivative_step(rule, plan.slope))
-    plan.steps.extend(plan.pair.derivation(_names(plan.net), plan.half))
+    for rule in dict.fromkeys(plan.model.hidden):
+        plan.steps.append(derivative_step(rule, plan.model.slope))
+    plan.steps.extend(plan.model.pair.derivation(_names(plan.model.net), plan.model.half))
 
 
 def _factors(plan: Plan, layer: int, parameter: MatrixSymbol) -> list[tuple[Partial, str]]:
     """The Leibniz factors from the loss down to `parameter` of `layer`, with their shapes
     for one example (numerator layout)."""
-    net, widths = plan.net, plan.net.widths
+    net, widths = plan.model.net, plan.model.net.widths
     classes = widths[-1]
     factors = [(Partial(net.loss, net.yhat), f"1 x {classes}"),
                (Partial(net.yhat, net.z(net.depth)), f"{classes} x {classes}")]
@@ -104,7 +100,7 @@ def _factors(plan: Plan, layer: int, parameter: MatrixSymbol) -> list[tuple[Part
 
 def chain_steps(plan: Plan) -> None:
     """The chain rule for every parameter, last layer first, with each factor's shape."""
-    net = plan.net
+    net = plan.model.net
     for layer in range(net.depth, 0, -1):
         for parameter in (net.W(layer), net.b(layer)):
             factors = _factors(plan, layer, parameter)
@@ -117,17 +113,17 @@ def chain_steps(plan: Plan) -> None:
 
 def backward_steps(plan: Plan) -> dict[str, Formula]:
     """delta_L, the recursion for delta_l, and every parameter's gradient, each checked."""
-    net, conv, check = plan.net, plan.net.convention, plan.instance
+    net, conv, check = plan.model.net, plan.model.net.convention, plan.instance
     depth = net.depth
-    factor = plan.pair.factor(plan.half)
-    delta_L = formulas.output_delta(net, plan.pair, plan.half, plan.reduction)
+    factor = plan.model.pair.factor(plan.model.half)
+    delta_L = formulas.output_delta(net, plan.model.pair, plan.model.half, plan.model.reduction)
     deltas: dict[int, MatrixExpr] = {depth: delta_L}
-    why = (f"the output layer: {plan.pair.output} with {plan.pair.loss} gives "
+    why = (f"the output layer: {plan.model.pair.output} with {plan.model.pair.loss} gives "
            f"{'' if factor == 1 else f'{factor} '}(yhat - y) per example"
-           + (f", {plan.reduction} over the batch" if conv.rows else ""))
+           + (f", {plan.model.reduction} over the batch" if conv.rows else ""))
     _delta_step(plan, depth, delta_L, why)
     for layer in range(depth - 1, 0, -1):
-        rule = plan.hidden[layer - 1]
+        rule = plan.model.hidden[layer - 1]
         deltas[layer] = formulas.hidden_delta(net, layer, rule)
         _delta_step(plan, layer, deltas[layer],
                     f"back through layer {layer + 1}, then times {rule.name}'(z) entry by entry")
@@ -148,7 +144,7 @@ def backward_steps(plan: Plan) -> dict[str, Formula]:
 
 
 def _delta_step(plan: Plan, layer: int, formula: MatrixExpr, why: str) -> None:
-    net, check = plan.net, plan.instance
+    net, check = plan.model.net, plan.instance
     residual = check.check(formula, "z", layer, f"delta of layer {layer}")
     check.arrays[net.delta(layer)] = _value(check, formula)
     plan.steps.append(Step(equalities(net.delta(layer), Partial(net.loss, net.z(layer)),
@@ -164,11 +160,11 @@ def _answer(plan: Plan, formula: MatrixExpr, deltas: dict[int, MatrixExpr], targ
             layer: int) -> Formula:
     """A gradient (of W_l, b_l or z_l) written out in full for shallow networks, else with
     deltas; checked again."""
-    net = plan.net
+    net = plan.model.net
     if net.depth <= EXPANDED_DEPTH:
         for inner in range(layer, net.depth + 1):  # delta_l mentions delta_{l+1}: go upward
             formula = formula.xreplace({net.delta(inner): deltas[inner]})
-    activations = {net.a(inner): plan.hidden[inner - 1].apply(net.z(inner))
+    activations = {net.a(inner): plan.model.hidden[inner - 1].apply(net.z(inner))
                    for inner in range(1, net.depth)}
     formula = formula.xreplace(activations)
     wrt = net.z(layer) if target == "z" else formulas.parameter(net, target, layer)

@@ -17,10 +17,9 @@ from sympy import MatrixExpr, MatrixSymbol
 
 from derive.errors import VerificationError
 from derive.numeric import mlp
-from derive.symbolic.activations import Activation
 from derive.symbolic.matrices import evaluate
+from derive.symbolic.model import Model
 from derive.symbolic.network import SymbolicNetwork
-from derive.symbolic.outputs import OutputLoss
 
 BATCH = 3  # rows of the check's batch in a row convention
 TOLERANCE = 1e-6  # max |formula - finite difference| / max(|finite difference|, FLOOR)
@@ -101,19 +100,12 @@ class Instance:
         return residual
 
 
-def numeric_network(hidden: Sequence[Activation], pair: OutputLoss, slope: float, half: bool,
-                    reduction: str, xp: Any = np) -> mlp.Network:
-    """The rule table's kernels for these rules, bound to `xp`."""
-    return mlp.network([rule.name for rule in hidden], (pair.output, pair.loss), slope, half,
-                       reduction, xp)
-
-
-def instantiate(net: SymbolicNetwork, hidden: Sequence[Activation], pair: OutputLoss,
-                slope: float, half: bool, reduction: str, seed: int = 0) -> Instance:
+def instantiate(model: Model, seed: int = 0) -> Instance:
     """Random parameters and data at small sizes, away from kinks, with every intermediate."""
+    net, hidden, pair = model.net, model.hidden, model.pair
     widths = small_widths(net.widths)
     batch = BATCH if net.convention.rows else 1
-    numeric = numeric_network(hidden, pair, slope, half, reduction)
+    numeric = model.kernels()
     rng = np.random.default_rng(seed)
     kinked = any(rule.name in ("relu", "leaky_relu") for rule in hidden)
     for _ in range(1000):
@@ -129,17 +121,17 @@ def instantiate(net: SymbolicNetwork, hidden: Sequence[Activation], pair: Output
                           and all(np.any(z > 0) for z in hidden_zs)):  # some units active
             break
     Y = _targets(rng, pair.loss, (batch, widths[-1]))
-    return instance_at(net, numeric, hidden, slope, params, X, Y)
+    return instance_at(model, params, X, Y)
 
 
-def instance_at(net: SymbolicNetwork, numeric: mlp.Network, hidden: Sequence[Activation],
-                slope: float, params: list[tuple[Any, Any]], X: Any, Y: Any) -> Instance:
+def instance_at(model: Model, params: list[tuple[Any, Any]], X: Any, Y: Any) -> Instance:
     """The network at these parameters and data (row layout), with every intermediate."""
+    net, numeric = model.net, model.kernels()
     zs, activations = mlp.forward(numeric, params, X)
     widths = [params[0][0].shape[1]] + [W.shape[0] for W, _ in params]
     kernels: dict[str, Any] = {}
-    for rule in hidden:
-        kernels.update(rule.kernels(slope))
+    for rule in model.hidden:
+        kernels.update(rule.kernels(model.slope))
     instance = Instance(net, numeric, params, X, Y, net.sizes(widths, X.shape[0]), {}, kernels)
     data = {net.y: Y, net.a(0): X}
     for layer, (W, b) in enumerate(params, 1):

@@ -23,10 +23,11 @@ from derive.solution import Step
 from derive.symbolic import formulas
 from derive.symbolic.activations import Activation
 from derive.symbolic.build import add, div, eq, equalities, mul
-from derive.symbolic.instance import Instance, instance_at, numeric_network
+from derive.symbolic.instance import Instance, instance_at
 from derive.symbolic.matrices import MatrixPartial, Partial, Updated, evaluate
-from derive.symbolic.network import N, SymbolicNetwork
-from derive.symbolic.outputs import Names, OutputLoss
+from derive.symbolic.model import Model
+from derive.symbolic.network import N
+from derive.symbolic.outputs import Names
 
 MAX_WRITTEN = 10  # entries written out term by term only when a sum has at most this many
 AGREEMENT = 1e-9
@@ -37,12 +38,7 @@ KINKED = ("relu", "leaky_relu")
 class Example:
     """One network at given numbers (row layout), and the steps that show its computation."""
 
-    net: SymbolicNetwork
-    hidden: Sequence[Activation]
-    pair: OutputLoss
-    half: bool
-    reduction: str
-    slope: float
+    model: Model
     params: list[tuple[Any, Any]]
     X: Any
     Y: Any
@@ -51,14 +47,12 @@ class Example:
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.numeric = numeric_network(self.hidden, self.pair, self.slope, self.half,
-                                       self.reduction)
-        self.at: Instance = instance_at(self.net, self.numeric, self.hidden, self.slope,
-                                        self.params, self.X, self.Y)
+        self.numeric = self.model.kernels()
+        self.at: Instance = instance_at(self.model, self.params, self.X, self.Y)
         self.loss = mlp.loss(self.numeric, self.params, self.X, self.Y)
         self.grads, self.deltas = mlp.backward(self.numeric, self.params, self.X, self.Y)
         self.zs, _ = mlp.forward(self.numeric, self.params, self.X)
-        kinks = [layer for layer, (z, rule) in enumerate(zip(self.zs[:-1], self.hidden,
+        kinks = [layer for layer, (z, rule) in enumerate(zip(self.zs[:-1], self.model.hidden,
                                                              strict=True), 1)
                  if rule.name in KINKED and np.any(np.abs(z) < 1e-12)]
         self.kinked_up_to = max(kinks, default=0)
@@ -93,13 +87,13 @@ class Example:
     def _entry(self, matrix: MatrixSymbol, *index: int) -> sympy.Expr:
         """The (1-based) entry of a matrix symbol: row and column in a row convention."""
         base = IndexedBase(matrix.name)
-        if self.net.convention.rows:
+        if self.model.net.convention.rows:
             return base[index]
         return base[index[-1]]
 
     # -- forward ------------------------------------------------------------------------
     def forward_steps(self) -> None:
-        net, arrays = self.net, self.at.arrays
+        net, arrays = self.model.net, self.at.arrays
         for layer in range(1, net.depth + 1):
             z = net.z(layer)
             formula = formulas.pre_activation(net, layer)
@@ -107,7 +101,7 @@ class Example:
                               arrays[z], self._agreeing(formula, arrays[z], f"z of layer {layer}"))
             self._linear_entry(layer)
             if layer < net.depth:
-                rule = self.hidden[layer - 1]
+                rule = self.model.hidden[layer - 1]
                 a = net.a(layer)
                 applied = rule.apply(z)
                 self._matrix_step(a, applied, f"layer {layer}: {rule.name}, entry by entry",
@@ -116,8 +110,8 @@ class Example:
                 self.answers[text(a)] = arrays[a]
             self.answers[text(z)] = arrays[z]
         yhat = net.yhat
-        self.steps.append(Step(eq(yhat, self.pair.apply(net.z(net.depth))),
-                               f"output: {self.pair.output}", shape=arrays[yhat].shape,
+        self.steps.append(Step(eq(yhat, self.model.pair.apply(net.z(net.depth))),
+                               f"output: {self.model.pair.output}", shape=arrays[yhat].shape,
                                value=arrays[yhat]))
         self._output_entry()
         self.answers[text(yhat)] = arrays[yhat]
@@ -125,7 +119,7 @@ class Example:
 
     def _linear_entry(self, layer: int) -> None:
         """z_11 written out: sum_k W_jk a_k + b_j for the first unit of the first row."""
-        net, arrays, conv = self.net, self.at.arrays, self.net.convention
+        net, arrays, conv = self.model.net, self.at.arrays, self.model.net.convention
         W, a, b, z = net.W(layer), net.a(layer - 1), net.b(layer), net.z(layer)
         width = arrays[W].shape[0 if conv.transposed else 1]
         if width > MAX_WRITTEN:
@@ -147,7 +141,7 @@ class Example:
                                check=abs(float(written - value)), given=given))
 
     def _activation_entry(self, rule: Activation, layer: int) -> None:
-        arrays, net = self.at.arrays, self.net
+        arrays, net = self.at.arrays, self.model.net
         z_entry = self._entry(net.z(layer), 1, 1)
         z_value = arrays[net.z(layer)][0, 0]
         self.steps.append(Step(equalities(self._entry(net.a(layer), 1, 1),
@@ -156,10 +150,10 @@ class Example:
                                given={z_entry: z_value}))
 
     def _output_entry(self) -> None:
-        net, arrays = self.net, self.at.arrays
+        net, arrays = self.model.net, self.at.arrays
         z, yhat = net.z(net.depth), net.yhat
         row = arrays[z][0] if net.convention.rows else arrays[z][:, 0]
-        if self.pair.output != "softmax" or len(row) > MAX_WRITTEN:
+        if self.model.pair.output != "softmax" or len(row) > MAX_WRITTEN:
             return
         entries = [self._entry(z, 1, k) for k in range(1, len(row) + 1)]
         formula = div(sympy.exp(entries[0]), add(*(sympy.exp(e) for e in entries)))
@@ -168,7 +162,7 @@ class Example:
                                given=dict(zip(entries, row, strict=True))))
 
     def _loss_steps(self) -> None:
-        net, arrays = self.net, self.at.arrays
+        net, arrays, pair = self.model.net, self.at.arrays, self.model.pair
         classes = arrays[net.y].shape[1 if net.convention.rows else 0]
         names = Names(yhat=net.yhat.name, y=net.y.name)
         rows_loss = self.numeric.row_loss(self.zs[-1], self.Y)
@@ -179,25 +173,25 @@ class Example:
             given.update({IndexedBase(net.y.name)[k + 1]: y_row[k] for k in range(classes)})
             first_row = sympy.Symbol(f"{formulas.EXAMPLE_LOSS.name}_1")
             self.steps.append(Step(eq(first_row if net.convention.rows else net.loss,
-                                      self.pair.loss_formula(names, self.half, classes)),
-                                   f"{self.pair.loss} loss" + (" of row 1" if net.convention.rows
-                                                               else ""),
+                                      pair.loss_formula(names, self.model.half, classes)),
+                                   f"{pair.loss} loss" + (" of row 1" if net.convention.rows
+                                                          else ""),
                                    value=float(rows_loss[0]), given=given))
         if net.convention.rows:
-            self.steps.append(Step(eq(net.loss, formulas.batch_loss(net, self.pair,
-                                                                    self.reduction)),
-                                   f"{self.reduction} over the {self.X.shape[0]} rows",
+            self.steps.append(Step(eq(net.loss, formulas.batch_loss(net, pair,
+                                                                    self.model.reduction)),
+                                   f"{self.model.reduction} over the {self.X.shape[0]} rows",
                                    value=self.loss,
                                    given={N: self.X.shape[0], net.dims[-1]: classes}))
         self.answers["loss"] = self.loss
 
     # -- backward -----------------------------------------------------------------------
     def backward_steps(self) -> None:
-        net, arrays = self.net, self.at.arrays
+        net, arrays, model = self.model.net, self.at.arrays, self.model
         for layer in range(net.depth, 0, -1):
-            formula = (formulas.output_delta(net, self.pair, self.half, self.reduction)
+            formula = (formulas.output_delta(net, model.pair, model.half, model.reduction)
                        if layer == net.depth
-                       else formulas.hidden_delta(net, layer, self.hidden[layer - 1]))
+                       else formulas.hidden_delta(net, layer, self.model.hidden[layer - 1]))
             delta = self._oriented("data", self.deltas[layer - 1])
             check = self._checked(formula, "z", layer, delta)
             arrays[net.delta(layer)] = delta
@@ -225,7 +219,7 @@ class Example:
     # -- update -------------------------------------------------------------------------
     def update_steps(self, lr: float) -> list[tuple[Any, Any]]:
         """W_l' = W_l - lr dL/dW_l for every parameter; the new parameters in row layout."""
-        net = self.net
+        net = self.model.net
         rate = sympy.Float(lr)
         updated = []
         for layer, (W, b) in enumerate(self.params, 1):
@@ -247,7 +241,7 @@ class Example:
     def loss_after(self, updated: list[tuple[Any, Any]]) -> float:
         """The loss on the same data after the step."""
         after = mlp.loss(self.numeric, updated, self.X, self.Y)
-        self.steps.append(Step(sympy.Symbol(f"{self.net.loss.name}'"),
+        self.steps.append(Step(sympy.Symbol(f"{self.model.net.loss.name}'"),
                                "the loss after the step: the same data through the updated "
                                "network", value=after))
         self.answers["loss after"] = after

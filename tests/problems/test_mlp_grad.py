@@ -174,11 +174,9 @@ def test_deep_network_answers_use_deltas() -> None:
 
 def test_numeric_backward_matches_autograd() -> None:
     from derive.numeric import mlp
-    from derive.symbolic.instance import numeric_network
-    from derive.symbolic.outputs import PAIRS
 
     params, X, Y, zs, _, _ = torch_network([5, 4, 3], ["relu"], "softmax", "ce", 4, "mean", 7)
-    net = numeric_network([ACTIVATIONS["relu"]], PAIRS[("softmax", "ce")], 0.01, False, "mean")
+    net = mlp.network(["relu"], ("softmax", "ce"), 0.01, False, "mean")
     numpy_params = [(W.detach().numpy(), b.detach().numpy()) for W, b in params]
     grads, deltas = mlp.backward(net, numpy_params, X.numpy(), Y.numpy())
     for (dW, db), (W, b) in zip(grads, params, strict=True):
