@@ -131,6 +131,59 @@ def test_a_pickle_that_runs_code_is_refused(tmp_path: Path) -> None:
         cifar.load(tmp_path)
 
 
+class DeviceArray(np.ndarray):
+    """A NumPy array posing as device memory: like CuPy's, it refuses to meet a host array
+    in an operation, and comes back to the host only through .get()."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=(), **kwargs):
+        for value in (*inputs, *out):
+            if isinstance(value, np.ndarray) and not isinstance(value, DeviceArray) \
+                    and value.ndim:
+                raise TypeError(f"{ufunc.__name__}: a host array met a device array")
+        host = [v.view(np.ndarray) if isinstance(v, DeviceArray) else v for v in inputs]
+        if out:
+            kwargs["out"] = tuple(v.view(np.ndarray) for v in out)
+        result = getattr(ufunc, method)(*host, **kwargs)
+        if out:
+            return out[0] if len(out) == 1 else out
+        return result.view(DeviceArray) if isinstance(result, np.ndarray) else result
+
+    def get(self) -> np.ndarray:
+        return self.view(np.ndarray).copy()
+
+
+class FakeDevice:
+    """NumPy behind a CuPy-like boundary: arrays reach the device only through asarray."""
+
+    def __getattr__(self, name: str):
+        return getattr(np, name)
+
+    def asarray(self, value, dtype=None) -> DeviceArray:
+        return np.array(value, dtype=dtype).view(DeviceArray)
+
+
+def test_the_trainer_keeps_to_the_device_boundary(tmp_path: Path) -> None:
+    """What --device gpu relies on, without a GPU: no host array meets a device array, the
+    parameters stay on the device, and the numbers equal NumPy's."""
+    settings = trainer.Settings(**{**SMALL.__dict__, "epochs": 1, "normalize": True})
+    train_set, test_set = cifar.synthetic(64, 1)
+    results = []
+    for xp in (np, FakeDevice()):
+        net = mlp.network([settings.hidden], ("softmax", "ce"), xp=xp)
+        state = trainer.train(net, train_set, test_set, settings,
+                              trainer.initial_state(settings, xp), xp, lambda *args: None,
+                              lambda: False, lambda state: None)
+        results.append(state)
+    host, device = results
+    assert all(isinstance(W, DeviceArray) for W, _ in device.params)
+    for (W_host, _), (W_device, _) in zip(host.params, device.params, strict=True):
+        assert np.array_equal(W_host, W_device.get())
+    assert host.history[0]["test"] == device.history[0]["test"]
+    trainer.save_checkpoint(tmp_path / "run.npz", device, settings)
+    restored = trainer.load_checkpoint(tmp_path / "run.npz", settings, FakeDevice())
+    assert isinstance(restored.params[0][0], DeviceArray)
+
+
 def test_the_command_trains_and_logs(run_cli, tmp_path: Path) -> None:
     log = tmp_path / "run.json"
     status, out, err = run_cli("train", "--synthetic", "200", "--epochs", "1", "--layers",
