@@ -117,7 +117,7 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
     net = network([hidden] * (len(widths) - 2), ("softmax", "ce"), xp=xp)
     state = (trainer.load_checkpoint(checkpoint, settings, xp) if resume and checkpoint
              else trainer.initial_state(settings, xp))
-    stop = _stop_flag()
+    stop = _StopFlag()
     batches = (len(train_set.labels) + batch_size - 1) // batch_size
     click.echo(f"training {layers} ({hidden}) on {len(train_set.labels)} images, "
                f"{device}{', OPENBLAS_CORETYPE=' + core if core else ''}", err=True)
@@ -147,20 +147,23 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
         where = f"; resume with --checkpoint {checkpoint} --resume" if checkpoint else ""
         click.echo(f"\nderive: interrupted at epoch {state.epoch + 1}, batch {state.batch}"
                    f"{where}", err=True)
-        sys.exit(130)
+        sys.exit(128 + stop.signal)  # 130 after Ctrl-C, 143 after SIGTERM, as shells count
     _report(state, settings, log_path, plot)
 
 
-def _stop_flag() -> Any:
-    """A function that tells whether Ctrl-C or SIGTERM arrived (handled between batches)."""
-    requested = []
+class _StopFlag:
+    """True once Ctrl-C or SIGTERM arrived (handled between batches); `signal` says which."""
 
-    def handler(signum: int, frame: Any) -> None:
-        requested.append(signum)
+    def __init__(self) -> None:
+        self.signal = 0
+        signal.signal(signal.SIGINT, self._handle)
+        signal.signal(signal.SIGTERM, self._handle)
 
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-    return lambda: bool(requested)
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.signal = signum
+
+    def __call__(self) -> bool:
+        return bool(self.signal)
 
 
 def _report(state: Any, settings: Any, log_path: Path | None, plot: Path | None) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import pickle
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -191,6 +194,29 @@ def test_the_command_trains_and_logs(run_cli, tmp_path: Path) -> None:
     assert status == 0, err
     record = json.loads(log.read_text())["epochs"][0]
     assert len(record["test"]["confusion"]) == 10 and "test_accuracy" in json.loads(out)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_saves_a_checkpoint_that_resumes(tmp_path: Path, signum: int) -> None:
+    checkpoint = tmp_path / "run.npz"
+    command = [sys.executable, "-m", "derive", "train", "--synthetic", "3000", "--epochs", "30",
+               "--layers", "3072,8,10", "--blas-core", "default", "--checkpoint",
+               str(checkpoint)]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True)
+    assert process.stderr is not None
+    first = process.stderr.readline()  # "training ...": the handlers are installed
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=60)
+    assert first.startswith("training") and process.returncode == 128 + signum, err
+    assert "--resume" in err and "Traceback" not in err and out == ""
+    settings = trainer.Settings(layers=(3072, 8, 10), epochs=30)
+    assert trainer.load_checkpoint(checkpoint, settings, np).epoch < 30
+    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True,
+                             timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    state = trainer.load_checkpoint(checkpoint, settings, np)
+    assert state.epoch == 30 and len(state.history) == 30
 
 
 @pytest.mark.parametrize("args, words", [
