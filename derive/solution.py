@@ -38,6 +38,15 @@ class Step:
         return getattr(self.relation, "lhs", self.relation), (() if rhs is None else (rhs,))
 
 
+UNIT_ROUNDOFF = 2.0 ** -53
+
+
+def measured(residual: float) -> float:
+    """A numerical comparison's residual as a step's check: never below the unit roundoff,
+    since 0 says the step was verified exactly."""
+    return max(residual, UNIT_ROUNDOFF)
+
+
 class Shape(tuple):  # type: ignore[type-arg]
     """A tensor shape, e.g. Shape((16, 5, 5)): shown as 16 x 5 x 5, exported as a list."""
 

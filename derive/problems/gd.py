@@ -25,12 +25,13 @@ from derive.expr import formula_field, parse
 from derive.numeric.descent import Trace, descend
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
-from derive.solution import Formula, ImageFigure, Solution, Step, Table
+from derive.solution import Formula, ImageFigure, Solution, Step, Table, measured
 from derive.symbolic.build import add, eq, equalities, mul, neg
 from derive.symbolic.matrices import Elementwise
 
 SHOWN_ROWS = 12  # iterates tabulated per rate: the first ones and the last
 CLOSED_FORM_STEPS = 10
+DIGITS = 40  # precision of the finite differences that check the gradient
 
 
 def _plot_path(value: Any, name: str) -> str:
@@ -84,7 +85,8 @@ def solve(problem: Problem) -> Solution:
     start = np.array([float(v) for v in problem.x0])
     steps = [Step(eq(sympy.Symbol("f"), f), "the function"),
              Step(eq(sympy.Symbol(r"\nabla f"), gradient), "its gradient, entry by entry",
-                  shape=(len(variables), 1), check=_gradient_check(f_numeric, g_numeric, start))]
+                  shape=(len(variables), 1),
+                  check=_gradient_check(f, variables, f_numeric, g_numeric, start))]
     rule = equalities(sympy.Symbol("x^{(k+1)}"), add(sympy.Symbol("x^{(k)}"), neg(mul(
         sympy.Symbol("eta"), sympy.Symbol(r"\nabla f(x^{(k)})")))))
     steps.append(Step(rule, "the update with a fixed step size eta"))
@@ -132,23 +134,34 @@ def _first_step(eta: float, start: Any, slope: Any) -> Step:
                 given={x0: start.reshape(-1, 1), grad: slope.reshape(-1, 1)})
 
 
-def _gradient_check(f: Any, gradient: Any, at: Any, h: float = 1e-6) -> float:
-    """Relative difference between the derived gradient and central differences at x_0
-    (each step h scaled by max(1, |x_i|), so a large start keeps its precision)."""
-    steps = h * np.maximum(1.0, np.abs(at))
+def _gradient_check(f: sympy.Expr, variables: list[sympy.Symbol], f_numeric: Any,
+                    gradient: Any, at: Any, h: float = 1e-12) -> float:
+    """Relative difference between the derived gradient, in floats, and central differences
+    of f evaluated by SymPy to DIGITS digits, steps h max(1, |x_i|): a far start, or one
+    coordinate dwarfing another in f, does not swamp them as it would in floats."""
     with np.errstate(all="ignore"):
         derived = np.array(gradient(at), dtype=complex)
-        numeric = np.array([(f(at + step * e) - f(at - step * e)) / (2 * step)
-                            for step, e in zip(steps, np.eye(len(at)), strict=True)], complex)
-    if not (np.isfinite(derived).all() and np.isfinite(numeric).all()
-            and not derived.imag.any() and not numeric.imag.any()):
-        raise FieldError("x0", f"f or its gradient is not a finite real number near "
+        value = complex(f_numeric(at))
+    if not (np.isfinite(derived).all() and np.isfinite(value) and not derived.imag.any()
+            and not value.imag):
+        raise FieldError("x0", f"f or its gradient is not a finite real number at "
                          f"{at.tolist()}; start where both are")
-    derived, numeric = derived.real, numeric.real
-    residual = float(np.max(np.abs(derived - numeric)) / max(1.0, float(np.max(np.abs(numeric)))))
+    point = {v: sympy.Float(repr(float(x)), DIGITS) for v, x in zip(variables, at, strict=True)}
+    numeric = []
+    for v, x in zip(variables, at, strict=True):
+        step = sympy.Float(h * max(1.0, abs(float(x))), DIGITS)
+        upper, lower = (f.evalf(DIGITS, subs={**point, v: point[v] + sign * step})
+                        for sign in (1, -1))
+        difference = complex((upper - lower) / (2 * step))
+        if not (np.isfinite(difference) and not difference.imag):
+            raise FieldError("x0", f"f is not a finite real number next to {at.tolist()}; "
+                             "start inside its domain")
+        numeric.append(difference.real)
+    residual = float(np.max(np.abs(derived.real - numeric))
+                     / max(1.0, float(np.max(np.abs(numeric)))))
     if not residual < 1e-6:
-        raise VerificationError(f"gd: gradient {derived} but finite differences {numeric}")
-    return residual
+        raise VerificationError(f"gd: gradient {derived.real} but finite differences {numeric}")
+    return measured(residual)
 
 
 def _hessian(f: sympy.Expr, variables: list[sympy.Symbol]) -> sympy.Matrix | None:
@@ -194,7 +207,7 @@ def _closed_form(hessian: sympy.Matrix, linear: Any, trace: Trace, eta: float) -
         residual = max(residual, float(np.max(np.abs(x - point)) / max(1.0, np.max(np.abs(x)))))
     if not residual < 1e-9:
         raise VerificationError(f"gd: iterates differ from the closed form by {residual:.1e}")
-    return residual
+    return measured(residual)
 
 
 def _table(trace: Trace, eta: float, names: list[str]) -> Table:

@@ -25,7 +25,7 @@ from derive.problem import spec
 from derive.problems.network import NetworkProblem
 from derive.render.printing import text
 from derive.render.values import shape_text
-from derive.solution import Formula, Solution, Step
+from derive.solution import Formula, Solution, Step, measured
 from derive.symbolic import jacobians as jac
 from derive.symbolic.build import eq, equalities, mul
 from derive.symbolic.conventions import CONVENTIONS
@@ -117,8 +117,8 @@ def _function(problem: Problem) -> Solution:
     values = np.array([float(sympy.N(f.xreplace(at), 30)) for f in outputs])
     stated, form = _stated(problem.fn, values, point)
     finite = _function_differences(problem.fn, point)
-    residual = max(float(np.max(np.abs(derived - stated))), float(np.max(np.abs(derived -
-                                                                                  finite))))
+    residual = measured(max(float(np.max(np.abs(derived - stated))),
+                            float(np.max(np.abs(derived - finite)))))
     if not residual < TOLERANCE:
         raise VerificationError(f"jacobian: {problem.fn} at {point.tolist()} disagrees "
                                 f"({residual:.1e})")
@@ -150,15 +150,23 @@ def _entry_form(fn: str) -> sympy.Expr:
 
 
 def _function_differences(fn: str, point: Any, step: float = 1e-6) -> Any:
+    """Central differences of the kernel, steps step * max(1, |z_k|) so that a far point
+    keeps them; softmax(z) = softmax(z - max z), so softmax is differenced near 0. At
+    ReLU's kink z_k = 0 the difference is taken from the left: ReLU'(0) = 0."""
     functions: dict[str, Callable[[Any], Any]] = {
         "softmax": lambda v: kernels.softmax(np, v), "sigmoid": lambda v: kernels.sigmoid(np, v),
         "tanh": np.tanh, "relu": lambda v: kernels.relu(np, v)}
     forward = functions[fn]
+    if fn == "softmax":
+        point = point - np.max(point)
     columns = []
     for k in range(len(point)):
         shift = np.zeros_like(point)
-        shift[k] = step
-        columns.append((forward(point + shift) - forward(point - shift)) / (2 * step))
+        shift[k] = step * max(1.0, abs(point[k]))
+        if fn == "relu" and point[k] == 0:
+            columns.append((forward(point) - forward(point - shift)) / shift[k])
+        else:
+            columns.append((forward(point + shift) - forward(point - shift)) / (2 * shift[k]))
     return np.stack(columns, axis=1)
 
 
@@ -299,7 +307,7 @@ def _residual(value: Any, numeric: Any) -> float:
                                                             1e-3)
     if not residual < TOLERANCE:
         raise VerificationError(f"jacobian: differs from finite differences by {residual:.1e}")
-    return residual
+    return measured(residual)
 
 
 def _entry_step(problem: Problem, net: SymbolicNetwork, layer: int, upper: Any, J: Any,

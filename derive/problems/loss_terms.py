@@ -18,7 +18,7 @@ import sympy
 
 from derive.errors import VerificationError
 from derive.numeric import losses
-from derive.solution import Step
+from derive.solution import Step, measured
 from derive.symbolic.build import add, eq, mul, neg, power
 
 MAX_TERMS = 10  # wider rows are written with a sum sign instead of every term
@@ -49,7 +49,7 @@ def _checked(formula: sympy.Expr, given: dict[sympy.Symbol, Any], value: float) 
     residual = abs(reference - value) / max(1.0, abs(reference))
     if not residual < TOLERANCE:
         raise VerificationError(f"loss: formula gives {reference}, kernel {value}")
-    return residual
+    return measured(residual)
 
 
 def _sum(terms: list[sympy.Expr], general: sympy.Expr, count: int) -> sympy.Expr:

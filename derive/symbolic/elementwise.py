@@ -17,7 +17,7 @@ from sympy import IndexedBase, KroneckerDelta, Sum
 
 from derive.errors import VerificationError
 from derive.render.printing import text
-from derive.solution import Step
+from derive.solution import Step, measured
 from derive.symbolic import formulas
 from derive.symbolic.build import equalities, mul
 from derive.symbolic.instance import Instance
@@ -95,7 +95,7 @@ def _entrywise(instance: Instance, net: SymbolicNetwork, layer: int, target: str
     if not residual < 1e-9:
         raise VerificationError(f"elementwise gradient of {target}_{layer}: the index formula "
                                 f"differs from the matrix formula by {residual:.1e}")
-    return residual
+    return measured(residual)
 
 
 def _summed(formula: sympy.Expr, shape: tuple[int, ...], target: str, sizes: dict[Any, int],

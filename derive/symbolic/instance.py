@@ -17,6 +17,7 @@ from sympy import MatrixExpr, MatrixSymbol
 
 from derive.errors import VerificationError
 from derive.numeric import mlp
+from derive.solution import measured
 from derive.symbolic.matrices import evaluate
 from derive.symbolic.model import Model
 from derive.symbolic.network import SymbolicNetwork
@@ -97,7 +98,7 @@ class Instance:
         if not residual < TOLERANCE:
             raise VerificationError(f"{what}: differs from finite differences by {residual:.1e} "
                                     "(relative); the derivation is wrong")
-        return residual
+        return measured(residual)
 
 
 def instantiate(model: Model, seed: int = 0) -> Instance:

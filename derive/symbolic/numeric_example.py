@@ -19,7 +19,7 @@ from sympy import IndexedBase, MatAdd, MatMul, MatrixExpr, MatrixSymbol
 from derive.errors import VerificationError
 from derive.numeric import mlp
 from derive.render.printing import text
-from derive.solution import Step
+from derive.solution import Step, measured
 from derive.symbolic import formulas
 from derive.symbolic.activations import Activation
 from derive.symbolic.build import add, div, eq, equalities, mul
@@ -73,7 +73,7 @@ class Example:
         if not residual < AGREEMENT:
             raise VerificationError(f"{what}: the formula gives {value.tolist()}, the kernels "
                                     f"{np.asarray(expected).tolist()}")
-        return residual
+        return measured(residual)
 
     def _oriented(self, kind: str, value: Any) -> Any:
         return self.at.oriented(kind, value)

@@ -25,6 +25,20 @@ def test_function_jacobians_match_autograd(fn: str) -> None:
     np.testing.assert_allclose(answers["J"], expected.numpy(), rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("fn, point", [
+    ("softmax", [100100.0, 100100.0]),  # far out: a step of 1e-6 would be lost beside 1e5
+    ("relu", [0.0, 2.0]),  # at the kink, ReLU'(0) = 0
+    ("relu", [1e5, -3.0]),
+    ("tanh", [1e300, -1e300]),
+])
+def test_function_jacobians_at_awkward_points(fn: str, point: list[float]) -> None:
+    z = np.array(point)
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    expected = {"softmax": np.diag(p) - np.outer(p, p), "relu": np.diag((z > 0) * 1.0),
+                "tanh": np.diag(1 - np.tanh(z) ** 2)}[fn]
+    np.testing.assert_allclose(solve(fn=fn, at=point).answers["J"], expected, atol=1e-15)
+
+
 def test_softmax_jacobian_is_diag_minus_outer() -> None:
     answers = solve(fn="softmax", at="1,2,3").answers
     p = np.exp([1.0, 2, 3]) / np.exp([1.0, 2, 3]).sum()
