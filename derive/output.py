@@ -41,11 +41,19 @@ def usual_permissions(path: str | Path) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it over `path`."""
+def check_folder(path: Path, field: str) -> None:
+    """Refuse, before any work is done, a file whose folder is missing or read-only."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
-        raise InputError(f"output: the folder {str(directory)!r} does not exist; create it first")
+        raise InputError(f"{field}: the folder {str(directory)!r} does not exist; create it first")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise InputError(f"{field}: the folder {str(directory)!r} is not writable; choose another")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it over `path`."""
+    check_folder(path, "output")
+    directory = path.parent if str(path.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -109,6 +109,7 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
                          f"{cifar.CLASSES} outputs, e.g. 3072,256,10")
     if resume and checkpoint is None:
         raise InputError("resume: give the --checkpoint to resume from")
+    _check_outputs(log_path, plot, checkpoint)
     xp = _array_module(device)
     settings = trainer.Settings(widths, hidden, epochs, batch_size, lr, seed, dtype, init,
                                 normalize)
@@ -148,16 +149,36 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
         click.echo(f"\nderive: interrupted at epoch {state.epoch + 1}, batch {state.batch}"
                    f"{where}", err=True)
         sys.exit(128 + stop.signal)  # 130 after Ctrl-C, 143 after SIGTERM, as shells count
+    finally:
+        stop.release()
     _report(state, settings, log_path, plot)
 
 
+def _check_outputs(log_path: Path | None, plot: Path | None, checkpoint: Path | None) -> None:
+    """Refuse unwritable outputs before training, not after it."""
+    from derive.output import check_folder
+
+    for field, path in (("log", log_path), ("checkpoint", checkpoint)):
+        if path is not None:
+            check_folder(path, field)
+    if plot is not None:
+        from derive.render.plot import check_target
+
+        check_target(plot)
+
+
 class _StopFlag:
-    """True once Ctrl-C or SIGTERM arrived (handled between batches); `signal` says which."""
+    """True once Ctrl-C or SIGTERM arrived (handled between batches); `signal` says which.
+    `release` puts the earlier handlers back."""
 
     def __init__(self) -> None:
         self.signal = 0
-        signal.signal(signal.SIGINT, self._handle)
-        signal.signal(signal.SIGTERM, self._handle)
+        self.earlier = {signum: signal.signal(signum, self._handle)
+                        for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def release(self) -> None:
+        for signum, handler in self.earlier.items():
+            signal.signal(signum, handler)
 
     def _handle(self, signum: int, frame: Any) -> None:
         self.signal = signum

@@ -189,9 +189,11 @@ def test_the_trainer_keeps_to_the_device_boundary(tmp_path: Path) -> None:
 
 def test_the_command_trains_and_logs(run_cli, tmp_path: Path) -> None:
     log = tmp_path / "run.json"
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     status, out, err = run_cli("train", "--synthetic", "200", "--epochs", "1", "--layers",
                                "3072,8,10", "--log", str(log), "--blas-core", "default")
     assert status == 0, err
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
     record = json.loads(log.read_text())["epochs"][0]
     assert len(record["test"]["confusion"]) == 10 and "test_accuracy" in json.loads(out)
 
@@ -224,6 +226,10 @@ def test_a_signal_saves_a_checkpoint_that_resumes(tmp_path: Path, signum: int) -
     (["--synthetic", "100", "--device", "gpu"], "device"),
     (["--synthetic", "100", "--layers", "100,10"], "layers"),
     (["--synthetic", "100", "--resume"], "resume"),
+    (["--synthetic", "100", "--plot", "curve.svg"], "plot"),
+    (["--synthetic", "100", "--plot", "missing/curve.png"], "plot: the folder"),
+    (["--synthetic", "100", "--log", "missing/run.json"], "log: the folder"),
+    (["--synthetic", "100", "--checkpoint", "missing/run.npz"], "checkpoint: the folder"),
 ])
 def test_bad_input_is_one_line(run_cli, args, words) -> None:
     pytest.importorskip("numpy")
@@ -236,3 +242,4 @@ def test_bad_input_is_one_line(run_cli, args, words) -> None:
         pass
     status, out, err = run_cli("train", *args)
     assert status == 2 and words in err and "Traceback" not in err
+    assert "training" not in err  # refused before any work

@@ -13,7 +13,7 @@ import numpy as np
 
 from derive.errors import FieldError
 from derive.numeric.descent import Trace
-from derive.output import usual_permissions
+from derive.output import check_folder, usual_permissions
 
 SUFFIXES = (".png", ".pdf")
 SHOWN_POINTS = 60  # of each path; a diverging path is cut where it leaves the picture
@@ -31,12 +31,18 @@ def _pyplot() -> Any:
     return plt
 
 
+def check_target(path: Path) -> Any:
+    """pyplot, once `path` is known to be a .png or .pdf in a writable folder."""
+    if path.suffix.lower() not in SUFFIXES:
+        raise FieldError("plot", f"write a .png or .pdf file, not {path.name!r}")
+    check_folder(path, "plot")
+    return _pyplot()
+
+
 def plot_descent(path: Path, f: Callable[[Any], Any], traces: Mapping[float, Trace],
                  names: Sequence[str]) -> None:
     """Write the picture to `path` (.png or .pdf), atomically."""
-    if path.suffix.lower() not in SUFFIXES:
-        raise FieldError("plot", f"write a .png or .pdf file, not {path.name!r}")
-    plt = _pyplot()
+    plt = check_target(path)
     figure, axes = plt.subplots(figsize=(6, 4.5))
     if len(names) == 2:
         _contours(axes, f, traces, names)
@@ -82,9 +88,7 @@ def _contours(axes: Any, f: Callable[[Any], Any], traces: Mapping[float, Trace],
 
 def plot_training(path: Path, history: Sequence[Mapping[str, Any]]) -> None:
     """Loss and accuracy per epoch, train and test, written atomically (.png or .pdf)."""
-    if path.suffix.lower() not in SUFFIXES:
-        raise FieldError("plot", f"write a .png or .pdf file, not {path.name!r}")
-    plt = _pyplot()
+    plt = check_target(path)
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(9, 3.5))
     epochs = [record["epoch"] for record in history]
     for part in ("train", "test"):
