@@ -106,7 +106,10 @@ def backward(net: Network, params: Params, X: Any, Y: Any,
     return grads[::-1], deltas[::-1]
 
 
-def numerical_gradient(f: Callable[[], Any], array: Any, step: float = 1e-6) -> Any:
+FD_STEP = 1e-6  # the step of central differences
+
+
+def numerical_gradient(f: Callable[[], Any], array: Any, step: float = FD_STEP) -> Any:
     """Central differences of f() with respect to every entry of `array` (changed in place,
     then restored; works on views too): shaped like `array` for a scalar f, else
     (f's shape, array's shape)."""

@@ -99,6 +99,22 @@ def test_a_relu_kink_uses_the_one_sided_convention() -> None:
     assert any("kink" in note for note in solution.notes)
 
 
+@pytest.mark.parametrize("weights", ["100000,0;0,0", "1e10,1;1,1"])
+def test_large_numbers_are_solved_and_said_to_be_checked_by_the_kernels(weights: str) -> None:
+    """Rounding swamps finite differences when the loss is 1e5 or more: a gradient they
+    cannot confirm is checked against backpropagation's kernels, and the solution says so."""
+    solution = derive.solve(derive.problem("backprop", x="1,0", target="0,1",
+                                           weights=weights))
+    W = np.array([[float(v) for v in row.split(",")] for row in weights.split(";")])
+    z = W @ np.array([1.0, 0.0])
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    np.testing.assert_allclose(solution.answers["dl/dW_1"],
+                               np.outer(p - [0.0, 1.0], [1.0, 0.0]), atol=1e-12)
+    assert solution.answers["loss"] == pytest.approx(z.max() - z[1] + math.log(
+        np.exp(z - z.max()).sum()))
+    assert any("kernels only" in note for note in solution.notes)
+
+
 @pytest.mark.parametrize("args, field", [
     (["--x", "1,0", "--target", "0,1", "--weights", "1,2;3,4", "--weights", "1,2,3;4,5,6;7,8,9"],
      "weights"),
@@ -108,6 +124,8 @@ def test_a_relu_kink_uses_the_one_sided_convention() -> None:
     (["--x", "1,0", "--label", "2", "--weights", "1,2;3,4"], "label"),
     (["--x", "1,0", "--target", "0,1", "--weights", "1,2;3,4", "--biases", "1,2,3"], "biases"),
     (["--x", "1,0", "--target", "0,1", "--weights", "1,2;3,4", "--lr", "-1"], "lr"),
+    (["--x", "1,0", "--target", "0,1", "--weights", "1e200,0;0,0", "--output", "identity"],
+     "weights"),  # the squared error overflows
 ])
 def test_bad_input_names_the_field(run_cli, args, field) -> None:
     status, out, err = run_cli("backprop", *args)
