@@ -64,6 +64,16 @@ def test_gradients_match_autograd() -> None:
                                                            abs=1e-14), (expression, name)
 
 
+@pytest.mark.parametrize("at, expected", [
+    ("x=1e9,y=3", {"x": 2e9 + 3, "y": 1e9}),  # f ~ 1e18 swamps a step of 1e-6 in floats
+    ("x=1e5,y=1e-5", {"x": 2e5 + 1e-5, "y": 1e5}),
+])
+def test_large_values_keep_their_finite_difference_check(at: str, expected: dict) -> None:
+    solution = solve("x*y + x**2", at)
+    for name, value in expected.items():
+        assert solution.answers[f"df/d{name}"] == pytest.approx(value, rel=1e-15)
+
+
 def test_a_kink_is_stated() -> None:
     solution = solve("relu(x - 1) + x", "x=1")
     assert solution.answers["df/dx"] == pytest.approx(1.0)  # ReLU'(0) taken as 0
