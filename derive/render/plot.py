@@ -98,5 +98,7 @@ def plot_training(path: Path, history: Sequence[Mapping[str, Any]]) -> None:
     loss_axes.set_xlabel("epoch"), loss_axes.set_ylabel("cross-entropy"), loss_axes.legend()
     accuracy_axes.set_xlabel("epoch"), accuracy_axes.set_ylabel("accuracy")
     accuracy_axes.legend()
+    for axes in (loss_axes, accuracy_axes):
+        axes.xaxis.get_major_locator().set_params(integer=True)  # epochs are whole
     figure.tight_layout()
     _save(figure, plt, path)
