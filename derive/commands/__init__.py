@@ -1,0 +1,1 @@
+"""The command line's parts: shared options, result handling, one command per kind."""

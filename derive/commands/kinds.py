@@ -1,0 +1,251 @@
+"""One command per kind: each gathers its options into raw fields and emits the solution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from derive.commands.options import kind_options, network_fields, network_options
+from derive.commands.results import emit
+from derive.errors import DeriveError
+
+
+@click.command()
+@click.option("--layers", required=True, help="Widths, input first, e.g. 100,50,25,10.")
+@click.option("--bias/--no-bias", default=True, show_default=True, help="Count bias vectors.")
+@kind_options
+def params(layers: str, bias: bool, **out: Any) -> None:
+    """Parameter count of a fully connected network, per layer and in total.
+
+    \b
+    Example:
+      derive params --layers 100,50,25,10 --format json
+    Answers: total, per_layer, weights, biases.
+    """
+    emit("params", {"layers": layers, "bias": bias}, **out)
+
+
+@click.command("conv-size")
+@click.option("--input", "input_size", required=True, help="Input height x width: 32x32 or 32.")
+@click.option("--channels", help="Input channels, to show C x H x W and count parameters.")
+@click.option("--kernel", help="Kernel size (int or HxW) of a single layer.")
+@click.option("--stride", help="Stride of a single layer (default 1; pools: the kernel).")
+@click.option("--padding", help="Zero padding of a single layer (default 0).")
+@click.option("--dilation", help="Dilation of a single layer (default 1).")
+@click.option("--type", "layer_type", default="conv", show_default=True,
+              type=click.Choice(["conv", "maxpool", "avgpool"]), help="Single layer's type.")
+@click.option("--out-channels", help="Output channels of a single conv layer.")
+@click.option("--layer", "layers", multiple=True,
+              help="A layer of a stack, repeatable: 'conv k=3 s=1 p=1 d=1 out=16', 'maxpool k=2'.")
+@kind_options
+def conv_size(input_size: str, channels: str | None, kernel: str | None, stride: str | None,
+              padding: str | None, dilation: str | None, layer_type: str,
+              out_channels: str | None, layers: tuple[str, ...], **out: Any) -> None:
+    """Output size of 2-D conv / pooling layers: floor((n + 2p - d(k-1) - 1)/s) + 1.
+
+    \b
+    Examples:
+      derive conv-size --input 32x32 --kernel 3
+      derive conv-size --input 28 --channels 1 --layer "conv k=5 p=2 out=6" --layer "maxpool k=2"
+    Answers: output, shapes, params (when channels are known).
+    """
+    single = {"type": layer_type, "kernel": kernel, "stride": stride, "padding": padding,
+              "dilation": dilation, "out_channels": out_channels}
+    given = {key: value for key, value in single.items() if value is not None and key != "type"}
+    if layers and given:
+        raise DeriveError("layer: use either --layer (a stack) or --kernel/--stride/... "
+                          "(one layer), not both")
+    if not layers and "kernel" not in given:
+        raise DeriveError("kernel: missing; give --kernel for one layer or --layer for a stack")
+    stack: list[Any] = list(layers) or [{key: value for key, value in single.items()
+                                          if value is not None}]
+    emit("conv-size", {"input": input_size, "channels": channels, "layers": stack}, **out)
+
+
+@click.command("attention-params")
+@click.option("--d-model", required=True, help="Model width d_model, e.g. 256.")
+@click.option("--heads", required=True, help="Number of heads; must divide d_model.")
+@click.option("--bias/--no-bias", default=True, show_default=True,
+              help="Projections (and layer norms) have biases.")
+@click.option("--ffn", help="Feed-forward width: also count a whole encoder layer.")
+@click.option("--num-layers", help="Number of stacked encoder layers (default 1).")
+@kind_options
+def attention_params(d_model: str, heads: str, bias: bool, ffn: str | None,
+                     num_layers: str | None, **out: Any) -> None:
+    """Parameters of multi-head self-attention (as torch.nn.MultiheadAttention counts them).
+
+    \b
+    Examples:
+      derive attention-params --d-model 256 --heads 8
+      derive attention-params --d-model 512 --heads 8 --ffn 2048 --num-layers 6
+    Answers: per_head, qkv, output_projection, attention (+ ffn, norms, layer, total).
+    """
+    emit("attention-params", {"d_model": d_model, "heads": heads, "bias": bias, "ffn": ffn,
+                              "num_layers": num_layers}, **out)
+
+
+@click.command()
+@click.option("--logits", help="Logits, rows separated by ';': 0.5,0.3,0.8")
+@click.option("--probs", help="Probabilities (rows summing to 1), instead of logits.")
+@click.option("--target", help="Target rows (one-hot or soft): 0.3,0.6,0.1")
+@click.option("--label", help="Class index per row (from 0), instead of --target: 2 or 0,2")
+@click.option("--loss", "losses", default="ce", show_default=True,
+              help="Losses, comma-separated: ce, mse, bce.")
+@click.option("--reduction", type=click.Choice(["mean", "sum"]),
+              help="Over the batch (default: mean for ce and bce, sum for mse).")
+@kind_options
+def loss(logits: str | None, probs: str | None, target: str | None, label: str | None,
+         losses: str, reduction: str | None, **out: Any) -> None:
+    """Value of cross-entropy, MSE (sum of squares, no 1/2) or BCE, every term shown.
+
+    \b
+    Examples:
+      derive loss --logits 0.5,0.3,0.8 --target 0.3,0.6,0.1 --loss mse,ce
+      derive loss --logits "2,1,0;0,1,3" --label 0,2
+    Answers: ce, mse, bce (whichever are asked for).
+    """
+    emit("loss", {"logits": logits, "probs": probs, "target": target, "label": label,
+                  "losses": losses, "reduction": reduction}, **out)
+
+
+@click.command("mlp-grad")
+@click.option("--layers", required=True, help="Widths, input first: 3072,256,10 (any depth).")
+@network_options
+@click.option("--seed", help="Seed of the random values the checks use (default 0).")
+@click.option("--elementwise", is_flag=True,
+              help="Also write every gradient entry by entry (dL/dW_ij as a sum).")
+@kind_options
+def mlp_grad(layers: str, seed: str | None, elementwise: bool, **options: Any) -> None:
+    """Gradient of the loss for every weight and bias, by the chain rule, every step checked.
+
+    \b
+    Examples:
+      derive mlp-grad --layers 3072,256,10 --hidden sigmoid --output softmax --loss ce
+      derive mlp-grad --layers 3072,256,10 --names "b=c,z=A/B"          # seed 000's names
+      derive mlp-grad --layers 5,7,4,3 --convention XWT --reduction mean
+      derive mlp-grad --layers 10,20,1 --hidden relu --output sigmoid --convention XW
+    Answers: dl/dW_l and dl/db_l for every layer (formula, shape, check residual).
+    """
+    fields = network_fields(options)
+    emit("mlp-grad", {"layers": layers, "seed": seed, "elementwise": elementwise, **fields},
+         **options)
+
+
+@click.command()
+@click.option("--x", "x", required=True, help="Input: one example 1,0 or batch rows 1,0;0,1.")
+@click.option("--target", help="Target rows (one-hot or soft): 0,1")
+@click.option("--label", help="Class index per row (from 0), instead of --target.")
+@click.option("--weights", multiple=True, required=True,
+              help="W_l in the convention's orientation, rows separated by ';'; repeat per "
+                   "layer: --weights '3,6;4,5' --weights '2,3;4,3'.")
+@click.option("--biases", multiple=True, help="b_l, repeat per layer (default zeros): 1,-6")
+@click.option("--lr", help="Learning rate of the SGD step (default 0.1).")
+@network_options
+@kind_options
+def backprop(x: str, target: str | None, label: str | None, weights: tuple[str, ...],
+             biases: tuple[str, ...], lr: str | None, **options: Any) -> None:
+    """Worked numeric example: forward pass, loss, backward pass, one SGD step, new loss.
+
+    \b
+    Examples (seed 003, problem 2):
+      derive backprop --convention WTx --x 1,0 --target 0,1 --weights "3,6;4,5" \\
+        --weights "2,3;4,3" --biases 1,-6 --biases=-1,-2 --lr 0.5 --names "W=W^,b=W_0^,a=H"
+      derive sheet problems.toml     # larger networks and batches from a problem file
+    Answers: z_l, yhat, loss, every gradient, the updated parameters, the loss after.
+    """
+    fields = network_fields(options)
+    emit("backprop", {"x": x, "target": target, "label": label, "weights": list(weights),
+                      "biases": list(biases) or None, "lr": lr, **fields}, **options)
+
+
+@click.command()
+@click.argument("expression")
+@click.option("--at", "at", required=True, help="Values of the variables: x0=1,w0=0.3,...")
+@click.option("--name", default="f", show_default=True, help="Name of the output node.")
+@kind_options
+def graph(expression: str, at: str, name: str, **out: Any) -> None:
+    """Computational graph of an expression: forward values, local derivatives, backward pass.
+
+    \b
+    Example (seed 002, problem 1):
+      derive graph "relu(w1*relu(w0*x0 + b0) + b1 + x0)" \\
+        --at x0=1,w0=0.3,w1=-0.2,b0=0.1,b1=-0.3 --name z
+    Functions: + - * / **, relu, sigmoid, tanh, exp, log, sqrt, abs, max, min.
+    Answers: the output's value and its gradient with respect to every variable.
+    """
+    emit("graph", {"expression": expression, "at": at, "name": name}, **out)
+
+
+@click.command()
+@click.argument("function")
+@click.option("--x0", required=True, help="Start, the variables in name order: 3,3")
+@click.option("--lr", multiple=True, help="Step size; repeat to compare: --lr 0.1 --lr 0.2")
+@click.option("--tol", help="Epsilon of the stopping rule (default 1e-6).")
+@click.option("--max-steps", help="Most iterations per step size (default 1000).")
+@click.option("--plot", help="Write contour lines with every path to FILE.png or FILE.pdf.")
+@kind_options
+def gd(function: str, x0: str, lr: tuple[str, ...], tol: str | None, max_steps: str | None,
+       plot: str | None, **out: Any) -> None:
+    """Gradient descent with fixed step sizes: iterates, stopping rule, why it converges.
+
+    \b
+    Example (seed 001):
+      derive gd "x1**2 + x1*x2 + 4*x2**2" --x0 3,3 --lr 0.1 --lr 0.2 --plot paths.png
+    Answers: the gradient; per rate the verdict, steps, final x and f; for a quadratic the
+    Hessian's eigenvalues, the bound 2/lambda_max and each rate's contraction factor.
+    """
+    emit("gd", {"function": function, "x0": x0, "lr": list(lr) or None, "tol": tol,
+                "max_steps": max_steps, "plot": plot}, **out)
+
+
+@click.command()
+@click.option("--fn", type=click.Choice(["softmax", "sigmoid", "tanh", "relu"]),
+              help="A function's Jacobian at a point (with --at).")
+@click.option("--at", help="The point: 5,-2,-1,3")
+@click.option("--layers", help="A network's widths: 2,2,2")
+@click.option("--of", "of", help="The node differentiated: yhat (default), z2, a1.")
+@click.option("--wrt", help="With respect to: W1 (default), b1, z1, a1.")
+@click.option("--entry", help="One entry i,j of the weight (from 1): d(of)/dW_ij.")
+@click.option("--layout", type=click.Choice(["numerator", "denominator"]),
+              help="numerator (default): (of) x (wrt); denominator: the transpose.")
+@network_options
+@kind_options
+def jacobian(fn: str | None, at: str | None, layers: str | None, of: str | None,
+             wrt: str | None, entry: str | None, layout: str | None, **options: Any) -> None:
+    """Jacobians with their shapes: of a function at a point, or of a network's nodes.
+
+    \b
+    Examples:
+      derive jacobian --fn softmax --at 5,-2,-1,3
+      derive jacobian --layers 2,2,2 --hidden relu --output softmax --of yhat --wrt W1 \\
+        --convention WTx --entry 1,2                                   # seed 003
+      derive jacobian --layers 3072,100,10 --hidden relu --convention XW --wrt W1 --layout \\
+        denominator
+    Answers: J (a function), or d(of)/d(wrt) with its shape and check residual.
+    """
+    fields = network_fields(options)
+    emit("jacobian", {"fn": fn, "at": at, "layers": layers, "of": of, "wrt": wrt,
+                      "entry": entry, "layout": layout, **fields}, **options)
+
+
+@click.command("softmax-ce")
+@click.option("--logits", default="h", show_default=True, help="Name of the logits.")
+@click.option("--target", default="y", show_default=True, help="Name of the target.")
+@click.option("--classes", default="3", show_default=True,
+              help="Classes in the exact SymPy checks (2 to 8).")
+@kind_options
+def softmax_ce(logits: str, target: str, classes: str, **out: Any) -> None:
+    """Proof that dL/dh_i = P(y = i) - y_i for softmax with cross-entropy, checked by SymPy.
+
+    \b
+    Examples:
+      derive softmax-ce
+      derive softmax-ce --logits z --classes 5 -o proof.tex
+    Answers: dL/dh_i.
+    """
+    emit("softmax-ce", {"logits": logits, "target": target, "classes": classes}, **out)
+
+
+KINDS = (params, conv_size, attention_params, loss, mlp_grad, backprop, graph, gd, jacobian,
+         softmax_ce)

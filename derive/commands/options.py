@@ -1,0 +1,70 @@
+"""Options shared by the commands: output, claims, and a network's rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+FORMATS = ("text", "markdown", "latex", "json", "pdf")
+
+
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--format, -o/--output, --fragment and --digits, shared by every command."""
+    command = click.option("--digits", default=4, show_default=True,
+                           type=click.IntRange(1, 15), help="Significant digits shown.")(command)
+    command = click.option("--fragment", is_flag=True,
+                           help="LaTeX without preamble, to \\input into a document.")(command)
+    command = click.option("-o", "--output-file", "output",
+                           type=click.Path(dir_okay=False, path_type=Path),
+                           help="Write to FILE (atomically); the suffix picks the format.")(command)
+    return click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
+                        help="Output format (default: from the -o suffix, else text; pdf runs "
+                             "pdflatex).")(command)
+
+
+def kind_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The output options, and --claim to check answers someone claimed."""
+    command = output_options(command)
+    return click.option("--claim", "claims", multiple=True, metavar="NAME=VALUE",
+                        help="Check a claimed answer, repeatable: --claim total=6585, "
+                             "--claim 'dl/dW_2=(yhat - y) @ sigmoid(A).T'.")(command)
+
+
+NETWORK_OPTIONS = ("hidden", "output_layer", "loss", "half_mse", "convention", "reduction",
+                   "slope", "names")
+
+
+def network_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Activations, output layer and loss, convention, reduction, names: shared by the
+    commands that describe a fully connected network."""
+    options = [
+        click.option("--hidden", default="sigmoid", show_default=True,
+                     help="sigmoid, relu, tanh, leaky_relu or identity; one, or one per layer."),
+        click.option("--output", "output_layer", default="softmax", show_default=True,
+                     type=click.Choice(["softmax", "sigmoid", "identity"]), help="Output layer."),
+        click.option("--loss", type=click.Choice(["ce", "bce", "mse"]),
+                     help="Loss (default: ce after softmax, bce after sigmoid, mse after "
+                          "identity)."),
+        click.option("--half-mse", is_flag=True, help="MSE with the factor 1/2."),
+        click.option("--convention", default="Wx", show_default=True,
+                     type=click.Choice(["Wx", "WTx", "XWT", "XW"], case_sensitive=False),
+                     help="z = W x + b, z = W^T x + b, Z = X W^T + b (rows), Z = X W + b "
+                          "(rows)."),
+        click.option("--reduction", default="mean", show_default=True,
+                     type=click.Choice(["mean", "sum"]), help="Over the batch (row conventions)."),
+        click.option("--slope", help="Slope of leaky_relu below 0 (default 0.01)."),
+        click.option("--names", help="Symbol names, e.g. 'b=c,z=A/B' or 'W=W^,b=W_0^'."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def network_fields(options: dict[str, Any]) -> dict[str, Any]:
+    """The network options of a command as problem fields (removed from `options`)."""
+    fields = {name: options.pop(name) for name in NETWORK_OPTIONS}
+    fields["output"] = fields.pop("output_layer")
+    return fields

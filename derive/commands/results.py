@@ -1,0 +1,83 @@
+"""From a command's fields to its output: solve, render, judge claims, write or echo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from derive.errors import DeriveError
+
+
+def emit(kind: str, fields: dict[str, Any], fmt: str | None, output: Path | None,
+         fragment: bool, digits: int, claims: tuple[str, ...] = ()) -> None:
+    """Validate `fields` as a problem of `kind`, solve it, render it, write or echo it; with
+    claims, judge them and report (exit status 1 when one is wrong)."""
+    from derive import problem, solve
+    from derive.output import choose_format, rendered_as
+    from derive.render import render
+
+    chosen = choose_format(fmt, output)
+    if claims:
+        fields = {**fields, "claims": dict(parse_claim(claim) for claim in claims)}
+    solution = solve(problem(kind, **{k: v for k, v in fields.items() if v is not None}))
+    if claims:
+        report([solution], chosen, output, digits, strict=False, rtol=None)
+        return
+    finish(render(solution, rendered_as(chosen), fragment=fragment, digits=digits), output,
+           chosen)
+
+
+def parse_claim(claim: str) -> tuple[str, Any]:
+    """NAME=VALUE: a number keeps its written digits; 1,2;3,4 is a matrix; else a text."""
+    from derive.fields import real_rows
+
+    name, separator, value = claim.partition("=")
+    if not separator or not name.strip():
+        raise DeriveError(f"claim: write NAME=VALUE, got {claim!r}")
+    try:
+        rows = real_rows(value, "claim")
+    except DeriveError:
+        return name.strip(), value.strip()
+    if len(rows) == 1 and len(rows[0]) == 1 and "," not in value:
+        return name.strip(), rows[0][0]
+    return name.strip(), [list(row) for row in rows] if ";" in value else list(rows[0])
+
+
+def report(solutions: list[Any], chosen: str, output: Path | None, digits: int, strict: bool,
+           rtol: float | None, title: str = "") -> None:
+    """Judge every claim; write the report; exit 1 when one is wrong (or a slip, if strict)."""
+    from derive.check import check
+    from derive.output import rendered_as
+    from derive.render import render_set
+    from derive.render.report import report_json, report_text
+
+    verdicts = {s.problem.id: check(s, rtol) for s in solutions}
+    flat = [v for judged in verdicts.values() for v in judged]
+    if chosen == "text":
+        text = report_text(flat, digits)
+    elif chosen == "json":
+        text = report_json(flat)
+    else:
+        text = render_set(title, solutions, rendered_as(chosen), digits=digits, checks=verdicts)
+    finish(text, output, chosen)
+    failing = {"wrong", "rounding slip"} if strict else {"wrong"}
+    if any(v.verdict in failing for v in flat):
+        sys.exit(1)
+
+
+def finish(text: str, output: Path | None, chosen: str) -> None:
+    """Echo `text`, or write it to `output` atomically (compiled first when a PDF)."""
+    from derive.output import write_atomic
+    from derive.pdf import write_pdf
+
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if chosen == "pdf":
+        write_pdf(output, text)
+    else:
+        write_atomic(output, text)
+    click.echo(f"wrote {output}", err=True)
