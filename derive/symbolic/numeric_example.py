@@ -50,15 +50,18 @@ class Example:
 
     def __post_init__(self) -> None:
         self.numeric = self.model.kernels()
-        self.at: Instance = instance_at(self.model, self.params, self.X, self.Y)
         with np.errstate(all="ignore"):
-            self.loss = mlp.loss(self.numeric, self.params, self.X, self.Y)
-            self.grads, self.deltas = mlp.backward(self.numeric, self.params, self.X, self.Y)
-            self.zs, _ = mlp.forward(self.numeric, self.params, self.X)
+            cache = mlp.forward(self.numeric, self.params, self.X)
+            self.zs = cache[0]
+            self.loss = mlp.loss_from(self.numeric, self.params, len(self.params), self.zs[-1],
+                                      self.Y)
+            self.grads, self.deltas = mlp.backward(self.numeric, self.params, self.X, self.Y,
+                                                   cache)
         if not all(np.isfinite(a).all() for a in (self.loss, *self.zs, *self.deltas,
                                                   *(g for pair in self.grads for g in pair))):
             raise InputError("x, weights, biases: the forward or backward pass overflows with "
                              "these numbers (a value reaches inf); scale them down")
+        self.at: Instance = instance_at(self.model, self.params, self.X, self.Y)
         self.rounding_noise = self._rounding_noise()
         kinks = [layer for layer, (z, rule) in enumerate(zip(self.zs[:-1], self.model.hidden,
                                                              strict=True), 1)
