@@ -100,12 +100,12 @@ def sheet(file: Path | None, solutions: bool, variants: int | None, seed: int,
 
 def _variants(problem_set: Any, count: int, seed: int, fmt: str | None, folder: Path | None,
               file: Path | None) -> None:
+    from derive.output import check_folder
     from derive.variants import varied, write_variants
 
     if folder is None or folder.suffix:
         raise DeriveError("output: variants go into a folder; add -o out/")
-    if not folder.parent.is_dir():
-        raise DeriveError(f"output: the folder {str(folder.parent)!r} does not exist")
+    check_folder(folder, "output")
     if not varied(problem_set):
         click.echo("derive: note: no problem declares a vary table; the variants are the same",
                    err=True)
