@@ -27,11 +27,11 @@ from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.solution import Formula, ImageFigure, Solution, Step, Table, measured
 from derive.symbolic.build import add, eq, equalities, mul, neg
+from derive.symbolic.differences import central_difference
 from derive.symbolic.matrices import Elementwise
 
 SHOWN_ROWS = 12  # iterates tabulated per rate: the first ones and the last
 CLOSED_FORM_STEPS = 10
-DIGITS = 40  # precision of the finite differences that check the gradient
 
 
 def _plot_path(value: Any, name: str) -> str:
@@ -135,10 +135,10 @@ def _first_step(eta: float, start: Any, slope: Any) -> Step:
 
 
 def _gradient_check(f: sympy.Expr, variables: list[sympy.Symbol], f_numeric: Any,
-                    gradient: Any, at: Any, h: float = 1e-12) -> float:
-    """Relative difference between the derived gradient, in floats, and central differences
-    of f evaluated by SymPy to DIGITS digits, steps h max(1, |x_i|): a far start, or one
-    coordinate dwarfing another in f, does not swamp them as it would in floats."""
+                    gradient: Any, at: Any) -> float:
+    """Relative difference between the derived gradient, in floats, and high-precision central
+    differences of f: a far start, or one coordinate dwarfing another in f, does not swamp
+    them as it would in floats."""
     with np.errstate(all="ignore"):
         derived = np.array(gradient(at), dtype=complex)
         value = complex(f_numeric(at))
@@ -146,13 +146,10 @@ def _gradient_check(f: sympy.Expr, variables: list[sympy.Symbol], f_numeric: Any
             and not value.imag):
         raise FieldError("x0", f"f or its gradient is not a finite real number at "
                          f"{at.tolist()}; start where both are")
-    point = {v: sympy.Float(repr(float(x)), DIGITS) for v, x in zip(variables, at, strict=True)}
+    point = {v: repr(float(x)) for v, x in zip(variables, at, strict=True)}
     numeric = []
-    for v, x in zip(variables, at, strict=True):
-        step = sympy.Float(h * max(1.0, abs(float(x))), DIGITS)
-        upper, lower = (f.evalf(DIGITS, subs={**point, v: point[v] + sign * step})
-                        for sign in (1, -1))
-        difference = complex((upper - lower) / (2 * step))
+    for v in variables:
+        difference = complex(central_difference(f, point, v))
         if not (np.isfinite(difference) and not difference.imag):
             raise FieldError("x0", f"f is not a finite real number next to {at.tolist()}; "
                              "start inside its domain")

@@ -20,14 +20,13 @@ from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.solution import GraphFigure, GraphNode, Solution, Step, measured
 from derive.symbolic.build import add, equalities, mul
+from derive.symbolic.differences import central_difference
 from derive.symbolic.graph import Graph, Node, _one_sided, build_graph
 from derive.symbolic.matrices import Partial
 
 MAX_PATHS = 16  # more paths to a leaf than this are summed by the backward pass instead
 TOLERANCE = 1e-9  # against SymPy's exact derivative
-FD_TOLERANCE = 1e-6  # against central finite differences with steps STEP * max(1, |x|)
-STEP = 1e-12
-DIGITS = 40  # the differences are taken in SymPy floats of this precision
+FD_TOLERANCE = 1e-6  # against high-precision central finite differences
 
 
 def _root_name(value: Any, name: str) -> str:
@@ -149,8 +148,7 @@ def _leaves(graph: Graph, gradients: dict[str, float], checks: dict[str, float])
 
 def _independent(problem: Problem, graph: Graph, gradients: dict[str, float]) -> dict[str, float]:
     """Residuals against SymPy's own expression of the text: its value, its symbolic
-    derivatives and central finite differences (away from kinks), taken with DIGITS digits
-    so that a large value does not swamp them."""
+    derivatives and high-precision central finite differences (away from kinks)."""
     expression = parse(problem.expression)
     at = {sympy.Symbol(k, real=True): sympy.Float(str(v), 30) for k, v in problem.at}
     value = float(sympy.N(expression.xreplace(at), 30))
@@ -165,11 +163,8 @@ def _independent(problem: Problem, graph: Graph, gradients: dict[str, float]) ->
             raise VerificationError(f"graph: d{problem.name}/d{leaf.name} is "
                                     f"{gradients[leaf.name]}, SymPy gives {exact}")
         if not graph.kinks:
-            step = sympy.Float(STEP * max(1.0, abs(float(at[symbol]))), DIGITS)
-            point = {k: sympy.Float(v, DIGITS) for k, v in at.items()}
-            upper, lower = (sympy.N(expression.xreplace({**point, symbol: point[symbol] + h}),
-                                    DIGITS) for h in (step, -step))
-            difference = abs(float((upper - lower) / (2 * step)) - gradients[leaf.name])
+            difference = abs(float(central_difference(expression, at, symbol))
+                             - gradients[leaf.name])
             residual = max(residual, difference / max(1.0, abs(exact)))
             if not residual < FD_TOLERANCE:
                 raise VerificationError(f"graph: d{problem.name}/d{leaf.name} is "

@@ -55,6 +55,12 @@ def test_a_far_start_keeps_its_gradient_check(x0: str) -> None:
     assert solution.steps[1].check < 1e-12
 
 
+def test_a_start_near_the_edge_of_the_domain_is_checked_inside_it() -> None:
+    """The check's steps are relative: at x = 1e-15 they do not reach log's negative side."""
+    solution = solve(function="log(x1) + x1**2", x0="1e-15", lr="1e-20", max_steps="2")
+    assert solution.steps[1].check < 1e-12
+
+
 def test_the_step_limit_is_said() -> None:
     answers = solve(function=SEED_001, x0="3,3", lr="0.001", max_steps="5").answers
     assert answers["lr 0.001 verdict"] == "stopped" and answers["lr 0.001 steps"] == 5
