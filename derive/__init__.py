@@ -47,7 +47,7 @@ def solve_set(problem_set: ProblemSet) -> list[Solution]:
 def check(solution: Solution, rtol: float | None = None) -> list[Any]:
     """Judge the claims of a solved problem: a `Verdict` (correct, rounding slip or wrong,
     with its likely cause) for each."""
-    from derive.check import check as judge
+    from derive.verdicts import check as judge
 
     return judge(solution, rtol)
 

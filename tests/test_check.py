@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import derive
-from derive.check import check, compare
+from derive.verdicts import check, compare
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -174,3 +174,11 @@ def test_claim_works_on_every_kind(run_cli, args) -> None:
 def test_an_unknown_answer_name_is_a_clear_error(run_cli) -> None:
     status, _, err = run_cli("params", "--layers", "4,3", "--claim", "totl=15")
     assert status == 2 and "no answer named 'totl'" in err
+
+
+def test_the_api_check_can_be_called_twice() -> None:
+    """Importing the checker must not rebind `derive.check` to a module."""
+    solution = derive.solve(derive.problem("params", layers="4,3", claims={"total": 15}))
+    assert [v.verdict for v in derive.check(solution)] == ["correct"]
+    assert [v.verdict for v in derive.check(solution)] == ["correct"]
+    assert callable(derive.check)

@@ -44,7 +44,7 @@ def test_a_plot_is_included(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_a_marked_up_key_compiles(tmp_path: Path) -> None:
-    from derive.check import check
+    from derive.verdicts import check
 
     problem_set = derive.load(Path(__file__).resolve().parent.parent / "examples" /
                               "seed-003.toml")

@@ -13,7 +13,7 @@ from derive.render.values import tex_value, text_value
 from derive.solution import Formula
 
 if TYPE_CHECKING:
-    from derive.check import Verdict
+    from derive.verdicts import Verdict
 
 HEADER = ("problem", "answer", "claimed", "correct", "verdict", "cause")
 

@@ -8,6 +8,9 @@ searched in a catalogue of perturbations of the right answer: the sign, a transp
 factor 2 or N, the learning rate not applied or applied twice, another answer of the same
 problem, and the problem itself solved with one or two of its fields changed (a different
 size substituted, the bias dropped).
+
+The module is `verdicts`, not `check`: a submodule named like the function `derive.check`
+would replace that function on the package the first time it is imported.
 """
 
 from __future__ import annotations
