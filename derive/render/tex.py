@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from derive.errors import InputError
+from derive.render.math_commands import COMMANDS, ENVIRONMENTS, SYMBOL_COMMANDS
 
 _ESCAPES = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -19,21 +20,12 @@ _ESCAPES = {
 }
 _ESCAPE_PATTERN = re.compile("|".join(re.escape(key) for key in _ESCAPES))
 
-# TeX primitives and macros that read or write files, redefine tokens or run code.
-FORBIDDEN = (
-    "input", "include", "includeonly", "write", "openin", "openout", "immediate", "catcode",
-    "def", "edef", "gdef", "xdef", "let", "csname", "read", "readline", "usepackage",
-    "newcommand", "renewcommand", "providecommand", "documentclass", "special", "shipout",
-    "output", "everyjob", "everypar", "makeatletter", "newread", "newwrite", "closein",
-    "closeout", "openany", "verbatiminput", "lstinputlisting", "directlua", "ShellEscape",
-    "write18", "jobname", "endinput", "scantokens", "uppercase", "lowercase", "expandafter",
-    "loop", "repeat", "afterassignment",
-)
-ENVIRONMENTS = {"matrix", "bmatrix", "pmatrix", "vmatrix", "Bmatrix", "cases", "aligned",
-                "array", "gathered", "smallmatrix"}
-_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{([^}]*)\}")
-_COMMAND = re.compile(r"\\([A-Za-z@]+)")
 _MATH = re.compile(r"(\$\$.+?\$\$|\$[^$]+?\$)", re.DOTALL)
+# A control word (ASCII letters), a would-be one in other letters (`\іnput`, Cyrillic і), or a
+# control symbol (one character, none at the very end).
+_COMMAND = re.compile(r"\\([A-Za-z]+|[^\W\d_]+|.?)", re.DOTALL)
+_ENVIRONMENT = re.compile(r"\s*\{([^{}]*)\}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def tex_escape(text: str) -> str:
@@ -42,24 +34,47 @@ def tex_escape(text: str) -> str:
 
 
 def safe_math(math: str, field: str = "statement") -> str:
-    """Math from a user, refused when it holds a command that can touch files or redefine TeX."""
-    for name in _COMMAND.findall(math):
-        if name in FORBIDDEN or name.startswith("@"):
-            raise InputError(f"{field}: the TeX command \\{name} is not allowed in math; remove it")
-    if "^^" in math or "@" in math:
-        raise InputError(f"{field}: '^^' and '@' are not allowed in math; remove them")
-    for name in _ENVIRONMENT.findall(math):
-        if name not in ENVIRONMENTS:
-            raise InputError(f"{field}: the environment {name!r} is not allowed in math; use one "
-                             f"of {', '.join(sorted(ENVIRONMENTS))}")
+    """Math from a user, refused unless every command in it is on the allowlist.
+
+    >>> safe_math(r"\\frac{\\partial L}{\\partial W^{(1)}}")
+    '\\\\frac{\\\\partial L}{\\\\partial W^{(1)}}'
+    """
+    for match in _COMMAND.finditer(math):
+        _check_command(match.group(1), math[match.end():], field)
+    for pattern, what in ((_CONTROL, "control characters"), (re.compile(r"\^\^"), "'^^'"),
+                          (re.compile("@"), "'@'"), (re.compile(r"(?<!\\)%"), "a bare '%'")):
+        if pattern.search(re.sub(r"\\\\", "", math)):
+            raise InputError(f"{field}: {what} are not allowed in math; remove them "
+                             "(write \\% for a percent sign)")
+    _check_braces(math, field)
+    return math
+
+
+def _check_command(name: str, rest: str, field: str) -> None:
+    """Refuse a command that is not on the allowlist, and an environment that is not."""
+    if not name:
+        raise InputError(f"{field}: math ends with a lone backslash; remove it")
+    allowed = SYMBOL_COMMANDS if len(name) == 1 and not name.isalpha() else COMMANDS
+    if name not in allowed:
+        shown = "".join(c if c.isprintable() else f"<U+{ord(c):04X}>" for c in name)
+        raise InputError(f"{field}: the TeX command \\{shown} is not allowed in math; remove it or "
+                         "use one of the allowed commands (see the README)")
+    if name in ("begin", "end"):
+        environment = _ENVIRONMENT.match(rest)
+        if environment is None or environment.group(1) not in ENVIRONMENTS:
+            given = environment.group(1) if environment else rest[:20]
+            raise InputError(f"{field}: the environment {given!r} is not allowed in math; use "
+                             f"one of {', '.join(sorted(ENVIRONMENTS))}")
+
+
+def _check_braces(math: str, field: str) -> None:
     depth = 0
-    for char in re.sub(r"\\[{}]", "", math):
+    for char in re.sub(r"\\[{}\\]", "", math):
         depth += {"{": 1, "}": -1}.get(char, 0)
         if depth < 0:
             break
     if depth:
         raise InputError(f"{field}: unbalanced braces in math {math!r}; balance them")
-    return math
 
 
 def _markup(text: str) -> str:
