@@ -17,7 +17,7 @@ def test_installed_wheel_renders_from_its_own_templates(tmp_path: Path) -> None:
     pytest.importorskip("build")
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir",
                     str(tmp_path / "dist"), str(ROOT)], check=True, capture_output=True)
-    wheel = next((tmp_path / "dist").glob("derive-*.whl"))
+    wheel = next((tmp_path / "dist").glob("derive_coursework-*.whl"))
     # system site packages provide the dependencies offline; the wheel's derive shadows any other
     venv.EnvBuilder(with_pip=True, system_site_packages=True).create(tmp_path / "venv")
     python = tmp_path / "venv" / "bin" / "python"

@@ -26,8 +26,8 @@ def _pyplot() -> Any:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise FieldError("plot", "needs matplotlib; install it with pip install 'derive[plot]'") \
-            from None
+        raise FieldError("plot", "needs matplotlib; install it with pip install matplotlib "
+                         "(in a checkout: pip install -e '.[plot]')") from None
     return plt
 
 
