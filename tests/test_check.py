@@ -27,7 +27,7 @@ def test_seed_000_claims() -> None:
     assert set(wrong) == {("q1.2-losses", "ce"), ("q1.4-attention-params", "attention"),
                           ("q1.4-attention-params", "per_head"),
                           ("q2.4-mlp-gradients", "dl/dW_2"), ("q2.4-mlp-gradients", "dl/dW_1")}
-    assert wrong[("q1.2-losses", "ce")] == "sign flipped"
+    assert wrong[("q1.2-losses", "ce")] == "ce cannot be negative; sign flipped"
     assert "d_model were 512" in wrong[("q1.4-attention-params", "attention")]
     assert "sigmoid(A) should be transposed" in wrong[("q2.4-mlp-gradients", "dl/dW_2")]
     assert found[("q2.4-mlp-gradients", "dl/dc_1")] == (
@@ -56,6 +56,12 @@ def test_seed_003_claims() -> None:
     (6585, 6585, "correct"), (6585, Decimal("6585.0"), "correct"), (6585, 6584, "wrong"),
     ([0.5, 1.25], (Decimal("0.5"), Decimal("1.25")), "correct"),
     ([0.5, 1.25], (Decimal("0.5"),), "wrong"),
+    (0.98531, Decimal("0.987"), "wrong"),  # two units from 0.985: more than a slip
+    (0.6657, Decimal("2"), "wrong"), (0.6657, Decimal("-1"), "wrong"),  # no decimals
+    (0.6657, Decimal("1"), "correct"),  # 0.6657 rounds to 1
+    (1234.5, Decimal("1.2E+3"), "correct"), (1334.5, Decimal("1.2E+3"), "wrong"),
+    (0.00004, Decimal("-0.0001"), "wrong"),  # the other sign is never a slip
+    (0.98531, 0.98, "rounding slip"),  # a float claim keeps its written digits
 ])
 def test_reals_are_judged_by_their_written_digits(truth, claim, verdict) -> None:
     assert compare(truth, claim) == verdict
@@ -182,3 +188,27 @@ def test_the_api_check_can_be_called_twice() -> None:
     assert [v.verdict for v in derive.check(solution)] == ["correct"]
     assert [v.verdict for v in derive.check(solution)] == ["correct"]
     assert callable(derive.check)
+
+
+def test_a_negative_claim_of_a_loss_is_wrong_with_that_reason(run_cli) -> None:
+    status, out, _ = run_cli("loss", "--logits", "0.1090,0.0534", "--label", "0", "--claim",
+                             "ce=-1")
+    assert status == 1 and "0 rounding slip, 1 wrong." in out
+    assert "ce cannot be negative" in out and "sign flipped" in out
+
+
+@pytest.mark.parametrize("kind, fields, name", [
+    ("params", {"layers": "4,3"}, "total"),
+    ("gd", {"function": "x1**2", "x0": "1", "lr": "0.1"}, "lr 0.1 steps"),
+    ("attention-params", {"d_model": "8", "heads": "2"}, "qkv"),
+])
+def test_counts_and_sizes_cannot_be_negative(kind, fields, name) -> None:
+    solution = derive.solve(derive.problem(kind, **fields, claims={name: -3}))
+    (verdict,) = check(solution)
+    assert verdict.verdict == "wrong" and verdict.cause.startswith(f"{name} cannot be negative")
+
+
+def test_a_coordinate_may_be_negative() -> None:
+    solution = derive.solve(derive.problem("gd", function="x1**2", x0="-1", lr="0.1",
+                                           claims={"lr 0.1 x": -5}))
+    assert "cannot be negative" not in check(solution)[0].cause

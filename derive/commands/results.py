@@ -49,10 +49,10 @@ def parse_claim(claim: str) -> tuple[str, Any]:
 def report(solutions: list[Any], chosen: str, output: Path | None, digits: int, strict: bool,
            rtol: float | None, title: str = "") -> None:
     """Judge every claim; write the report; exit 1 when one is wrong (or a slip, if strict)."""
-    from derive.verdicts import check
     from derive.output import rendered_as
     from derive.render import render_set
     from derive.render.report import report_json, report_text
+    from derive.verdicts import check
 
     verdicts = {s.problem.id: check(s, rtol) for s in solutions}
     flat = [v for judged in verdicts.values() for v in judged]

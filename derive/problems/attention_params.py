@@ -19,6 +19,8 @@ from derive.problem import spec
 from derive.solution import Solution, Step
 from derive.symbolic.build import add, div, eq, mul, value_of
 
+NONNEGATIVE_ANSWERS = ("*",)  # answers never below 0: counts
+
 d, h, d_k, f, N = sympy.symbols("d_model h d_k d_ff N", integer=True, positive=True)
 
 

@@ -21,6 +21,8 @@ from derive.problems.network import NetworkProblem
 from derive.solution import Solution
 from derive.symbolic.numeric_example import Example
 
+NONNEGATIVE_ANSWERS = ("loss", "loss after")  # answers never below 0
+
 Matrix = tuple[tuple[Decimal, ...], ...]
 
 

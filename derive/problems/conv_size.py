@@ -20,6 +20,8 @@ from derive.problem import spec
 from derive.solution import Shape, Solution, Step, Table
 from derive.symbolic.build import add, div, eq, floor, mul, neg, value_of
 
+NONNEGATIVE_ANSWERS = ("*",)  # answers never below 0: sizes, counts
+
 LAYER_TYPES = ("conv", "maxpool", "avgpool")
 LAYER_KEYS = {"type", "kernel", "stride", "padding", "dilation", "out_channels", "bias"}
 SHORT_KEYS = {"k": "kernel", "s": "stride", "p": "padding", "d": "dilation", "out": "out_channels"}

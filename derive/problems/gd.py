@@ -30,6 +30,9 @@ from derive.symbolic.build import add, eq, equalities, mul, neg
 from derive.symbolic.differences import central_difference
 from derive.symbolic.matrices import Elementwise
 
+# answers never below 0 (shell patterns): the checker refuses a negative claim of one
+NONNEGATIVE_ANSWERS = ("rate bound", "lr * contraction", "lr * steps")
+
 SHOWN_ROWS = 12  # iterates tabulated per rate: the first ones and the last
 CLOSED_FORM_STEPS = 10
 

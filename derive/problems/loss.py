@@ -23,6 +23,8 @@ from derive.problems import loss_terms
 from derive.solution import Solution, Step
 from derive.symbolic.build import eq
 
+NONNEGATIVE_ANSWERS = ("*",)  # answers never below 0: every loss here
+
 LOSSES = ("ce", "mse", "bce")
 DEFAULT_REDUCTION = {"ce": "mean", "mse": "sum", "bce": "mean"}
 DISTRIBUTION_TOLERANCE = Decimal("1e-6")

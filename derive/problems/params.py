@@ -13,6 +13,8 @@ from derive.problem import spec
 from derive.solution import Solution, Step
 from derive.symbolic.build import add, eq, mul, value_of
 
+NONNEGATIVE_ANSWERS = ("*",)  # answers never below 0: counts
+
 
 @dataclass(frozen=True, kw_only=True)
 class Problem(BaseProblem):

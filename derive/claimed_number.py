@@ -1,0 +1,118 @@
+"""Claimed numbers, shapes and words against the right ones: correct, rounding slip or wrong.
+
+A real claim is judged by the digits it was written with. Its *unit* is one unit of its last
+written digit: 0.01 for ``0.67``, 1 for ``-1``, 100 for ``1.2e3``.
+
+- **correct**: the right value rounds to the claim, ``|claim - truth| <= unit / 2``;
+- **rounding slip**: the claim has decimals (its last written digit is a fractional one), the
+  truth's sign, and is one unit from the truth rounded to the claim's decimals, which for a
+  claim on that grid is ``unit / 2 < |claim - truth| <= 3/2 unit``;
+- **wrong** otherwise. A claim without decimals (``7``, ``-1``, ``1200``, ``1.2e3``) is never a
+  slip: a miss in the units or beyond is not a rounding matter, nor is a flipped sign.
+
+With `rtol` the written digits are ignored: correct within the relative tolerance, else wrong.
+Integers compare exactly, shapes as shapes, vectors and matrices entry by entry (the worst
+entry's verdict).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from derive.solution import Shape
+
+VERDICTS = ("correct", "rounding slip", "wrong")
+SLIP_UNITS = Decimal("1.5")  # one unit from the rounded truth, measured from the truth
+FLOAT_SLACK = 1e-9  # relative: the truth is a float64 computation
+
+
+def written(claim: Any) -> Decimal | None:
+    """The claim as the decimal it was written as; None for a text or a non-finite number.
+
+    >>> written(0.98), written(7), written(Decimal("1.2E+3"))
+    (Decimal('0.98'), Decimal('7'), Decimal('1.2E+3'))
+    """
+    if isinstance(claim, str | bool):
+        return None
+    if isinstance(claim, float):
+        claim = Decimal(repr(claim))  # the shortest digits that read back as the float
+    number = claim if isinstance(claim, Decimal) else Decimal(claim)
+    return number if number.is_finite() else None
+
+
+def judge_real(truth: float, claim: Any, rtol: float | None = None) -> str:
+    """The verdict of one real claim (see the module's rules).
+
+    >>> [judge_real(0.98531, Decimal(c)) for c in ("0.985", "0.986", "0.987", "0.99")]
+    ['correct', 'rounding slip', 'wrong', 'correct']
+    >>> [judge_real(0.6657, Decimal(c)) for c in ("1", "2", "-1", "0.6")]
+    ['correct', 'wrong', 'wrong', 'rounding slip']
+    >>> judge_real(0.00004, Decimal("-0.0001")), judge_real(0.98531, "0.985")
+    ('wrong', 'wrong')
+    """
+    number = written(claim)
+    if number is None:
+        return "wrong"
+    truth_exact = Decimal(float(truth))
+    difference = abs(truth_exact - number)
+    if rtol is not None:
+        bound = Decimal(rtol) * max(abs(truth_exact), Decimal("1e-300"))
+        return "correct" if difference <= bound else "wrong"
+    exponent = int(number.as_tuple().exponent)
+    unit = Decimal(1).scaleb(exponent)
+    slack = Decimal(FLOAT_SLACK) * max(Decimal(1), abs(truth_exact))
+    if difference <= unit / 2 + slack:
+        return "correct"
+    opposite = number * truth_exact < 0
+    if exponent < 0 and not opposite and difference <= SLIP_UNITS * unit + slack:
+        return "rounding slip"
+    return "wrong"
+
+
+def flat(value: Any) -> list[Any]:
+    """The entries of a number, vector or matrix (lists, tuples or arrays), in order."""
+    if isinstance(value, str):
+        return [value]
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, Sequence):
+        return [item for part in value for item in flat(part)]
+    return [value]
+
+
+def negative(claim: Any) -> bool:
+    """Whether any entry of a claimed number, vector or matrix is below zero."""
+    return any((number := written(item)) is not None and number < 0 for item in flat(claim))
+
+
+def claimed_shape(claim: Any) -> tuple[int, ...] | None:
+    """A claimed shape: ``16 x 5 x 5`` or a list of sizes; None when it is not one."""
+    if isinstance(claim, str):
+        parts = [part.strip() for part in claim.lower().replace("×", "x").split("x")]
+        return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+    return tuple(int(c) for c in claim) if isinstance(claim, Sequence) else None
+
+
+def compare(truth: Any, claim: Any, rtol: float | None = None) -> str:
+    """The verdict of `claim` against the right value `truth`.
+
+    >>> compare(6585, 6585), compare(Shape((16, 5, 5)), "16 x 5 x 5"), compare([0.3], [1])
+    ('correct', 'correct', 'wrong')
+    """
+    if isinstance(truth, Shape):
+        return "correct" if claimed_shape(claim) == tuple(truth) else "wrong"
+    if isinstance(truth, list) and truth and isinstance(truth[0], Shape):
+        claimed = claim.split(",") if isinstance(claim, str) else claim
+        shapes = [claimed_shape(c) for c in claimed]
+        return "correct" if shapes == [tuple(t) for t in truth] else "wrong"
+    if isinstance(truth, str):
+        return "correct" if str(claim).strip().lower() == truth.lower() else "wrong"
+    if isinstance(truth, int) and not isinstance(truth, bool):
+        return "correct" if written(claim) == truth else "wrong"
+    truths, claims = flat(truth), flat(claim)
+    if len(truths) != len(claims):
+        return "wrong"
+    verdicts = [judge_real(t, c, rtol) for t, c in zip(truths, claims, strict=True)]
+    return max(verdicts, key=VERDICTS.index)
