@@ -192,8 +192,10 @@ def gd(function: str, x0: str, lr: tuple[str, ...], tol: str | None, max_steps: 
     \b
     Example (seed 001):
       derive gd "x1**2 + x1*x2 + 4*x2**2" --x0 3,3 --lr 0.1 --lr 0.2 --plot paths.png
-    Answers: the gradient; per rate the verdict, steps, final x and f; for a quadratic the
-    Hessian's eigenvalues, the bound 2/lambda_max and each rate's contraction factor.
+    Answers: the gradient; per rate the verdict (converged, oscillating, stopped or
+    diverged: f standing still is convergence only where the gradient has fallen below 1% of
+    the start's), steps, final x, f and gradient norm; for a quadratic the Hessian's
+    eigenvalues, the bound 2/lambda_max and each rate's contraction factor.
     """
     emit("gd", {"function": function, "x0": x0, "lr": list(lr) or None, "tol": tol,
                 "max_steps": max_steps, "plot": plot}, **out)

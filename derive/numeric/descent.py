@@ -1,8 +1,17 @@
 """Gradient descent with a fixed step, its stopping rule, and divergence detection.
 
+The rule |f(x_(k+1)) - f(x_k)| < tol firing is not convergence on its own: f also stands
+still when the iterates jump across a valley and back. A run converged when the gradient
+vanished, ||grad f(x_k)|| < tol, or when f stood still with ||grad f(x_k)|| at most
+`STATIONARY_RTOL` (1%) of ||grad f(x_0)||. Otherwise the run *oscillates* when its next step
+would point against its last one (the iterates alternate across a valley), and is *stopped*
+(not at a stationary point) when it would not.
+
 >>> trace = descend(lambda x: float(x @ x), lambda x: 2 * x, [1.0, -1.0], 0.25, 1e-9, 100)
 >>> trace.verdict, trace.points[1].tolist()
 ('converged', [0.5, -0.5])
+>>> descend(lambda x: float(x @ x), lambda x: 2 * x, [1.0], 1.0, 1e-9, 100).verdict
+'oscillating'
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from typing import Any
 import numpy as np
 
 BLOW_UP = 1e12  # |f| or |x| beyond this (relative to the start) counts as divergence
+STATIONARY_RTOL = 1e-2  # f standing still counts as convergence below this share of |grad f(x_0)|
 
 
 @dataclass
@@ -23,7 +33,7 @@ class Trace:
     points: list[Any] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
     gradient_norms: list[float] = field(default_factory=list)
-    verdict: str = "stopped"  # converged, diverged or stopped (at the step limit)
+    verdict: str = "stopped"  # converged, diverged, oscillating or stopped
     reason: str = ""
 
     def record(self, point: Any, value: float, gradient: Any) -> None:
@@ -55,7 +65,26 @@ def descend(f: Callable[[Any], float], gradient: Callable[[Any], Any], start: Se
                 trace.verdict, trace.reason = "diverged", "the iterates blow up"
                 return trace
             if abs(value - trace.values[-2]) < tol:
-                trace.verdict, trace.reason = "converged", f"|f(x_(k+1)) - f(x_k)| < {tol:g}"
+                trace.verdict, trace.reason = _standing_still(trace, tol, g)
                 return trace
     trace.reason = f"no convergence within {max_steps} steps"
     return trace
+
+
+def _standing_still(trace: Trace, tol: float, gradient: Any) -> tuple[str, str]:
+    """The verdict and reason when f stopped changing: converged only if the gradient is
+    small too (see the module's rule)."""
+    rule = f"|f(x_(k+1)) - f(x_k)| < {tol:g}"
+    norm, start = trace.gradient_norms[-1], trace.gradient_norms[0]
+    if norm < tol or norm <= STATIONARY_RTOL * start:
+        return "converged", rule
+    still = f"{rule}, but the gradient is still {norm / start:.1%} of the start's"
+    if _turning_back(trace.points, gradient):
+        return "oscillating", f"{still}: the iterates alternate"
+    return "stopped", f"{still}: not at a stationary point"
+
+
+def _turning_back(points: list[Any], gradient: Any) -> bool:
+    """Whether the next step, -eta grad f(x_k), points against the last one: the iterates
+    jumped across a valley and will jump back."""
+    return len(points) > 1 and float(np.dot(points[-1] - points[-2], -gradient)) < 0

@@ -31,7 +31,7 @@ from derive.symbolic.differences import central_difference
 from derive.symbolic.matrices import Elementwise
 
 # answers never below 0 (shell patterns): the checker refuses a negative claim of one
-NONNEGATIVE_ANSWERS = ("rate bound", "lr * contraction", "lr * steps")
+NONNEGATIVE_ANSWERS = ("rate bound", "lr * contraction", "lr * steps", "lr * gradient norm")
 
 SHOWN_ROWS = 12  # iterates tabulated per rate: the first ones and the last
 CLOSED_FORM_STEPS = 10
@@ -109,11 +109,13 @@ def solve(problem: Problem) -> Solution:
                  if quadratic is not None else None)
         steps.append(Step(sympy.Symbol(f"x^{{({len(trace.points) - 1})}}"),
                           f"eta = {eta:g}: {trace.verdict} after {len(trace.points) - 1} steps "
-                          f"({trace.reason})", value=trace.points[-1], check=check))
+                          f"({trace.reason}); ||grad f|| = {trace.gradient_norms[-1]:.4g} there",
+                          value=trace.points[-1], check=check))
         tables.append(_table(trace, eta, [v.name for v in variables]))
         key = f"lr {eta:g}"
         answers.update({f"{key} verdict": trace.verdict, f"{key} steps": len(trace.points) - 1,
-                        f"{key} x": trace.points[-1], f"{key} f": trace.values[-1]})
+                        f"{key} x": trace.points[-1], f"{key} f": trace.values[-1],
+                        f"{key} gradient norm": trace.gradient_norms[-1]})
     figure = None
     if problem.plot:
         from derive.render.plot import plot_descent
@@ -189,11 +191,19 @@ def _stability(hessian: sympy.Matrix, problem: Problem, answers: dict[str, Any])
         given={sympy.Symbol(r"\lambda_{max}"): top}))
     for rate in problem.lr:
         factor = max(abs(1 - float(rate) * lam) for lam in eigenvalues)
-        verdict = "converges" if factor < 1 else "diverges"
         steps.append(Step(sympy.Symbol(r"\rho"), f"eta = {rate}: contraction factor "
-                          f"max |1 - eta lambda_i|; it {verdict}", value=factor))
+                          f"max |1 - eta lambda_i|; {_contraction_verdict(factor)}",
+                          value=factor))
         answers[f"lr {float(rate):g} contraction"] = factor
     return steps
+
+
+def _contraction_verdict(factor: float) -> str:
+    """What a contraction factor says of the iteration: below 1 it converges; at 1 the slowest
+    component keeps its size (it flips sign when 1 - eta lambda = -1); above 1 it diverges."""
+    if np.isclose(factor, 1.0, rtol=0, atol=1e-12):
+        return "it does not converge: that component keeps its size"
+    return "it converges" if factor < 1 else "it diverges"
 
 
 def _closed_form(hessian: sympy.Matrix, linear: Any, trace: Trace, eta: float) -> float:

@@ -89,3 +89,23 @@ def test_plot_is_written_and_placed(tmp_path: Path, monkeypatch) -> None:
 def test_bad_input_is_refused(run_cli, args, field) -> None:
     status, out, err = run_cli("gd", *args)
     assert status == 2 and out == "" and field in err and "Traceback" not in err
+
+
+def test_f_standing_still_while_x_oscillates_is_not_convergence() -> None:
+    """lr 0.5 on 2 x2**2: x2 flips between 1 and -1, f stops changing, the gradient does not
+    vanish (issue 13)."""
+    solution = solve(function="0.5*x1**2 + 2*x2**2", x0="1,1", lr="0.5")
+    answers = solution.answers
+    assert answers["lr 0.5 verdict"] == "oscillating"
+    assert answers["lr 0.5 gradient norm"] == pytest.approx(4.0, rel=1e-3)
+    assert answers["lr 0.5 contraction"] == 1
+    captions = " ".join(step.why for step in solution.steps)
+    assert "converged" not in captions and "does not converge" in captions
+
+
+def test_a_stop_far_from_a_stationary_point_is_named() -> None:
+    """A tiny step makes f change by less than tol while the gradient is still 1.6% of the
+    start's: stopped, not converged."""
+    answers = solve(function="x1**2", x0="1", lr="0.001", max_steps="5000").answers
+    assert answers["lr 0.001 verdict"] == "stopped"
+    assert 0.01 < answers["lr 0.001 gradient norm"] / 2 < 0.02
