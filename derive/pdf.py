@@ -1,46 +1,148 @@
-"""LaTeX to PDF with pdflatex, written atomically; a clear error when pdflatex is missing."""
+"""LaTeX to PDF with pdflatex, confined to a scratch folder, deterministic, written atomically.
+
+pdflatex runs with no shell escape, `openin_any=p` and `openout_any=p` (no absolute paths, no
+`..`, no dot files), no font generation, in a scratch folder that is its working directory, with
+a timeout. Pictures the document includes are copied into that folder first. The trailer /ID is
+a hash of the source, so with SOURCE_DATE_EPOCH set two runs give the same bytes.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from derive.errors import DeriveError, InputError
-from derive.output import usual_permissions
+from derive.output import check_folder, write_atomic
+from derive.render.tex_packages import debian_package, install_hint
 
 RUNS = 2  # a second run settles anything the first one measured
 TIMEOUT_S = 120
+SOURCE = "document.tex"
+_GRAPHICS = re.compile(r"(\\includegraphics(?:\[[^\]]*\])?\{)([^{}]+)\}")
+_MISSING_FILE = re.compile(r"File `([^']+)' not found")
+# kpathsea's confinement, and no mktextfm/mktexpk runs (they write missfont.log and caches).
+CONFINED = {"openin_any": "p", "openout_any": "p", "shell_escape": "f", "MKTEXTFM": "0",
+            "MKTEXPK": "0", "MKTEXMF": "0", "MKTEXTEX": "0", "MKOCP": "0", "MKOFM": "0"}
+
+
+class Terminated(DeriveError):
+    """SIGTERM arrived while pdflatex ran; exit 143 as shells count it."""
+
+    exit_code = 128 + signal.SIGTERM
 
 
 def write_pdf(path: Path, latex: str) -> None:
-    """Compile `latex` in a scratch folder (relative paths such as plots resolve from the
-    current folder) and move the PDF to `path`."""
+    """Compile `latex` (pictures named relative to the current folder) and write the PDF to
+    `path` through `write_atomic`."""
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise InputError("output: pdflatex is not installed, so no PDF can be made; install "
-                         "TeX Live (Debian: texlive-latex-base texlive-latex-recommended "
-                         "texlive-pictures) or write a .tex file instead")
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"output: the folder {str(directory)!r} does not exist; create it first")
-    with tempfile.TemporaryDirectory() as scratch:
-        source = Path(scratch) / "document.tex"
-        source.write_text(latex, encoding="utf-8")
-        for _ in range(RUNS):
-            result = subprocess.run(
-                [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-                 f"-output-directory={scratch}", str(source)],
-                capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-            if result.returncode != 0:
-                errors = [line for line in result.stdout.splitlines() if line.startswith("!")]
-                first = errors[0] if errors else "see its log"
-                raise DeriveError(f"output: pdflatex failed ({first}); write a .tex file to "
-                                  "inspect it")
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-        os.close(handle)
-        shutil.copyfile(Path(scratch) / "document.pdf", temporary)
-        usual_permissions(temporary)
-        os.replace(temporary, path)
+                         f"TeX Live (Debian: {install_hint()}) or write a .tex file instead")
+    check_folder(path, "output")
+    with _sigterm_raises(path), tempfile.TemporaryDirectory(prefix="derive-pdf-") as scratch:
+        pdf = compile_pdf(pdflatex, latex, Path(scratch))
+    write_atomic(path, pdf)
+
+
+def compile_pdf(pdflatex: str, latex: str, scratch: Path) -> bytes:
+    """The PDF of `latex`, compiled in `scratch` (an empty folder pdflatex may write to)."""
+    source = trailer_id(with_pictures(latex, scratch))
+    (scratch / SOURCE).write_text(source, encoding="utf-8")
+    for _ in range(RUNS):
+        _run(pdflatex, scratch)
+    return (scratch / "document.pdf").read_bytes()
+
+
+def trailer_id(latex: str) -> str:
+    r"""`latex` with a trailer /ID derived from its text (pdfTeX hashes the path and time).
+
+    >>> trailer_id("\\documentclass{article}").startswith("\\pdftrailerid{")
+    True
+    """
+    digest = hashlib.sha256(latex.encode("utf-8")).hexdigest()[:32]
+    return f"\\pdftrailerid{{{digest}}}\n{latex}"
+
+
+def with_pictures(latex: str, scratch: Path) -> str:
+    """Copy every \\includegraphics file into `scratch` as figure-N and point the LaTeX there
+    (kpathsea's paranoid mode refuses absolute paths and `..`)."""
+    copied: dict[str, str] = {}
+
+    def copy(match: re.Match[str]) -> str:
+        original = match.group(2)
+        if original not in copied:
+            name = f"figure-{len(copied) + 1}{Path(original).suffix}"
+            try:
+                shutil.copyfile(original, scratch / name)
+            except OSError as error:
+                raise DeriveError(f"output: cannot read the picture {original!r} "
+                                  f"({error.strerror}); write it again") from None
+            copied[original] = name
+        return f"{match.group(1)}{copied[original]}}}"
+
+    return _GRAPHICS.sub(copy, latex)
+
+
+def _run(pdflatex: str, scratch: Path) -> None:
+    """One pdflatex pass in `scratch`; a failure or a timeout becomes one line."""
+    try:
+        result = subprocess.run(
+            [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", SOURCE],
+            cwd=scratch, env=_environment(scratch), stdin=subprocess.DEVNULL,
+            capture_output=True, timeout=TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        raise DeriveError(f"output: pdflatex ran past {TIMEOUT_S} s and was stopped; write a "
+                          ".tex file to inspect it") from None
+    if result.returncode != 0:
+        raise DeriveError(failure(result.stdout.decode("utf-8", errors="replace")))
+
+
+def _environment(scratch: Path) -> dict[str, str]:
+    environment = {**os.environ, **CONFINED, "TEXMFOUTPUT": str(scratch)}
+    environment.pop("TEXMFVAR", None)
+    return environment
+
+
+def failure(log: str) -> str:
+    """The one-line message for a failed pdflatex run, from its terminal output.
+
+    >>> failure("! LaTeX Error: File `lmodern.sty' not found.").split("; ")[1]
+    'install the Debian package lmodern (apt-get install --no-install-recommends lmodern)'
+    """
+    errors = [line.strip() for line in log.splitlines() if line.startswith("!")]
+    first = errors[0] if errors else "see its log"
+    missing = _MISSING_FILE.search(first)
+    if missing:
+        package = debian_package(missing.group(1))
+        fix = (f"install the Debian package {package} ({install_hint([package])})" if package else
+               f"install TeX Live (Debian: {install_hint()})")
+        return f"output: pdflatex failed ({first}); {fix}"
+    return f"output: pdflatex failed ({first}); write a .tex file to inspect it"
+
+
+@contextmanager
+def _sigterm_raises(path: Path) -> Iterator[None]:
+    """Inside the block SIGTERM raises Terminated: pdflatex is killed and the scratch folder
+    removed (main thread only; elsewhere signals cannot be handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        raise Terminated(f"output: terminated (SIGTERM); nothing was written to {str(path)!r}")
+
+    earlier = signal.signal(signal.SIGTERM, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, earlier)
