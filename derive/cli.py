@@ -124,13 +124,23 @@ def _register() -> None:
 _register()
 
 
+def joined(message: str, hint: str) -> str:
+    """A message and a hint as one sentence: click's messages end with a full stop.
+
+    >>> joined("No such option '-V'.", "see 'derive --help'")
+    "No such option '-V'; see 'derive --help'"
+    """
+    message = message.strip()
+    return f"{message.removesuffix('.')}; {hint}" if hint else message
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning known errors into one line and an exit status."""
     try:
         status = cli.main(args=argv, prog_name="derive", standalone_mode=False)
     except click.UsageError as error:
-        hint = f"; see '{error.ctx.command_path} --help'" if error.ctx else ""
-        click.echo(f"derive: error: {error.format_message()}{hint}", err=True)
+        hint = f"see '{error.ctx.command_path} --help'" if error.ctx else ""
+        click.echo(f"derive: error: {joined(error.format_message(), hint)}", err=True)
         sys.exit(2)
     except click.ClickException as error:
         click.echo(f"derive: error: {error.format_message()}", err=True)

@@ -24,10 +24,33 @@ Converter = Callable[[Any, str], Any]
 
 MAX_SIZE = 10**9  # no real layer is wider; keeps products of sizes printable
 MAX_ENTRIES = 100_000
+MAX_CLAIMS = 200
+MAX_MAGNITUDE = Decimal("1e300")  # every real is a float64 when it is computed with
+
+
+LIST_SEPARATOR = r"\s*,\s*|\s+"  # commas, or blanks
+SIZE_SEPARATOR = r"(?<=\d)\s*[x×]\s*(?=\d)|" + LIST_SEPARATOR  # and 3x5 between digits
+
+
+def entries(value: str, name: str, separator: str = LIST_SEPARATOR) -> list[str]:
+    """The entries of a written list; an empty one (``1,,2``, a trailing comma) is refused.
+
+    >>> entries("3x5", "kernel", SIZE_SEPARATOR), entries("1, 2", "v")
+    (['3', '5'], ['1', '2'])
+    >>> entries("100,,50", "layers")
+    Traceback (most recent call last):
+    derive.errors.FieldError: layers: entry 2 of '100,,50' is empty; separate entries by one comma
+    """
+    items = re.split(separator, value.strip())
+    for index, item in enumerate(items, 1):
+        if not item and len(items) > 1:
+            raise FieldError(name, f"entry {index} of {value!r} is empty; separate entries by "
+                             "one comma")
+    return items
 
 
 def _ints_from(value: Any, name: str, what: str) -> list[int]:
-    items = re.split(r"[,x×\s]+", value.strip()) if isinstance(value, str) else value
+    items = entries(value, name, SIZE_SEPARATOR) if isinstance(value, str) else value
     if isinstance(items, int | Decimal):
         items = [items]
     if not isinstance(items, Sequence) or isinstance(items, str) or not items:
@@ -110,15 +133,14 @@ def real_number(value: Any, name: str) -> Decimal:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         raise FieldError(name, f"expected a number, got {value!r}") from None
-    if not number.is_finite() or abs(number) > Decimal("1e300"):
+    if not number.is_finite() or abs(number) > MAX_MAGNITUDE:
         raise FieldError(name, f"expected a finite number below 1e300, got {value!r}")
     return number
 
 
 def real_vector(value: Any, name: str) -> tuple[Decimal, ...]:
     """Real numbers from a list or a comma-separated string."""
-    items = [item for item in re.split(r"[,\s]+", value.strip()) if item] if isinstance(
-        value, str) else value
+    items = entries(value, name) if isinstance(value, str) else value
     if isinstance(items, int | Decimal | float) and not isinstance(items, bool):
         items = [items]
     if not isinstance(items, Sequence) or isinstance(items, str) or not items:
@@ -131,7 +153,7 @@ def real_vector(value: Any, name: str) -> tuple[Decimal, ...]:
 def real_rows(value: Any, name: str) -> tuple[tuple[Decimal, ...], ...]:
     """One row (a vector) or several rows of equal length (`1,2;3,4` or [[1,2],[3,4]])."""
     if isinstance(value, str):
-        rows = [real_vector(row, name) for row in value.split(";") if row.strip()]
+        rows = [real_vector(row, name) for row in entries(value, name, r"\s*;\s*")]
     elif isinstance(value, Sequence) and value and all(
         isinstance(row, Sequence) and not isinstance(row, str) for row in value
     ):
@@ -187,7 +209,7 @@ def choice_list(*options: str) -> Converter:
     pick = choice(*options)
 
     def convert(value: Any, name: str) -> tuple[str, ...]:
-        items = value.split(",") if isinstance(value, str) else value
+        items = entries(value, name) if isinstance(value, str) else value
         if not isinstance(items, Sequence) or not items:
             raise FieldError(name, f"expected one or more of {', '.join(options)}, got {value!r}")
         return tuple(pick(item, name) for item in items)
@@ -236,20 +258,32 @@ def assignments(value: Any, name: str) -> tuple[tuple[str, Decimal], ...]:
 
 
 def claims(value: Any, name: str) -> tuple[tuple[str, Any], ...]:
-    """Answers someone claimed, by answer name: numbers, lists, shapes or formulas as text."""
-    if not isinstance(value, dict) or len(value) > 200:
-        raise FieldError(name, "write a table of answer = claimed value, at most 200 of them")
+    """Answers someone claimed, by answer name: numbers, lists, shapes or formulas as text.
+    Every number is finite and below 1e300, as every real field is."""
+    if not isinstance(value, dict) or len(value) > MAX_CLAIMS:
+        raise FieldError(name, f"write a table of answer = claimed value, at most {MAX_CLAIMS} "
+                         "of them")
+    return tuple((str(key), _claimed(item, f"claim {str(key)!r}", name))
+                 for key, item in value.items())
 
-    def plain(item: Any, depth: int = 0) -> Any:
-        if depth > 3:
-            raise FieldError(name, "claims nest at most three levels (a matrix of numbers)")
-        if isinstance(item, bool) or not isinstance(item, int | Decimal | float | str | list):
-            raise FieldError(name, f"a claim is a number, a list or a text, got {item!r}")
-        if isinstance(item, str) and len(item) > 2000:
-            raise FieldError(name, "a claimed formula has at most 2000 characters")
-        return tuple(plain(x, depth + 1) for x in item) if isinstance(item, list) else item
 
-    return tuple((str(key), plain(item)) for key, item in value.items())
+def _claimed(item: Any, claim: str, name: str, depth: int = 0) -> Any:
+    """One claimed value, checked: at most a matrix of numbers, texts of bounded length."""
+    if depth > 3:
+        raise FieldError(name, f"{claim}: claims nest at most three levels (a matrix)")
+    if isinstance(item, bool) or not isinstance(item, int | Decimal | float | str | list):
+        raise FieldError(name, f"{claim}: a claim is a number, a list or a text, got {item!r}")
+    if isinstance(item, str) and len(item) > 2000:
+        raise FieldError(name, f"{claim}: a claimed formula has at most 2000 characters")
+    if isinstance(item, list):
+        return tuple(_claimed(x, claim, name, depth + 1) for x in item)
+    if not isinstance(item, str):
+        number = Decimal(str(item)) if isinstance(item, float) else Decimal(item)
+        if not number.is_finite() or abs(number) > MAX_MAGNITUDE:
+            shown = f"{number:.3e}" if number.is_finite() else str(item)
+            raise FieldError(name, f"{claim}: expected a finite number below 1e300, got "
+                             f"{shown}")
+    return item
 
 
 def text(value: Any, name: str) -> str:

@@ -47,8 +47,8 @@ def check(solution: Solution, rtol: float | None = None) -> list[Verdict]:
 def _judged(solution: Solution, name: str, claim: Any, rtol: float | None) -> Verdict:
     problem = solution.problem
     if name not in solution.answers:
-        raise InputError(f"{claim_place(problem, name)}: no answer named {name!r}; the answers "
-                         f"are {', '.join(solution.answers)}")
+        raise InputError(f"{claim_place(problem, name)}: no such answer; the answers are "
+                         f"{', '.join(solution.answers)}")
     truth = solution.answers[name]
     if isinstance(truth, Formula):
         verdict, cause = formula_verdict(solution, name, claim)

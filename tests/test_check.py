@@ -179,7 +179,7 @@ def test_claim_works_on_every_kind(run_cli, args) -> None:
 
 def test_an_unknown_answer_name_is_a_clear_error(run_cli) -> None:
     status, _, err = run_cli("params", "--layers", "4,3", "--claim", "totl=15")
-    assert status == 2 and "no answer named 'totl'" in err
+    assert status == 2 and "claim 'totl': no such answer" in err
 
 
 def test_the_api_check_can_be_called_twice() -> None:

@@ -79,3 +79,28 @@ def test_usage_errors_are_one_line(run_cli) -> None:
     assert status == 2 and out == "" and err.count("\n") == 1 and "--layers" in err
     status, _, err = run_cli("frobnicate")
     assert status == 2 and err.count("\n") == 1
+
+
+def test_click_errors_read_as_one_sentence(run_cli) -> None:
+    status, _, err = run_cli("-V")
+    assert status == 2 and err == "derive: error: No such option '-V'; see 'derive --help'\n"
+
+
+@pytest.mark.parametrize("args, named", [
+    (["params", "--layers", "100,x"], "'x'"),
+    (["params", "--layers", "100,,50"], "entry 2"),
+    (["params", "--layers", "4,3", "--claim", "total=1e400"], "claim 'total'"),
+    (["params", "--layers", "4,3", "--claim", "totl=15"], "claim 'totl'"),
+])
+def test_bad_input_names_what_is_wrong(run_cli, args, named) -> None:
+    status, _, err = run_cli(*args)
+    assert status == 2 and named in err and err.count("\n") == 1
+    assert "problem 'problem'" not in err
+
+
+def test_a_huge_integer_claim_in_a_file_is_one_line(run_cli, tmp_path) -> None:
+    path = tmp_path / "set.toml"
+    path.write_text('[[problems]]\nkind = "params"\nlayers = "4,3"\n'
+                    f'claims = {{ total = {10**400} }}\n')
+    status, _, err = run_cli("check", str(path))
+    assert status == 2 and "claim 'total'" in err and "Traceback" not in err

@@ -32,3 +32,31 @@ def test_bad_values_name_the_field(converter, value) -> None:
     with pytest.raises(FieldError) as error:
         converter(value, "the_field")
     assert error.value.field == "the_field"
+
+
+@pytest.mark.parametrize("value, named", [
+    ("100,x", "'x'"), ("100,,50", "entry 2"), ("100,50,", "entry 3"), (",100", "entry 1"),
+])
+def test_a_bad_or_empty_entry_is_named(value: str, named: str) -> None:
+    with pytest.raises(FieldError) as error:
+        fields.int_list(value, "layers")
+    assert named in str(error.value)
+
+
+@pytest.mark.parametrize("converter, value", [
+    (fields.real_vector, "1,,2"), (fields.real_rows, "1,2;;3,4"), (fields.index_list, "0,,1"),
+])
+def test_no_list_drops_an_empty_entry(converter, value) -> None:
+    with pytest.raises(FieldError, match="empty"):
+        converter(value, "the_field")
+
+
+def test_sizes_still_read_as_pairs() -> None:
+    assert fields.size_pair("3 x 5", "k") == (3, 5) and fields.int_list("3 , 5", "l") == (3, 5)
+
+
+@pytest.mark.parametrize("claim", [10**400, Decimal("1e400"), [1, Decimal("-1e999")]],
+                         ids=["int", "decimal", "in-a-list"])
+def test_a_claim_beyond_floats_is_refused_by_name(claim) -> None:
+    with pytest.raises(FieldError, match="claim 'total'"):
+        fields.claims({"total": claim}, "claims")

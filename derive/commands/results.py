@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +32,28 @@ def emit(kind: str, fields: dict[str, Any], fmt: str | None, output: Path | None
 
 
 def parse_claim(claim: str) -> tuple[str, Any]:
-    """NAME=VALUE: a number keeps its written digits; 1,2;3,4 is a matrix; else a text."""
-    from derive.fields import real_rows
-
+    """NAME=VALUE: a number keeps its written digits; 1,2;3,4 is a matrix; else a text. The
+    numbers are bounded where every claim is, when the problem is validated."""
     name, separator, value = claim.partition("=")
     if not separator or not name.strip():
         raise DeriveError(f"claim: write NAME=VALUE, got {claim!r}")
-    try:
-        rows = real_rows(value, "claim")
-    except DeriveError:
+    rows = _numbers(value)
+    if rows is None:
         return name.strip(), value.strip()
     if len(rows) == 1 and len(rows[0]) == 1 and "," not in value:
         return name.strip(), rows[0][0]
-    return name.strip(), [list(row) for row in rows] if ";" in value else list(rows[0])
+    return name.strip(), rows if ";" in value else rows[0]
+
+
+def _numbers(value: str) -> list[list[Decimal]] | None:
+    """Rows of numbers when every entry is one (`1,2;3,4`), else None (a text, a formula)."""
+    from derive.fields import entries
+
+    try:
+        return [[Decimal(item) for item in entries(row, "claim")]
+                for row in entries(value, "claim", r"\s*;\s*")]
+    except (InvalidOperation, DeriveError):
+        return None
 
 
 def report(solutions: list[Any], chosen: str, output: Path | None, digits: int, strict: bool,
