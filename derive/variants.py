@@ -25,14 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from derive.errors import DeriveError, InputError
-from derive.output import write_atomic
+from derive.output import target_of
 from derive.problemset import ProblemSet, parse_problem
 from derive.render.json import plain
 from derive.solution import Solution
+from derive.staging import staged_folder
 
 MAX_DRAWS = 50
 MAX_VARIANTS = 500
 EXTENSIONS = {"latex": "tex", "markdown": "md", "text": "txt", "json": "json"}
+MANIFEST = "manifest.json"
+WRITTEN_BY = "derive"  # the manifest's mark: a folder derive may replace on a rerun
+MANIFEST_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -110,33 +114,67 @@ def draw_variant(problem_set: ProblemSet, seed: int, index: int) -> Variant:
 
 def write_variants(problem_set: ProblemSet, count: int, seed: int, folder: Path, fmt: str,
                    stem: str) -> list[Path]:
-    """Each variant's question sheet and answer key, and a manifest.json, into `folder`."""
-    from derive.render import render_set
+    """Each variant's question sheet and answer key, and a manifest.json, into `folder`.
 
+    The folder appears whole or not at all (derive/staging.py); one derive wrote before (its
+    manifest says so) is replaced, any other is refused."""
     if not 1 <= count <= MAX_VARIANTS:
         raise InputError(f"variants: give 1 to {MAX_VARIANTS}")
     if fmt not in EXTENSIONS:
         raise InputError(f"format: variants are written as {', '.join(EXTENSIONS)}")
-    folder.mkdir(parents=False, exist_ok=True)
-    written, manifest = [], []
+    with staged_folder(folder, derive_wrote) as staging:
+        names = _write_all(problem_set, count, seed, staging, fmt, stem)
+    target = target_of(folder)
+    return [target / name for name in names]
+
+
+def _write_all(problem_set: ProblemSet, count: int, seed: int, staging: Path, fmt: str,
+               stem: str) -> list[str]:
+    """The sheets, keys and manifest in `staging`; their names, manifest last."""
+    from derive.render import render_set
+
+    names, manifest = [], []
     for index in range(1, count + 1):
         variant = draw_variant(problem_set, seed, index)
         files = {}
         for part, shown in (("questions", False), ("key", True)):
-            path = folder / f"{stem}-v{index:02d}-{part}.{EXTENSIONS[fmt]}"
-            write_atomic(path, render_set(variant.title, variant.solutions, fmt,
-                                          solutions_shown=shown))
-            files[part] = path.name
-            written.append(path)
+            files[part] = f"{stem}-v{index:02d}-{part}.{EXTENSIONS[fmt]}"
+            text = render_set(variant.title, variant.solutions, fmt, solutions_shown=shown)
+            (staging / files[part]).write_bytes(text.encode("utf-8"))
+            names.append(files[part])
         manifest.append({"variant": index, "seed": seed, "files": files,
                          "redraws": dict(variant.redraws),
                          "problems": {s.problem.id: {"fields": plain(s.problem.field_values()),
                                                      "answers": plain(dict(s.answers))}
                                       for s in variant.solutions}})
-    path = folder / "manifest.json"
-    write_atomic(path, json.dumps({"title": problem_set.title, "seed": seed, "count": count,
-                                   "variants": manifest}, indent=2, sort_keys=True) + "\n")
-    return [*written, path]
+    document = {"written_by": WRITTEN_BY, "manifest_version": MANIFEST_VERSION,
+                "title": problem_set.title, "seed": seed, "count": count, "variants": manifest}
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    (staging / MANIFEST).write_bytes(text.encode("utf-8"))
+    return [*names, MANIFEST]
+
+
+def derive_wrote(folder: Path) -> bool:
+    """True when `folder`'s manifest says derive wrote it and it holds only the files listed."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        entries = list(folder.iterdir())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict) or manifest.get("written_by") != WRITTEN_BY:
+        return False
+    listed = {MANIFEST} | _listed_files(manifest.get("variants"))
+    return all(entry.name in listed and entry.is_file() and not entry.is_symlink()
+               for entry in entries)
+
+
+def _listed_files(variants: Any) -> set[str]:
+    """The file names a manifest's variants list (anything malformed lists nothing)."""
+    if not isinstance(variants, list):
+        return set()
+    files = [v.get("files") for v in variants if isinstance(v, dict)]
+    return {name for table in files if isinstance(table, dict) for name in table.values()
+            if isinstance(name, str)}
 
 
 def varied(problem_set: ProblemSet) -> Sequence[str]:

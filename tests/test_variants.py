@@ -3,15 +3,19 @@ when invalid, every one solved and verified, with a manifest."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
 import derive
-from derive.errors import InputError
+from derive import variants
+from derive.errors import DeriveError, InputError
 from derive.problemset import loads
-from derive.variants import draw_variant
+from derive.variants import draw_variant, write_variants
 
 SET = Path(__file__).parent / "data" / "variants.toml"
 
@@ -59,3 +63,106 @@ def test_an_impossible_range_says_so() -> None:
                         'vary = { input = { min = 1, max = 2 } }\n')
     with pytest.raises(InputError, match="no valid draw"):
         draw_variant(problem_set, 0, 1)
+
+
+def _entries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_kill_part_way_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    problem_set = derive.load(SET)
+
+    def killed_at_the_third(problem_set: object, seed: int, index: int) -> object:
+        if index == 3:
+            raise KeyboardInterrupt
+        return draw_variant(problem_set, seed, index)
+
+    monkeypatch.setattr(variants, "draw_variant", killed_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        write_variants(problem_set, 5, 1, tmp_path / "out", "markdown", "quiz")
+    assert _entries(tmp_path) == []
+
+
+def test_sigterm_part_way_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    problem_set = derive.load(SET)
+
+    def unhandled(signum: int, frame: object) -> None:
+        raise AssertionError("SIGTERM reached the default handler: the process would die")
+
+    def terminated_at_the_third(problem_set: object, seed: int, index: int) -> object:
+        if index == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return draw_variant(problem_set, seed, index)
+
+    earlier = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        monkeypatch.setattr(variants, "draw_variant", terminated_at_the_third)
+        with pytest.raises(DeriveError, match="SIGTERM") as error:
+            write_variants(problem_set, 5, 1, tmp_path / "out", "markdown", "quiz")
+        assert error.value.exit_code == 143
+        assert signal.getsignal(signal.SIGTERM) is unhandled
+    finally:
+        signal.signal(signal.SIGTERM, earlier)
+    assert _entries(tmp_path) == []
+
+
+def test_no_valid_draw_leaves_no_folder(run_cli, tmp_path: Path) -> None:
+    problem = tmp_path / "bad.toml"
+    problem.write_text('[[problems]]\nkind = "conv-size"\ninput = 5\nlayers = ["conv k=3"]\n'
+                       'vary = { input = { min = 1, max = 2 } }\n')
+    status, _, err = run_cli("sheet", str(problem), "--variants", "3", "-o",
+                             str(tmp_path / "out"))
+    assert status == 2 and "no valid draw" in err and err.count("\n") == 1
+    assert _entries(tmp_path) == ["bad.toml"]
+
+
+def test_a_full_disk_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    writes = []
+
+    def fills_up(self: Path, data: bytes) -> int:
+        writes.append(self)
+        if len(writes) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, data)
+
+    real = Path.write_bytes
+    monkeypatch.setattr(Path, "write_bytes", fills_up)
+    with pytest.raises(DeriveError, match="No space left") as error:
+        write_variants(derive.load(SET), 4, 1, tmp_path / "out", "text", "quiz")
+    assert "\n" not in str(error.value) and _entries(tmp_path) == []
+
+
+def test_a_rerun_replaces_the_folder_derive_wrote(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for count, seed in (("4", "1"), ("2", "9")):
+        status, _, err = run_cli("sheet", str(SET), "--variants", count, "--seed", seed,
+                                 "--format", "markdown", "-o", str(out))
+        assert status == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["written_by"] == "derive" and manifest["seed"] == 9
+    assert _entries(out) == ["manifest.json", "variants-v01-key.md", "variants-v01-questions.md",
+                             "variants-v02-key.md", "variants-v02-questions.md"]
+    assert _entries(tmp_path) == ["out"]  # no temporary or old folder left beside it
+
+
+@pytest.mark.parametrize("foreign", [{"notes.txt": "mine"},
+                                     {"manifest.json": '{"variants": []}'},
+                                     {"manifest.json": '{"written_by": "derive", "variants": []}',
+                                      "notes.txt": "mine"}])
+def test_a_folder_derive_did_not_write_is_refused(run_cli, tmp_path: Path,
+                                                  foreign: dict[str, str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for name, text in foreign.items():
+        (out / name).write_text(text)
+    status, _, err = run_cli("sheet", str(SET), "--variants", "2", "-o", str(out))
+    assert status == 2 and err.count("\n") == 1 and "derive did not write" in err
+    assert {p.name: p.read_text() for p in out.iterdir()} == foreign
+    assert _entries(tmp_path) == ["out"]
+
+
+def test_an_empty_folder_made_beforehand_is_filled(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    status, _, err = run_cli("sheet", str(SET), "--variants", "1", "-o", str(tmp_path / "out"))
+    assert status == 0, err
+    assert (tmp_path / "out" / "manifest.json").is_file() and _entries(tmp_path) == ["out"]

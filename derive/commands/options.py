@@ -18,7 +18,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("--fragment", is_flag=True,
                            help="LaTeX without preamble, to \\input into a document.")(command)
     command = click.option("-o", "--output-file", "output",
-                           type=click.Path(dir_okay=False, path_type=Path),
+                           type=click.Path(path_type=Path),  # a folder: sheet --variants
                            help="Write to FILE (atomically); the suffix picks the format.")(command)
     return click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
                         help="Output format (default: from the -o suffix, else text; pdf runs "

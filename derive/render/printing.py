@@ -7,6 +7,7 @@ as its value: formula -> substitution -> result.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import sympy
@@ -139,10 +140,36 @@ class TextPrinter(StrPrinter):
 def tex(expr: Any, given: Mapping[sympy.Symbol, Any] | None = None,
         digits: int = DEFAULT_DIGITS) -> str:
     """TeX for a SymPy expression, with `given` substituted for display."""
+    if not given and _hashable(expr):
+        return _tex_alone(expr, digits)
     return TexPrinter(given, digits).doprint(expr)
 
 
 def text(expr: Any, given: Mapping[sympy.Symbol, Any] | None = None,
          digits: int = DEFAULT_DIGITS) -> str:
     """Plain text for a SymPy expression, with `given` substituted for display."""
+    if not given and _hashable(expr):
+        return _text_alone(expr, digits)
     return TextPrinter(given, digits).doprint(expr)
+
+
+# Printing a matrix expression costs SymPy milliseconds, and a sheet prints the same formulas
+# again and again (a key and its question sheet, each of many variants, the manifest). Equal
+# SymPy expressions are equal trees, so they print alike; `typed` keeps 1, 1.0 and True apart.
+@lru_cache(maxsize=4096, typed=True)
+def _tex_alone(expr: Any, digits: int) -> str:
+    return TexPrinter(None, digits).doprint(expr)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _text_alone(expr: Any, digits: int) -> str:
+    return TextPrinter(None, digits).doprint(expr)
+
+
+def _hashable(expr: Any) -> bool:
+    """A SymPy expression (mutable matrices are not hashable, so they are printed afresh)."""
+    try:
+        hash(expr)
+    except TypeError:
+        return False
+    return isinstance(expr, sympy.Basic)
