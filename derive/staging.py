@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -20,14 +21,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from derive.errors import DeriveError, InputError
+from derive.errors import InputError
 from derive.output import current_umask, folder_of, target_of, write_failure
 
 
-class Terminated(DeriveError):
-    """SIGTERM arrived while a folder was being written; exit 143 as shells count it."""
+class Terminated(SystemExit):
+    """SIGTERM arrived while a folder was being written: exit 143, as shells count it.
 
-    exit_code = 128 + signal.SIGTERM
+    A SystemExit, not a DeriveError, so that no `except DeriveError` (a variant's redraw loop)
+    swallows it; the one-line message is written when the signal arrives."""
+
+    def __init__(self) -> None:
+        super().__init__(128 + signal.SIGTERM)
 
 
 def check_replaceable(target: Path, replaceable: Callable[[Path], bool], field: str) -> None:
@@ -87,8 +92,9 @@ def _sigterm_raises(target: Path, field: str) -> Iterator[None]:
         return
 
     def handle(signum: int, frame: FrameType | None) -> None:
-        raise Terminated(f"{field}: terminated (SIGTERM); nothing was written to "
-                         f"{str(target)!r}")
+        sys.stderr.write(f"derive: {field}: terminated (SIGTERM); nothing was written to "
+                         f"{str(target)!r}\n")
+        raise Terminated
 
     earlier = signal.signal(signal.SIGTERM, handle)
     try:

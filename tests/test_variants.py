@@ -83,23 +83,27 @@ def test_a_kill_part_way_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     assert _entries(tmp_path) == []
 
 
-def test_sigterm_part_way_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sigterm_part_way_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     problem_set = derive.load(SET)
 
     def unhandled(signum: int, frame: object) -> None:
         raise AssertionError("SIGTERM reached the default handler: the process would die")
 
-    def terminated_at_the_third(problem_set: object, seed: int, index: int) -> object:
-        if index == 3:
+    calls, solve = [], derive.solve
+
+    def terminated_in_the_tenth_solve(problem: object) -> object:  # inside a redraw loop
+        calls.append(problem)
+        if len(calls) == 10:
             os.kill(os.getpid(), signal.SIGTERM)
-        return draw_variant(problem_set, seed, index)
+        return solve(problem)
 
     earlier = signal.signal(signal.SIGTERM, unhandled)
     try:
-        monkeypatch.setattr(variants, "draw_variant", terminated_at_the_third)
-        with pytest.raises(DeriveError, match="SIGTERM") as error:
+        monkeypatch.setattr(derive, "solve", terminated_in_the_tenth_solve)
+        with pytest.raises(SystemExit) as stop:
             write_variants(problem_set, 5, 1, tmp_path / "out", "markdown", "quiz")
-        assert error.value.exit_code == 143
+        assert stop.value.code == 143 and "SIGTERM" in capsys.readouterr().err
         assert signal.getsignal(signal.SIGTERM) is unhandled
     finally:
         signal.signal(signal.SIGTERM, earlier)
