@@ -141,3 +141,19 @@ def test_the_cli_writes_through_a_symlink(run_cli, tmp_path: Path) -> None:
 def test_the_cli_refuses_a_folder_in_one_line(run_cli, tmp_path: Path) -> None:
     status, _, err = run_cli("params", "--layers", "4,3", "-o", str(tmp_path), "--format", "text")
     assert status == 2 and err.count("\n") == 1 and "is a folder; give a file name" in err
+
+
+def test_a_plot_goes_through_the_same_rules(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from derive.render.plot import _pyplot, _save
+
+    plt = _pyplot()
+    target = tmp_path / "curve.png"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    (tmp_path / "link.png").symlink_to(target)
+    figure, axes = plt.subplots()
+    axes.plot([0, 1], [1, 0])
+    _save(figure, plt, tmp_path / "link.png")
+    assert (tmp_path / "link.png").is_symlink() and target.read_bytes()[:4] == b"\x89PNG"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

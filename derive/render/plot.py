@@ -3,8 +3,7 @@ f(x_k) against k (any number). matplotlib is the optional extra `plot`."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import numpy as np
 
 from derive.errors import FieldError
 from derive.numeric.descent import Trace
-from derive.output import check_folder, usual_permissions
+from derive.output import check_folder, write_atomic
 
 SUFFIXES = (".png", ".pdf")
 SHOWN_POINTS = 60  # of each path; a diverging path is cut where it leaves the picture
@@ -56,16 +55,13 @@ def plot_descent(path: Path, f: Callable[[Any], Any], traces: Mapping[float, Tra
 
 
 def _save(figure: Any, plt: Any, path: Path) -> None:
-    handle, temporary = tempfile.mkstemp(suffix=path.suffix, dir=path.parent or Path("."))
-    os.close(handle)
+    """The picture's bytes through write_atomic: a symlink's target, the file's mode kept."""
+    buffer = io.BytesIO()
     try:
-        figure.savefig(temporary)
-        usual_permissions(temporary)
-        os.replace(temporary, path)
+        figure.savefig(buffer, format=path.suffix.lower().lstrip("."))
     finally:
         plt.close(figure)
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    write_atomic(path, buffer.getvalue())
 
 
 def _contours(axes: Any, f: Callable[[Any], Any], traces: Mapping[float, Trace],
