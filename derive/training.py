@@ -100,7 +100,7 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
     """
     core = choose_blas_core(blas_core)
     from derive import fields
-    from derive.numeric import cifar, trainer
+    from derive.numeric import cifar, memory, trainer
     from derive.numeric.mlp import network
 
     widths = fields.layer_widths(layers, "layers")
@@ -113,11 +113,16 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
     xp = _array_module(device)
     settings = trainer.Settings(widths, hidden, epochs, batch_size, lr, seed, dtype, init,
                                 normalize)
+    folder = data or cifar.default_folder()
+    if synthetic:
+        memory.check(settings, synthetic, max(synthetic // 5, cifar.CLASSES), "synthetic")
+    else:
+        memory.check(settings, *cifar.rows_at_most(folder), "data")
     train_set, test_set = (cifar.synthetic(synthetic, seed) if synthetic
-                           else cifar.load(data or cifar.default_folder()))
+                           else cifar.load(folder))
     net = network([hidden] * (len(widths) - 2), ("softmax", "ce"), xp=xp)
-    state = (trainer.load_checkpoint(checkpoint, settings, xp) if resume and checkpoint
-             else trainer.initial_state(settings, xp))
+    state = (trainer.load_checkpoint(checkpoint, settings, xp, len(train_set.labels))
+             if resume and checkpoint else trainer.initial_state(settings, xp))
     stop = _StopFlag()
     batches = (len(train_set.labels) + batch_size - 1) // batch_size
     click.echo(f"training {layers} ({hidden}) on {len(train_set.labels)} images, "

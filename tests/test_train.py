@@ -243,3 +243,39 @@ def test_bad_input_is_one_line(run_cli, args, words) -> None:
     status, out, err = run_cli("train", *args)
     assert status == 2 and words in err and "Traceback" not in err
     assert "training" not in err  # refused before any work
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--synthetic", "1000000", "--normalize"], "synthetic: 1000000 training and 200000 test "
+                                                "images with --normalize need about 52.9 GB"),
+    (["--synthetic", "100", "--layers", "3072,1000000000,10"], "layers: a layer of 1000000000"),
+    (["--synthetic", "100", "--layers", "3072,60000,60000,10", "--dtype", "float64"],
+     "layers: 3072,60000,60000,10 (float64) need about 118.7 GB"),
+    (["--synthetic", "1000000", "--layers", "3072,65536,10", "--batch-size", "100000"],
+     "batch-size: batches of 100000"),
+])
+def test_a_run_too_big_for_memory_is_refused_up_front(run_cli, tmp_path: Path, args,
+                                                      words) -> None:
+    log = tmp_path / "run.json"
+    status, out, err = run_cli("train", *args, "--blas-core", "default", "--log", str(log))
+    assert status == 2 and err.count("\n") == 1 and words in err, err
+    assert "allowed" in err and "Traceback" not in err and out == "" and not log.exists()
+
+
+def test_batches_too_big_for_memory_are_refused_before_reading(run_cli, tmp_path: Path) -> None:
+    """The estimate comes from the files' sizes: 10 GB of (sparse) batches are never read."""
+    for name in (*cifar.TRAIN_FILES, cifar.TEST_FILE):
+        with (tmp_path / name).open("wb") as stream:
+            stream.truncate(2 * 10**9)
+    status, out, err = run_cli("train", "--data", str(tmp_path), "--blas-core", "default")
+    assert status == 2 and err.count("\n") == 1 and out == "", err
+    assert err.startswith("derive: error: data: 3255208 training and 651041 test images")
+
+
+def test_the_usual_runs_fit_the_memory_limit() -> None:
+    from derive.numeric import memory
+
+    full = trainer.Settings(normalize=True, dtype="float64")
+    assert memory.need(full, 50_000, 10_000, False).total < 3 * 10**9
+    largest = memory.need(trainer.Settings(), 1_000_000, 200_000, True)  # the --synthetic max
+    assert largest.total < memory.MEMORY_CAP

@@ -9,50 +9,23 @@ run ends with bitwise the parameters of an uninterrupted one.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from derive.errors import InputError
 from derive.numeric import mlp
+from derive.numeric.checkpoint import load_checkpoint, save_checkpoint
 from derive.numeric.cifar import Images
-from derive.output import usual_permissions
+from derive.numeric.run_state import Settings, State
+
+__all__ = ["INITS", "Interrupted", "Settings", "State", "channel_stats", "evaluate",
+           "initial_state", "load_checkpoint", "save_checkpoint", "train"]
 
 INITS = ("xavier", "uniform01")
 
-
-@dataclass(frozen=True)
-class Settings:
-    """What is trained and how."""
-
-    layers: tuple[int, ...] = (3072, 256, 10)
-    hidden: str = "sigmoid"
-    epochs: int = 3
-    batch_size: int = 100
-    lr: float = 0.1
-    seed: int = 0
-    dtype: str = "float32"
-    init: str = "xavier"
-    normalize: bool = False
-
-
-@dataclass
-class State:
-    """Where a run is: parameters (row layout), position, and the random generator."""
-
-    params: list[tuple[Any, Any]]
-    epoch: int = 0
-    batch: int = 0
-    permutation: Any = None
-    rng: dict[str, Any] = field(default_factory=dict)
-    history: list[dict[str, Any]] = field(default_factory=list)
+INITS = ("xavier", "uniform01")
 
 
 class Interrupted(Exception):
@@ -168,42 +141,3 @@ def train(net: mlp.Network, train_set: Images, test_set: Images, settings: Setti
         state.epoch, state.batch, state.permutation = state.epoch + 1, 0, None
         save(state)
     return state
-
-
-def save_checkpoint(path: Path, state: State, settings: Settings) -> None:
-    """Everything needed to resume, written atomically (.npz)."""
-    arrays = {f"W{i}": _host(W) for i, (W, _) in enumerate(state.params)}
-    arrays.update({f"b{i}": _host(b) for i, (_, b) in enumerate(state.params)})
-    meta = {"epoch": state.epoch, "batch": state.batch, "rng": state.rng,
-            "settings": asdict(settings), "history": state.history}
-    handle, temporary = tempfile.mkstemp(suffix=".npz", dir=path.parent or Path("."))
-    os.close(handle)
-    try:
-        with open(temporary, "wb") as stream:
-            np.savez(stream, permutation=np.asarray(
-                state.permutation if state.permutation is not None else [], dtype=np.int64),
-                meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
-        usual_permissions(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
-def load_checkpoint(path: Path, settings: Settings, xp: Any) -> State:
-    """The state saved at `path`; the settings must be the run's own."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(bytes(data["meta"]).decode())
-            count = len(settings.layers) - 1
-            params = [(xp.asarray(data[f"W{i}"]), xp.asarray(data[f"b{i}"]))
-                      for i in range(count)]
-            permutation = data["permutation"]
-    except (OSError, KeyError, ValueError) as error:
-        raise InputError(f"resume: {path} is not a derive checkpoint ({error})") from None
-    saved = Settings(**{**meta["settings"], "layers": tuple(meta["settings"]["layers"])})
-    if saved != settings:
-        raise InputError(f"resume: {path} was made with other settings ({saved}); use the "
-                         "same options to resume")
-    return State(params, meta["epoch"], meta["batch"],
-                 permutation if len(permutation) else None, meta["rng"], meta["history"])
