@@ -84,15 +84,22 @@ def _number(spec: Mapping[str, Any], rng: random.Random, where: str) -> Any:
     return Decimal(str(round(rng.uniform(float(low), float(high)), digits)))
 
 
-def draw_variant(problem_set: ProblemSet, seed: int, index: int) -> Variant:
-    """Variant `index` of the set: every varied problem drawn until it solves and verifies."""
+def draw_variant(problem_set: ProblemSet, seed: int, index: int,
+                 fixed: dict[int, Solution] | None = None) -> Variant:
+    """Variant `index` of the set: every varied problem drawn until it solves and verifies.
+
+    `fixed` keeps the solutions of the problems that do not vary, solved once for all
+    variants (they are the same in every one)."""
     from derive import solve
 
+    fixed = {} if fixed is None else fixed
     solutions, redraws = [], {}
     for number, (problem, entry, vary) in enumerate(
             zip(problem_set.problems, problem_set.entries, problem_set.vary, strict=True), 1):
         if not vary:
-            solutions.append(solve(problem))
+            if number not in fixed:
+                fixed[number] = solve(problem)
+            solutions.append(fixed[number])
             continue
         for attempt in range(MAX_DRAWS):
             rng = random.Random(f"{seed}/{index}/{problem.id}/{attempt}")
@@ -133,9 +140,9 @@ def _write_all(problem_set: ProblemSet, count: int, seed: int, staging: Path, fm
     """The sheets, keys and manifest in `staging`; their names, manifest last."""
     from derive.render import render_set
 
-    names, manifest = [], []
+    names, manifest, fixed = [], [], {}
     for index in range(1, count + 1):
-        variant = draw_variant(problem_set, seed, index)
+        variant = draw_variant(problem_set, seed, index, fixed)
         files = {}
         for part, shown in (("questions", False), ("key", True)):
             files[part] = f"{stem}-v{index:02d}-{part}.{EXTENSIONS[fmt]}"

@@ -72,10 +72,10 @@ def _entries(folder: Path) -> list[str]:
 def test_a_kill_part_way_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     problem_set = derive.load(SET)
 
-    def killed_at_the_third(problem_set: object, seed: int, index: int) -> object:
+    def killed_at_the_third(problem_set: object, seed: int, index: int, *rest: object) -> object:
         if index == 3:
             raise KeyboardInterrupt
-        return draw_variant(problem_set, seed, index)
+        return draw_variant(problem_set, seed, index, *rest)
 
     monkeypatch.setattr(variants, "draw_variant", killed_at_the_third)
     with pytest.raises(KeyboardInterrupt):

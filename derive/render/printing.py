@@ -7,9 +7,9 @@ as its value: formula -> substitution -> result.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
@@ -140,36 +140,68 @@ class TextPrinter(StrPrinter):
 def tex(expr: Any, given: Mapping[sympy.Symbol, Any] | None = None,
         digits: int = DEFAULT_DIGITS) -> str:
     """TeX for a SymPy expression, with `given` substituted for display."""
-    if not given and _hashable(expr):
-        return _tex_alone(expr, digits)
-    return TexPrinter(given, digits).doprint(expr)
+    key = _key(expr, given)
+    if key is None:
+        return TexPrinter(given, digits).doprint(expr)
+    return _tex_cached(key, digits, expr, given)
 
 
 def text(expr: Any, given: Mapping[sympy.Symbol, Any] | None = None,
          digits: int = DEFAULT_DIGITS) -> str:
     """Plain text for a SymPy expression, with `given` substituted for display."""
-    if not given and _hashable(expr):
-        return _text_alone(expr, digits)
-    return TextPrinter(given, digits).doprint(expr)
+    key = _key(expr, given)
+    if key is None:
+        return TextPrinter(given, digits).doprint(expr)
+    return _text_cached(key, digits, expr, given)
 
 
 # Printing a matrix expression costs SymPy milliseconds, and a sheet prints the same formulas
 # again and again (a key and its question sheet, each of many variants, the manifest). Equal
-# SymPy expressions are equal trees, so they print alike; `typed` keeps 1, 1.0 and True apart.
-@lru_cache(maxsize=4096, typed=True)
-def _tex_alone(expr: Any, digits: int) -> str:
-    return TexPrinter(None, digits).doprint(expr)
+# SymPy trees with equal given values (same types, same bytes) print alike, so the text is
+# kept by that key; the expression and values themselves ride along, outside the key.
+_CACHE: dict[tuple[Any, ...], str] = {}
+_CACHE_SIZE = 8192
 
 
-@lru_cache(maxsize=4096, typed=True)
-def _text_alone(expr: Any, digits: int) -> str:
-    return TextPrinter(None, digits).doprint(expr)
+def _tex_cached(key: tuple[Any, ...], digits: int, expr: Any, given: Any) -> str:
+    return _remembered(("tex", digits, *key), lambda: TexPrinter(given, digits).doprint(expr))
 
 
-def _hashable(expr: Any) -> bool:
-    """A SymPy expression (mutable matrices are not hashable, so they are printed afresh)."""
+def _text_cached(key: tuple[Any, ...], digits: int, expr: Any, given: Any) -> str:
+    return _remembered(("text", digits, *key), lambda: TextPrinter(given, digits).doprint(expr))
+
+
+def _remembered(key: tuple[Any, ...], make: Any) -> str:
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = make()
+    return _CACHE[key]
+
+
+def _key(expr: Any, given: Mapping[sympy.Symbol, Any] | None) -> tuple[Any, ...] | None:
+    """A hashable stand-in for (expr, given), or None when one cannot be made."""
+    if not isinstance(expr, sympy.Basic) or not _is_hashable(expr):
+        return None
+    values = []
+    for symbol, value in (given or {}).items():
+        shown = _value_key(value)
+        if shown is None or not _is_hashable(symbol):
+            return None
+        values.append((symbol, shown))
+    return (type(expr), expr, tuple(values))
+
+
+def _value_key(value: Any) -> tuple[Any, ...] | None:
+    """A value by its type and contents: an array's dtype, shape and bytes, else the value."""
+    if isinstance(value, np.ndarray):
+        return (np.ndarray, value.dtype.str, value.shape, value.tobytes())
+    return (type(value), value) if _is_hashable(value) else None
+
+
+def _is_hashable(value: Any) -> bool:
     try:
-        hash(expr)
+        hash(value)
     except TypeError:
         return False
-    return isinstance(expr, sympy.Basic)
+    return True
