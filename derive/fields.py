@@ -23,7 +23,8 @@ from derive.errors import FieldError
 Converter = Callable[[Any, str], Any]
 
 MAX_SIZE = 10**9  # no real layer is wider; keeps products of sizes printable
-MAX_ENTRIES = 100_000
+MAX_ENTRIES = 100_000  # numbers in one field (a batch of logits, a vector)
+MAX_WIDTHS = 5_000  # widths of a network, activations per layer: a few seconds at most
 MAX_CLAIMS = 200
 MAX_MAGNITUDE = Decimal("1e300")  # every real is a float64 when it is computed with
 
@@ -89,11 +90,12 @@ positive_int = bounded_int(1)
 nonnegative_int = bounded_int(0)
 
 
-def int_list(value: Any, name: str, *, min_length: int = 1) -> tuple[int, ...]:
-    """Positive integers, from a list or a comma-separated string."""
+def int_list(value: Any, name: str, *, min_length: int = 1,
+             max_length: int = MAX_WIDTHS) -> tuple[int, ...]:
+    """Positive integers, from a list or a comma-separated string: at most `max_length`."""
     numbers = _ints_from(value, name, "a comma-separated list of positive integers")
-    if len(numbers) < min_length:
-        raise FieldError(name, f"needs at least {min_length} sizes, got {len(numbers)}")
+    if not min_length <= len(numbers) <= max_length:
+        raise FieldError(name, f"needs {min_length} to {max_length} sizes, got {len(numbers)}")
     for number in numbers:
         if not 1 <= number <= MAX_SIZE:
             raise FieldError(name, f"sizes must be between 1 and {MAX_SIZE}, got {number}")
@@ -186,6 +188,8 @@ def listed(convert: Converter, what: str, maximum: int = 100) -> Converter:
 def index_list(value: Any, name: str) -> tuple[int, ...]:
     """Non-negative integers (class indices), one or a comma-separated list."""
     numbers = _ints_from(value, name, "a class index or a comma-separated list of them")
+    if len(numbers) > MAX_ENTRIES:
+        raise FieldError(name, f"at most {MAX_ENTRIES} class indices, got {len(numbers)}")
     if any(number < 0 for number in numbers):
         raise FieldError(name, "class indices start at 0 and cannot be negative")
     return tuple(numbers)
@@ -212,6 +216,8 @@ def choice_list(*options: str) -> Converter:
         items = entries(value, name) if isinstance(value, str) else value
         if not isinstance(items, Sequence) or not items:
             raise FieldError(name, f"expected one or more of {', '.join(options)}, got {value!r}")
+        if len(items) > MAX_WIDTHS:
+            raise FieldError(name, f"at most {MAX_WIDTHS} entries, got {len(items)}")
         return tuple(pick(item, name) for item in items)
 
     return convert

@@ -13,7 +13,7 @@ layers = [100, 50, 25, 10]
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +25,8 @@ from derive.problems import kind_module
 
 MAX_FILE_BYTES = 2_000_000
 MAX_PROBLEMS = 500
+MAX_SET_SECONDS = 10.0  # estimated solving time of a whole set, from the kinds' estimates
+DEFAULT_SECONDS = 0.02  # a kind of fixed size (conv-size, loss, graph, ...)
 TOP_LEVEL_KEYS = {"title", "problems"}
 
 
@@ -92,7 +94,26 @@ def from_data(data: Mapping[str, Any], source: str) -> ProblemSet:
         if problem.id in seen:
             raise InputError(f"{source}: problem id {problem.id!r} is used twice; make ids unique")
         seen.add(problem.id)
+    check_budget(problems, source)
     return ProblemSet(title, problems, kept, vary)
+
+
+def estimated_seconds(problem: Problem) -> float:
+    """About how long solving and rendering `problem` takes here: its kind's estimate (the
+    problem's `estimated_seconds`, linear in its size), else `DEFAULT_SECONDS`."""
+    estimate = getattr(problem, "estimated_seconds", None)
+    return float(estimate()) if estimate is not None else DEFAULT_SECONDS
+
+
+def check_budget(problems: Sequence[Problem], source: str) -> None:
+    """Refuse a set that would take more than `MAX_SET_SECONDS`, naming its largest problem."""
+    costs = [(estimated_seconds(problem), problem.id) for problem in problems]
+    total = sum(cost for cost, _ in costs)
+    if total > MAX_SET_SECONDS:
+        largest, problem_id = max(costs)
+        raise InputError(f"{source}: its {len(problems)} problems would take about {total:.0f} s "
+                         f"(at most {MAX_SET_SECONDS:.0f} s a set; the largest, problem "
+                         f"{problem_id!r}, about {largest:.1f} s); split the set")
 
 
 def _variations(entry: Any, index: int) -> Mapping[str, Any]:

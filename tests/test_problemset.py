@@ -95,3 +95,11 @@ def test_a_hostile_sheet_is_refused_with_one_line(run_cli, tmp_path, body, field
     assert status == 2 and out == "" and "Traceback" not in err and err.count("\n") == 1
     assert field in err or "nested" in err or "not valid" in err
     assert not (tmp_path / "key.tex").exists()
+
+
+def test_a_set_has_a_time_budget() -> None:
+    """500 mlp-grad problems took over 10 s; the set is refused up front (issue 13)."""
+    text = "".join(f'[[problems]]\nkind = "mlp-grad"\nlayers = "4,3,2"\nseed = {i}\n'
+                   for i in range(500))
+    with pytest.raises(InputError, match=r"500 problems would take about 50 s \(at most 10 s"):
+        derive.loads(text)

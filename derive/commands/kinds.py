@@ -12,7 +12,8 @@ from derive.errors import DeriveError
 
 
 @click.command()
-@click.option("--layers", required=True, help="Widths, input first, e.g. 100,50,25,10.")
+@click.option("--layers", required=True,
+              help="Widths, input first, e.g. 100,50,25,10 (2 to 5,000 of them).")
 @click.option("--bias/--no-bias", default=True, show_default=True, help="Count bias vectors.")
 @kind_options
 def params(layers: str, bias: bool, **out: Any) -> None:
@@ -182,7 +183,8 @@ def graph(expression: str, at: str, name: str, **out: Any) -> None:
 @click.option("--x0", required=True, help="Start, the variables in name order: 3,3")
 @click.option("--lr", multiple=True, help="Step size; repeat to compare: --lr 0.1 --lr 0.2")
 @click.option("--tol", help="Epsilon of the stopping rule (default 1e-6).")
-@click.option("--max-steps", help="Most iterations per step size (default 1000).")
+@click.option("--max-steps", help="Most iterations per step size (default 1000; step sizes "
+                                  "x steps at most 100,000).")
 @click.option("--plot", help="Write contour lines with every path to FILE.png or FILE.pdf.")
 @kind_options
 def gd(function: str, x0: str, lr: tuple[str, ...], tol: str | None, max_steps: str | None,

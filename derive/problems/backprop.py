@@ -22,6 +22,8 @@ from derive.solution import Solution
 from derive.symbolic.numeric_example import Example
 
 NONNEGATIVE_ANSWERS = ("loss", "loss after")  # answers never below 0
+MAX_ENTRIES = 20_000  # weights plus activations: about a second and a half
+SECONDS_PER_ENTRY = 6e-5
 
 Matrix = tuple[tuple[Decimal, ...], ...]
 
@@ -49,8 +51,21 @@ class Problem(NetworkProblem):
         outs = [cols if transposed else rows for rows, cols in shapes]
         return (ins[0], *outs)
 
+    @property
+    def entries(self) -> int:
+        """Numbers the worked example computes with: the weights, and the activations of
+        every sample at every layer."""
+        return sum(len(W) * len(W[0]) for W in self.weights) + len(self.x) * sum(self.widths)
+
+    def estimated_seconds(self) -> float:
+        """Solving and rendering time (measured here): linear in the numbers."""
+        return 0.05 + SECONDS_PER_ENTRY * self.entries
+
     def validate(self) -> None:
         widths, shapes = self.widths, [(len(W), len(W[0])) for W in self.weights]
+        if self.entries > MAX_ENTRIES:
+            raise FieldError("weights", f"{self.entries} weights and activations; at most "
+                             f"{MAX_ENTRIES} are worked by hand")
         orientation = "in x out" if self.convention in ("WTx", "XW") else "out x in"
         for layer, (rows, cols) in enumerate(shapes[1:], 2):
             if (cols if orientation == "out x in" else rows) != widths[layer - 1]:

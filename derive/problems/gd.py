@@ -33,6 +33,8 @@ from derive.symbolic.matrices import Elementwise
 # answers never below 0 (shell patterns): the checker refuses a negative claim of one
 NONNEGATIVE_ANSWERS = ("rate bound", "lr * contraction", "lr * steps", "lr * gradient norm")
 
+MAX_ITERATIONS = 100_000  # step sizes x max_steps: about a second of iterating
+SECONDS_PER_ITERATION = 1.2e-5
 SHOWN_ROWS = 12  # iterates tabulated per rate: the first ones and the last
 CLOSED_FORM_STEPS = 10
 
@@ -76,6 +78,15 @@ class Problem(BaseProblem):
             raise FieldError("lr", "step sizes must be positive")
         if self.tol <= 0:
             raise FieldError("tol", "the tolerance must be positive")
+        if len(self.lr) * self.max_steps > MAX_ITERATIONS:
+            total = len(self.lr) * self.max_steps
+            raise FieldError("max_steps", f"{len(self.lr)} step sizes x {self.max_steps} steps "
+                             f"is {total} iterations; at most {MAX_ITERATIONS} in all, so lower "
+                             "max_steps or give fewer step sizes")
+
+    def estimated_seconds(self) -> float:
+        """Solving time (measured here): the derivation, then each iteration."""
+        return 0.05 + SECONDS_PER_ITERATION * len(self.lr) * self.max_steps
 
 
 def solve(problem: Problem) -> Solution:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import derive
+import derive.errors
 
 SEED_003 = dict(convention="WTx", x="1,0", target="0,1", weights=["3,6;4,5", "2,3;4,3"],
                 biases=["1,-6", "-1,-2"], lr="0.5",
@@ -130,3 +131,10 @@ def test_large_numbers_are_solved_and_said_to_be_checked_by_the_kernels(weights:
 def test_bad_input_names_the_field(run_cli, args, field) -> None:
     status, out, err = run_cli("backprop", *args)
     assert status == 2 and out == "" and field in err and "Traceback" not in err
+
+
+def test_a_worked_example_has_a_maximum_size() -> None:
+    W = ";".join([",".join(["0.01"] * 100)] * 100)
+    with pytest.raises(derive.errors.InputError, match="'weights'.*at most 20000"):
+        derive.problem("backprop", x=",".join(["1"] * 100), target=",".join(["0"] * 100),
+                       weights=[W] * 3)

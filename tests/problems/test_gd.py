@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import derive
+import derive.errors
 
 SEED_001 = "x1**2 + x1*x2 + 4*x2**2"
 H = np.array([[2.0, 1.0], [1.0, 8.0]])
@@ -109,3 +110,8 @@ def test_a_stop_far_from_a_stationary_point_is_named() -> None:
     answers = solve(function="x1**2", x0="1", lr="0.001", max_steps="5000").answers
     assert answers["lr 0.001 verdict"] == "stopped"
     assert 0.01 < answers["lr 0.001 gradient norm"] / 2 < 0.02
+
+
+def test_step_sizes_times_steps_have_a_maximum() -> None:
+    with pytest.raises(derive.errors.InputError, match="'max_steps'.*800000 iterations"):
+        derive.problem("gd", function="x1**2", x0="1", lr=["0.1"] * 8, max_steps="100000")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import derive
+import derive.errors
 
 LOGITS, TARGET = [0.5, 0.3, 0.8], [0.3, 0.6, 0.1]
 
@@ -97,3 +98,9 @@ def test_every_term_is_shown(run_cli) -> None:
 def test_bad_input_names_the_field(run_cli, args: list[str], field: str) -> None:
     status, out, err = run_cli("loss", *args)
     assert status == 2 and out == "" and field in err and err.count("\n") == 1
+
+
+def test_a_batch_has_a_maximum() -> None:
+    rows = ";".join(["0.5,0.5"] * 1001)
+    with pytest.raises(derive.errors.InputError, match="'logits'.*at most 1000"):
+        derive.problem("loss", logits=rows, label=",".join(["0"] * 1001))

@@ -7,6 +7,7 @@ import json
 import pytest
 
 import derive
+import derive.errors
 
 
 def closed_form(widths: list[int], bias: bool = True) -> int:
@@ -53,3 +54,18 @@ def test_bad_layers_are_one_line_errors(run_cli, layers: str) -> None:
     status, out, err = run_cli("params", "--layers", layers)
     assert status == 2 and out == ""
     assert err.count("\n") == 1 and "layers" in err and "Traceback" not in err
+
+
+def test_a_deep_network_costs_linear_time() -> None:
+    """3,000 widths took 14 s to solve when every layer converted every width (issue 13)."""
+    import time
+
+    start = time.perf_counter()
+    solution = derive.solve(derive.problem("params", layers=",".join(["10"] * 5000)))
+    assert solution.answers["total"] == 4999 * 110
+    assert time.perf_counter() - start < 3
+
+
+def test_the_widths_have_a_maximum() -> None:
+    with pytest.raises(derive.errors.InputError, match="'layers'.* 2 to 5000 sizes"):
+        derive.problem("params", layers=",".join(["10"] * 5001))
