@@ -53,7 +53,7 @@ def _array_module(device: str) -> Any:
         cupy.cuda.runtime.getDeviceCount()
     except Exception as error:  # ImportError, or CUDA reporting no device
         raise DeriveError(f"device: no usable GPU ({type(error).__name__}); install "
-                          "derive[gpu] on a machine with CUDA, or use --device cpu") from None
+                          "CuPy (pip install cupy-cuda12x) on a machine with CUDA, or use --device cpu") from None
     return cupy
 
 
