@@ -52,8 +52,9 @@ def _array_module(device: str) -> Any:
 
         cupy.cuda.runtime.getDeviceCount()
     except Exception as error:  # ImportError, or CUDA reporting no device
-        raise DeriveError(f"device: no usable GPU ({type(error).__name__}); install "
-                          "CuPy (pip install cupy-cuda12x) on a machine with CUDA, or use --device cpu") from None
+        raise DeriveError(f"device: no usable GPU ({type(error).__name__}); install CuPy "
+                          "(pip install cupy-cuda12x) on a machine with CUDA, or use "
+                          "--device cpu") from None
     return cupy
 
 
