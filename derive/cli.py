@@ -148,7 +148,11 @@ def main(argv: list[str] | None = None) -> None:
     except DeriveError as error:
         click.echo(f"derive: error: {error}", err=True)
         sys.exit(error.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    except (click.Abort, KeyboardInterrupt) as stop:
+        if isinstance(stop.__cause__, EOFError):  # click turns EOFError into Abort too
+            click.echo(f"derive: error: unexpected end of input ({stop.__cause__ or 'EOF'})",
+                       err=True)
+            sys.exit(2)
         click.echo("derive: interrupted", err=True)
         sys.exit(130)
     except OSError as error:

@@ -12,18 +12,14 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 from derive.errors import DeriveError, InputError
 from derive.output import check_folder, write_atomic
 from derive.render.tex_packages import debian_package, install_hint
+from derive.termination import sigterm_raises
 
 RUNS = 2  # a second run settles anything the first one measured
 TIMEOUT_S = 120
@@ -35,12 +31,6 @@ CONFINED = {"openin_any": "p", "openout_any": "p", "shell_escape": "f", "MKTEXTF
             "MKTEXPK": "0", "MKTEXMF": "0", "MKTEXTEX": "0", "MKOCP": "0", "MKOFM": "0"}
 
 
-class Terminated(DeriveError):
-    """SIGTERM arrived while pdflatex ran; exit 143 as shells count it."""
-
-    exit_code = 128 + signal.SIGTERM
-
-
 def write_pdf(path: Path, latex: str) -> None:
     """Compile `latex` (pictures named relative to the current folder) and write the PDF to
     `path` through `write_atomic`."""
@@ -49,7 +39,7 @@ def write_pdf(path: Path, latex: str) -> None:
         raise InputError("output: pdflatex is not installed, so no PDF can be made; install "
                          f"TeX Live (Debian: {install_hint()}) or write a .tex file instead")
     check_folder(path, "output")
-    with _sigterm_raises(path), tempfile.TemporaryDirectory(prefix="derive-pdf-") as scratch:
+    with sigterm_raises(path), tempfile.TemporaryDirectory(prefix="derive-pdf-") as scratch:
         pdf = compile_pdf(pdflatex, latex, Path(scratch))
     write_atomic(path, pdf)
 
@@ -128,21 +118,3 @@ def failure(log: str) -> str:
                f"install TeX Live (Debian: {install_hint()})")
         return f"output: pdflatex failed ({first}); {fix}"
     return f"output: pdflatex failed ({first}); write a .tex file to inspect it"
-
-
-@contextmanager
-def _sigterm_raises(path: Path) -> Iterator[None]:
-    """Inside the block SIGTERM raises Terminated: pdflatex is killed and the scratch folder
-    removed (main thread only; elsewhere signals cannot be handled)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        raise Terminated(f"output: terminated (SIGTERM); nothing was written to {str(path)!r}")
-
-    earlier = signal.signal(signal.SIGTERM, handle)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, earlier)

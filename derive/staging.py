@@ -12,27 +12,14 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
-import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 from derive.errors import InputError
 from derive.output import current_umask, folder_of, target_of, write_failure
-
-
-class Terminated(SystemExit):
-    """SIGTERM arrived while a folder was being written: exit 143, as shells count it.
-
-    A SystemExit, not a DeriveError, so that no `except DeriveError` (a variant's redraw loop)
-    swallows it; the one-line message is written when the signal arrives."""
-
-    def __init__(self) -> None:
-        super().__init__(128 + signal.SIGTERM)
+from derive.termination import sigterm_raises
 
 
 def check_replaceable(target: Path, replaceable: Callable[[Path], bool], field: str) -> None:
@@ -57,7 +44,7 @@ def staged_folder(target: Path, replaceable: Callable[[Path], bool],
     except OSError as error:
         raise write_failure(target, error, field) from None
     try:
-        with _sigterm_raises(target, field):
+        with sigterm_raises(target, field):
             yield temporary
             os.chmod(temporary, 0o777 & ~current_umask())  # mkdtemp made it 0700
             _install(temporary, target, replaceable, field)
@@ -82,22 +69,3 @@ def _install(temporary: Path, target: Path, replaceable: Callable[[Path], bool],
         os.rename(away, target)
         raise
     shutil.rmtree(away, ignore_errors=True)
-
-
-@contextmanager
-def _sigterm_raises(target: Path, field: str) -> Iterator[None]:
-    """Inside the block SIGTERM raises Terminated, so the cleanup runs (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        sys.stderr.write(f"derive: {field}: terminated (SIGTERM); nothing was written to "
-                         f"{str(target)!r}\n")
-        raise Terminated
-
-    earlier = signal.signal(signal.SIGTERM, handle)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, earlier)

@@ -104,3 +104,16 @@ def test_a_huge_integer_claim_in_a_file_is_one_line(run_cli, tmp_path) -> None:
                     f'claims = {{ total = {10**400} }}\n')
     status, _, err = run_cli("check", str(path))
     assert status == 2 and "claim 'total'" in err and "Traceback" not in err
+
+
+def test_an_end_of_file_is_bad_input_not_an_interrupt(run_cli, monkeypatch) -> None:
+    """click turns an EOFError into the Abort it raises for Ctrl-C; only Ctrl-C exits 130."""
+    import derive.problems.params as params
+
+    def truncated(*args, **kwargs):
+        raise EOFError("Ran out of input")
+
+    monkeypatch.setattr(params, "solve", truncated)
+    status, out, err = run_cli("params", "--layers", "3,2")
+    assert status == 2 and out == ""
+    assert err.strip().splitlines()[-1] == "derive: error: unexpected end of input (Ran out of input)"
