@@ -116,4 +116,5 @@ def test_an_end_of_file_is_bad_input_not_an_interrupt(run_cli, monkeypatch) -> N
     monkeypatch.setattr(params, "solve", truncated)
     status, out, err = run_cli("params", "--layers", "3,2")
     assert status == 2 and out == ""
-    assert err.strip().splitlines()[-1] == "derive: error: unexpected end of input (Ran out of input)"
+    last = err.strip().splitlines()[-1]
+    assert last == "derive: error: unexpected end of input (Ran out of input)"
