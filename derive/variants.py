@@ -140,7 +140,8 @@ def _write_all(problem_set: ProblemSet, count: int, seed: int, staging: Path, fm
     """The sheets, keys and manifest in `staging`; their names, manifest last."""
     from derive.render import render_set
 
-    names, manifest, fixed = [], [], {}
+    names, manifest = [], []
+    fixed: dict[int, Solution] = {}
     for index in range(1, count + 1):
         variant = draw_variant(problem_set, seed, index, fixed)
         files = {}
