@@ -1,0 +1,16 @@
+"""Forward and backward kernels of every layer type, keyed by torch's layer type name.
+
+PLACEHOLDER
+"""
+
+from __future__ import annotations
+
+import importlib
+
+MODULES = ("conv", "pooling")
+
+
+def load_all() -> None:
+    """Import every kernel module, each of which registers its layer types."""
+    for name in MODULES:
+        importlib.import_module(f"derive.numeric.layers.{name}")
