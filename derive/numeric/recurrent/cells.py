@@ -42,6 +42,27 @@ class Weights:
     W_hr: Any | None = None
 
 
+def join(xp: Any, parts: list[Any]) -> Any:
+    """The parts side by side along the last axis, written into an array made like the
+    first (so it stays on the parts' device: NumPy's concatenate drops array subclasses)."""
+    if len(parts) == 1:
+        return parts[0]
+    shape = (*parts[0].shape[:-1], sum(part.shape[-1] for part in parts))
+    joined, start = xp.zeros_like(parts[0], shape=shape), 0
+    for part in parts:
+        joined[..., start:start + part.shape[-1]] = part
+        start += part.shape[-1]
+    return joined
+
+
+def stack(xp: Any, parts: list[Any]) -> Any:
+    """The parts along a new first axis, on their device (see `join`)."""
+    stacked = xp.zeros_like(parts[0], shape=(len(parts), *parts[0].shape))
+    for index, part in enumerate(parts):
+        stacked[index] = part
+    return stacked
+
+
 def _affine(x: Any, W: Any, b: Any | None) -> Any:
     return x @ W.T if b is None else x @ W.T + b
 
@@ -100,8 +121,8 @@ def lstm_back(xp: Any, w: Weights, r: Record, dstate: State,
     tanh_c = xp.tanh(r["c"])
     dc = dc + dm * r["o"] * (1.0 - tanh_c ** 2)
     i, f, g, o = r["i"], r["f"], r["g"], r["o"]
-    da = xp.concatenate([dc * g * i * (1.0 - i), dc * r["c_prev"] * f * (1.0 - f),
-                         dc * i * (1.0 - g ** 2), dm * tanh_c * o * (1.0 - o)], axis=1)
+    da = join(xp, [dc * g * i * (1.0 - i), dc * r["c_prev"] * f * (1.0 - f),
+                   dc * i * (1.0 - g ** 2), dm * tanh_c * o * (1.0 - o)])
     dx, dh_prev = _linear_back(w, grads, da, da, r["x"], r["h_prev"])
     return dx, (dh_prev, dc * f), {"c": dc}
 
@@ -126,8 +147,8 @@ def gru_back(xp: Any, w: Weights, r: Record, dstate: State,
     dan = dh * (1.0 - z) * (1.0 - n ** 2)
     dar = dan * r["hn"] * rg * (1.0 - rg)
     daz = dh * (r["h_prev"] - n) * z * (1.0 - z)
-    da_x = xp.concatenate([dar, daz, dan], axis=1)
-    da_h = xp.concatenate([dar, daz, rg * dan], axis=1)
+    da_x = join(xp, [dar, daz, dan])
+    da_h = join(xp, [dar, daz, rg * dan])
     dx, dh_prev = _linear_back(w, grads, da_x, da_h, r["x"], r["h_prev"])
     return dx, (dh_prev + dh * z,), {}
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from derive.numeric.recurrent.cells import CELLS, Cell, Record, State, Weights
+from derive.numeric.recurrent.cells import CELLS, Cell, Record, State, Weights, join, stack
 from derive.numeric.recurrent.config import RecurrentConfig, state_shapes, suffix
 
 Params = dict[str, Any]
@@ -96,17 +96,13 @@ def forward(xp: Any, params: Params, x: Any, config: RecurrentConfig) -> tuple[A
             for t in order(config, d, len(inputs)):
                 state, records[t] = cell.step(xp, weights(params, layer, d), inputs[t], state)
             runs[-1].append(Run(layer, d, records, state))
-        inputs = [_joined(xp, [run.records[t]["h"] for run in runs[-1]])
+        inputs = [join(xp, [run.records[t]["h"] for run in runs[-1]])
                   for t in range(len(inputs))]
     finals = [run.final for layer_runs in runs for run in layer_runs]
-    y = xp.stack(inputs, axis=0)
+    y = stack(xp, inputs)
     return (xp.swapaxes(y, 0, 1) if config.batch_first else y), Forward(
-        runs, y, xp.stack([f[0] for f in finals]),
-        xp.stack([f[1] for f in finals]) if config.mode == "LSTM" else None)
-
-
-def _joined(xp: Any, parts: list[Any]) -> Any:
-    return parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=1)
+        runs, y, stack(xp, [f[0] for f in finals]),
+        stack(xp, [f[1] for f in finals]) if config.mode == "LSTM" else None)
 
 
 def _run_backward(xp: Any, cell: Cell, w: Weights, run: Run, dys: list[Any],
@@ -162,12 +158,12 @@ def backward_through_time(xp: Any, params: Params, cache: Forward, dy: Any,
             initial["h0"][index], initial["c0"][index] = dstate[0], dstate[-1]
             below = [dx if acc is None else acc + dx for acc, dx in zip(below, dxs, strict=True)]
         dys = below
-    result.dx = xp.stack(dys, axis=0)
+    result.dx = stack(xp, dys)
     if config.batch_first:
         result.dx = xp.swapaxes(result.dx, 0, 1)
-    result.grads["h0"] = xp.stack(initial["h0"])
+    result.grads["h0"] = stack(xp, initial["h0"])
     if config.mode == "LSTM":
-        result.grads["c0"] = xp.stack(initial["c0"])
+        result.grads["c0"] = stack(xp, initial["c0"])
     return result
 
 
