@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("conv", "pooling")
+MODULES = ("conv", "pooling", "elementwise", "softmax", "linear", "embedding", "norms")
 
 
 def load_all() -> None:
