@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("conv", "pooling", "elementwise", "softmax", "linear", "embedding", "norms")
+MODULES = ("conv", "pooling", "elementwise", "softmax", "linear", "embedding", "norms", "attention")
 
 
 def load_all() -> None:
