@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("conv", "pooling", "elementwise", "softmax", "linear", "embedding", "norms", "attention")
+MODULES = ("conv", "pooling", "elementwise", "softmax", "linear", "embedding", "norms", "attention", "transformer")
 
 
 def load_all() -> None:
