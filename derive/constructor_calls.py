@@ -85,6 +85,8 @@ def parse_call(text: str, where: str) -> Call:
         raise InputError(f"{where}: {text.strip()!r} is not a call such as "
                          "Adam(lr=0.1, betas=(0.9, 0.999))") from None
     source = text.strip()
+    if isinstance(tree.body, ast.Name | ast.Attribute):  # a bare name: called without arguments
+        return Call(_name(tree.body, where))
     if not isinstance(tree.body, ast.Call):
         raise InputError(f"{where}: {source!r} is not a call; write e.g. StepLR(step_size=3)")
     return _call(tree.body, source, where, 0)
