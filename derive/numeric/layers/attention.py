@@ -116,8 +116,8 @@ def mha_forward(xp: Any, state: State, x: Any, config: Config) -> tuple[Any, Cac
     projected = [linear_forward(xp, s, t, config) for s, t in
                  zip(_projections(state, E), batched, strict=True)]
     mask = additive_mask(xp, config, (batched[0].shape[1], batched[1].shape[1]), True)
-    o, attention = attend(xp, *(_heads(y, h) for y, _ in projected), mask,
-                          1.0 / math.sqrt(E // h))
+    q, k, v = (_heads(y, h) for y, _ in projected)
+    o, attention = attend(xp, q, k, v, mask, 1.0 / math.sqrt(E // h))
     out = {"weight": state["out_proj.weight"], "bias": state.get("out_proj.bias")}
     y, out_cache = linear_forward(xp, out, _merge(o), config)
     return _unbatched(y, inputs[0].ndim, config), {

@@ -83,7 +83,6 @@ def conv_backward(xp: Any, state: State, cache: Cache, dy: Any,
                   config: Config) -> tuple[Any, dict[str, Any]]:
     """dL/dX, dL/dW, dL/db of a convolution (formulas in the module docstring)."""
     W, groups, geo = state["weight"], option(config, "groups", 1), cache["geometry"]
-    kernel = tuple(W.shape[2:])
     dyg = dy.reshape(dy.shape[0], groups, W.shape[0] // groups, -1)  # (N, g, C_out/g, P)
     cols = _grouped(cache["cols"], groups)  # (N, g, C_in/g K, P)
     grads = {"weight": (dyg @ cols.swapaxes(-1, -2)).sum(axis=0).reshape(W.shape)}

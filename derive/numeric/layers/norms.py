@@ -1,7 +1,8 @@
 """BatchNorm1d/2d, LayerNorm and GroupNorm: normalize over a set of axes A, then scale/shift.
 
 Over the m entries of each normalized group (index r runs over A):
-  mu = (1/m) sum_r X_r,  var = (1/m) sum_r (X_r - mu)^2 (biased),  Xh_r = (X_r - mu) / sqrt(var + eps)
+  mu = (1/m) sum_r X_r,  var = (1/m) sum_r (X_r - mu)^2 (biased),
+  Xh_r = (X_r - mu) / sqrt(var + eps)
   Y_r = gamma Xh_r + beta  (gamma, beta per channel for the norms over a batch or groups,
   per entry of normalized_shape for LayerNorm)
   dgamma = sum dY Xh,  dbeta = sum dY  (over every axis gamma is shared along)

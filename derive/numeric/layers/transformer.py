@@ -42,7 +42,8 @@ def branches(config: Config) -> dict[str, list[Step]]:
     return {"sa": [Step("self_attn", "MultiheadAttention", attention), drop("dropout1")],
             "ff": [Step("linear1", "Linear"), Step("act", activation), drop("dropout"),
                    Step("linear2", "Linear"), drop("dropout2")],
-            "norm1": [Step("norm1", "LayerNorm", norm)], "norm2": [Step("norm2", "LayerNorm", norm)]}
+            "norm1": [Step("norm1", "LayerNorm", norm)],
+            "norm2": [Step("norm2", "LayerNorm", norm)]}
 
 
 def encoder_forward(xp: Any, state: State, x: Any, config: Config) -> tuple[Any, Cache]:
