@@ -23,6 +23,8 @@ KINDS: dict[str, str] = {
     "graph": "derive.problems.graph",
     "gd": "derive.problems.gd",
     "jacobian": "derive.problems.jacobian",
+    "optimize": "derive.problems.optimize",
+    "init": "derive.problems.init",
 }
 
 

@@ -1,0 +1,225 @@
+"""`optimize`: torch.optim's optimizers step by step on a function of several variables.
+
+Each optimizer is written as torch's constructor call (`Adam(lr=0.1, betas=(0.9, 0.999))`),
+optionally under an lr schedule (`StepLR(step_size=3, gamma=0.5)`, stepped once per update).
+The solution states the update equations, writes out the first steps with numbers, and
+tabulates every iterate, f, the gradient, lr_t and every state; each is an answer (`x_3`,
+`m_3`; with several optimizers `optimizer 2 x_3`). The numbers come from
+`derive.numeric.optim`, checked against its second implementation; the tests check them
+against torch.optim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import sympy
+
+from derive import fields as conv
+from derive.answers import Answer, Answers, Key
+from derive.errors import FieldError, InputError, VerificationError
+from derive.expr import formula_field, parse
+from derive.numeric.descent import Trace
+from derive.numeric.optim.run import OptimizerTrace, optimize
+from derive.numeric.optim.schedules import rates
+from derive.numeric.optim.specs import MOMENTUM_FORMS, Spec, parse_optimizer, parse_schedule
+from derive.problem import Problem as BaseProblem
+from derive.problem import spec
+from derive.problems.optimize_equations import equations, finite, symbol
+from derive.problems.optimize_tables import lr_step, table, written_steps
+from derive.solution import ImageFigure, Solution, Step, measured
+from derive.symbolic.build import eq
+from derive.symbolic.differences import central_difference
+
+MAX_OPTIMIZERS = 8
+MAX_STEPS = 200
+MAX_VARIABLES = 10
+NONNEGATIVE = ("v", "G", "vmax", "vhat", "lr", "lrdecay")
+
+
+def _calls(parser: Any, what: str) -> Any:
+    def convert(value: Any, name: str) -> tuple[Spec, ...]:
+        texts = [value] if isinstance(value, str) else value
+        if not isinstance(texts, list | tuple) or not texts or len(texts) > MAX_OPTIMIZERS:
+            raise FieldError(name, f"give 1 to {MAX_OPTIMIZERS} {what} calls")
+        try:
+            return tuple(parser(conv.text(text, name), name) for text in texts)
+        except InputError as error:
+            raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
+    return convert
+
+
+def _schedule(value: Any, name: str) -> Spec:
+    try:
+        return parse_schedule(conv.text(value, name), name)
+    except InputError as error:
+        raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
+
+
+def _plot_path(value: Any, name: str) -> str:
+    written = conv.text(value, name).strip()
+    if not re.fullmatch(r"[A-Za-z0-9_./-]{1,200}\.(png|pdf)", written) or ".." in written:
+        raise FieldError(name, "give a .png or .pdf file name of letters, digits, _ - . and /")
+    return written
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem(BaseProblem):
+    """A function, a start, one or more optimizers, a number of steps, an optional schedule."""
+
+    kind = "optimize"
+    function: str = spec(formula_field, "f of the variables: x1**2 + 10*x2**2")
+    x0: tuple[Decimal, ...] = spec(conv.real_vector, "start, variables in name order: 3,3")
+    optimizer: tuple[Spec, ...] = spec(_calls(parse_optimizer, "optimizer"),
+                                       "torch.optim calls: Adam(lr=0.1)")
+    steps: int = spec(conv.bounded_int(1, MAX_STEPS), f"updates (1 to {MAX_STEPS})", 10)
+    schedule: Spec | None = spec(_schedule, "an lr scheduler call: StepLR(step_size=3)", None)
+    momentum_form: str = spec(conv.choice(*MOMENTUM_FORMS),
+                              "SGD momentum as torch (b = mu b + g; x -= lr b) or cs231n "
+                              "(v = mu v - lr g; x += v)", "torch")
+    plot: str | None = spec(_plot_path, "write a picture of the paths (.png or .pdf)", None)
+
+    @property
+    def variables(self) -> list[sympy.Symbol]:
+        return sorted(parse(self.function).free_symbols,
+                      key=lambda s: [int(p) if p.isdigit() else p
+                                     for p in re.split(r"(\d+)", s.name)])
+
+    def validate(self) -> None:
+        names = [v.name for v in self.variables]
+        if not names or len(names) > MAX_VARIABLES:
+            raise FieldError("function", f"needs 1 to {MAX_VARIABLES} variables, has "
+                             f"{len(names)}")
+        if len(self.x0) != len(names):
+            raise FieldError("x0", f"{len(self.x0)} values for the {len(names)} variables "
+                             f"{', '.join(names)} (in that order)")
+        if self.momentum_form == "cs231n" and any(
+                s.name == "SGD" and s["dampening"] for s in self.optimizer):
+            raise FieldError("momentum_form", "CS231n's momentum has no dampening; use "
+                             "the torch form or dampening=0")
+
+    def field_values(self) -> dict[str, Any]:
+        """The fields as plain values, each call as written."""
+        values = super().field_values()
+        values["optimizer"] = [s.text for s in self.optimizer]
+        values["schedule"] = self.schedule.text if self.schedule else None
+        return values
+
+    def estimated_seconds(self) -> float:
+        """Solving time: the derivation, then each optimizer's steps."""
+        return 0.3 + 2e-4 * len(self.optimizer) * self.steps
+
+
+def _functions(problem: Problem) -> tuple[Any, Any, sympy.Matrix]:
+    f = parse(problem.function)
+    gradient = sympy.Matrix([sympy.diff(f, v) for v in problem.variables])
+    f_numeric = sympy.lambdify([problem.variables], f, "numpy")
+    g_numeric = sympy.lambdify([problem.variables], list(gradient), "numpy")
+    return (lambda x: float(f_numeric(x))), (lambda x: np.array(g_numeric(x), float)), gradient
+
+
+def _gradient_check(problem: Problem, gradient: Any, start: Any) -> float:
+    """The derived gradient at the start against high-precision central differences."""
+    f = parse(problem.function)
+    point = {v: repr(float(x)) for v, x in zip(problem.variables, start, strict=True)}
+    with np.errstate(all="ignore"):
+        derived = gradient(start)
+    numeric = [complex(central_difference(f, point, v)) for v in problem.variables]
+    if not (np.all(np.isfinite(derived)) and all(np.isfinite(n) and not n.imag for n in numeric)):
+        raise FieldError("x0", f"f or its gradient is not a finite real number at "
+                         f"{start.tolist()}; start where both are")
+    values = np.array([n.real for n in numeric])
+    residual = float(np.max(np.abs(derived - values)) / max(1.0, float(np.max(np.abs(values)))))
+    if not residual < 1e-6:
+        raise VerificationError(f"optimize: gradient {derived} but differences {values}")
+    return measured(residual)
+
+
+def solve(problem: Problem) -> Solution:
+    """The gradient, each optimizer's rule and first steps, and the table of every step."""
+    f, gradient, formula = _functions(problem)
+    start = np.array([float(v) for v in problem.x0])
+    names = [v.name for v in problem.variables]
+    steps = [Step(eq(sympy.Symbol("f"), parse(problem.function)), "the function"),
+             Step(eq(sympy.Symbol(r"\nabla f"), formula), "its gradient, entry by entry",
+                  shape=(len(names), 1), check=_gradient_check(problem, gradient, start))]
+    several = len(problem.optimizer) > 1
+    answers: list[Answer] = []
+    tables, traces = [], {}
+    for number, chosen in enumerate(problem.optimizer, start=1):
+        lrs = rates(problem.schedule, chosen["lr"], problem.steps)
+        if number == 1 and problem.schedule is not None:
+            steps.append(lr_step(problem.schedule, lrs))
+        trace = optimize(chosen, f, gradient, start.tolist(), lrs, problem.momentum_form)
+        setting = (("optimizer", str(number)),) if several else ()
+        tag = f"^{{[{number}]}}" if several else ""
+        steps += _rule_steps(trace, tag, number if several else None)
+        steps += written_steps(trace, tag, problem.momentum_form)
+        answers += _answers(trace, setting)
+        tables.append(table(trace, names, number if several else None))
+        traces[_Label(f"{number}: {chosen.text}")] = Trace(
+            [r.x for r in trace.records], [r.f for r in trace.records])
+    figure = (ImageFigure(problem.plot, (f, traces, names)) if problem.plot else None)
+    return Solution(problem, tuple(steps), Answers(answers), notes=_notes(problem, names),
+                    tables=tuple(tables), figure=figure)
+
+
+class _Label(str):
+    """A path's legend text; the plot formats its keys with :g, as it does step sizes."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+def _rule_steps(trace: OptimizerTrace, tag: str, number: int | None) -> list[Step]:
+    spec = trace.spec
+    title = f"optimizer {number}, " if number else ""
+    arguments = ", ".join(f"{key} = {value}" for key, value in spec.arguments)
+    found = []
+    t = sympy.Symbol("t")
+    for index, equation in enumerate(equations(spec, trace.form, tag)):
+        why = equation.why if index else (f"{title}{spec.text}, element-wise for t = 1, 2, ... "
+                                          f"({arguments}): {equation.why}")
+        found.append(Step(eq(symbol(equation.tex, t, tag), equation.rhs(t)), why))
+    last = trace.records[-1]
+    found.append(Step(symbol("x", last.t, tag), f"{title}{trace.verdict} after {last.t} steps"
+                      f"; f = {last.f:.6g} there", value=last.x, check=trace.check))
+    return found
+
+
+def _answers(trace: OptimizerTrace, setting: tuple[tuple[str, str], ...]) -> list[Answer]:
+    found: list[Answer] = []
+    rules = equations(trace.spec, trace.form)
+    for record in trace.records:
+        values: dict[str, Any] = {"x": record.x, "f": record.f}
+        if record.t:
+            values["lr"] = record.lr
+            values.update({e.name: e.value(record) for e in rules if e.name != "x"})
+        for name, value in values.items():
+            if finite(value):
+                found.append(Answer(Key(f"{name}_{record.t}", setting=setting), value,
+                                    nonnegative=name in NONNEGATIVE))
+    return found
+
+
+def _notes(problem: Problem, names: list[str]) -> tuple[str, ...]:
+    notes = [f"variables in order: {', '.join(names)}",
+             "squares, square roots, products and quotients of vectors are element-wise",
+             "step t uses g_t, the gradient at x_(t-1), and lr_t, the rate after t - 1 "
+             "scheduler steps (torch.optim's order: optimizer.step(), then scheduler.step())"]
+    if any(s.name == "SGD" and s["momentum"] for s in problem.optimizer):
+        notes.append("SGD momentum in CS231n's form: v_t = mu v_(t-1) - lr_t g_t, x_t = x_(t-1) "
+                     "+ v_t; it agrees with torch's b_t = mu b_(t-1) + g_t, x_t = x_(t-1) - lr_t "
+                     "b_t (v_t = -lr b_t) for a constant learning rate"
+                     if problem.momentum_form == "cs231n" else
+                     "SGD momentum in torch's form: b_1 = g_1, b_t = mu b_(t-1) + (1 - tau) g_t, "
+                     "x_t = x_(t-1) - lr_t b_t; CS231n's v_t = mu v_(t-1) - lr_t g_t, x_t = "
+                     "x_(t-1) + v_t agrees with it (v_t = -lr b_t) for a constant learning rate "
+                     "and no dampening")
+    return tuple(notes)
