@@ -114,12 +114,14 @@ class Problem(BaseProblem):
         return 0.3 + 2e-4 * len(self.optimizer) * self.steps
 
 
-def _functions(problem: Problem) -> tuple[Any, Any, sympy.Matrix]:
+def _functions(problem: Problem) -> tuple[Any, Any, sympy.Matrix, Any]:
+    """f and its gradient as float functions, the gradient's formula, and f on arrays."""
     f = parse(problem.function)
     gradient = sympy.Matrix([sympy.diff(f, v) for v in problem.variables])
     f_numeric = sympy.lambdify([problem.variables], f, "numpy")
     g_numeric = sympy.lambdify([problem.variables], list(gradient), "numpy")
-    return (lambda x: float(f_numeric(x))), (lambda x: np.array(g_numeric(x), float)), gradient
+    return ((lambda x: float(f_numeric(x))), (lambda x: np.array(g_numeric(x), float)), gradient,
+            f_numeric)
 
 
 def _gradient_check(problem: Problem, gradient: Any, start: Any) -> float:
@@ -141,7 +143,7 @@ def _gradient_check(problem: Problem, gradient: Any, start: Any) -> float:
 
 def solve(problem: Problem) -> Solution:
     """The gradient, each optimizer's rule and first steps, and the table of every step."""
-    f, gradient, formula = _functions(problem)
+    f, gradient, formula, f_arrays = _functions(problem)
     start = np.array([float(v) for v in problem.x0])
     names = [v.name for v in problem.variables]
     steps = [Step(eq(sympy.Symbol("f"), parse(problem.function)), "the function"),
@@ -163,7 +165,7 @@ def solve(problem: Problem) -> Solution:
         tables.append(table(trace, names, number if several else None))
         traces[_Label(f"{number}: {chosen.text}")] = Trace(
             [r.x for r in trace.records], [r.f for r in trace.records])
-    figure = (ImageFigure(problem.plot, (f, traces, names)) if problem.plot else None)
+    figure = (ImageFigure(problem.plot, (f_arrays, traces, names)) if problem.plot else None)
     return Solution(problem, tuple(steps), Answers(answers), notes=_notes(problem, names),
                     tables=tuple(tables), figure=figure)
 
@@ -204,7 +206,8 @@ def _answers(trace: OptimizerTrace, setting: tuple[tuple[str, str], ...]) -> lis
         for name, value in values.items():
             if finite(value):
                 found.append(Answer(Key(f"{name}_{record.t}", setting=setting), value,
-                                    nonnegative=name in NONNEGATIVE))
+                                    nonnegative=name in NONNEGATIVE and not (
+                                        name == "v" and trace.spec.name == "SGD")))
     return found
 
 

@@ -43,6 +43,8 @@ def _at(tex: str, tag: str) -> Callable[[sympy.Expr], sympy.Symbol]:
 
 def symbol(tex: str, t: Any, tag: str = "") -> sympy.Symbol:
     """The quantity `tex` at index `t` (`t` a number or an expression such as t - 1)."""
+    if tag and tex.endswith("}") and "^{" in tex:  # one superscript: v^{max,[1]}
+        return sympy.Symbol(f"{tex[:-1]},{tag[2:-1]}}}_{{{t}}}")
     return sympy.Symbol(f"{tex}{tag}_{{{t}}}")
 
 
