@@ -303,6 +303,42 @@ def init(layer: str, schemes: tuple[str, ...], **out: Any) -> None:
     emit("init", {"layer": layer, "init": list(schemes) or None}, **out)
 
 
+@click.command()
+@click.option("--input", "inputs", multiple=True, required=True,
+              help="Input per example, repeatable: 3x32x32, or tokens:128 (token ids).")
+@click.option("--layer", "layers", multiple=True,
+              help="A layer as PyTorch writes it, repeatable: --layer 'Conv2d(3, 6, 5)'.")
+@click.option("--model", "model_file", type=click.Path(exists=True, dir_okay=False),
+              help="A file holding the model: nn.Sequential(...), or one layer per line.")
+@kind_options
+def summary(inputs: tuple[str, ...], layers: tuple[str, ...], model_file: str | None,
+            **out: Any) -> None:
+    """Layer-by-layer summary of a network: names, shapes, parameters with their formulas,
+    buffers, MACs, receptive field, totals.
+
+    \b
+    Examples:
+      derive summary --input 1x32x32 --layer "Conv2d(1, 6, 5)" --layer "ReLU()" \\
+        --layer "MaxPool2d(2)" --layer "Flatten()" --layer "Linear(6*14*14, 10)"
+      derive summary --input 3x224x224 --model examples/models/resnet18.py
+      derive summary --input tokens:128 --input tokens:128 --input tokens:128 \\
+        --model examples/models/bert_base.py
+    Answers: total, trainable, non_trainable, buffers, macs, memory, shape of output,
+    receptive_field, jump, start; per layer NAME: type/shape/count/buffers/macs of NAME,
+    and count of each tensor (count of 0.weight).
+    """
+    from derive.models.limits import MAX_TEXT
+
+    if bool(layers) == bool(model_file):
+        raise DeriveError("model: give --model FILE or --layer (repeatable), not both")
+    model = None
+    if model_file:
+        with open(model_file, encoding="utf-8", errors="replace") as handle:
+            model = handle.read(MAX_TEXT + 1)
+    emit("summary", {"input": list(inputs) if len(inputs) > 1 else inputs[0], "model": model,
+                     "layers": list(layers) or None}, **out)
+
+
 KINDS = (params, conv_size, attention_params, loss, mlp_grad, backprop, graph, gd, jacobian,
          softmax_ce, optimize,
-         init)
+         init, summary)

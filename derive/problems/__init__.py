@@ -25,6 +25,7 @@ KINDS: dict[str, str] = {
     "jacobian": "derive.problems.jacobian",
     "optimize": "derive.problems.optimize",
     "init": "derive.problems.init",
+    "summary": "derive.problems.summary",
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from derive.models.nodes import Chain, Frozen, Layer, Node, Parallel, Repeat, Residual, Tied
+from derive.models.nodes import Chain, Frozen, Layer, Node, Parallel, Repeat, Tied
 
 
 class Select(nn.Module):
@@ -84,7 +84,9 @@ def build(node: Node, name: str = "", tag: bool = True) -> nn.Module:
         if isinstance(node, Tied):
             module.derive_tie = (node.tensor, node.target)
         return module
-    join = (lambda child: f"{name}.{child}" if name else child)
+    def join(child: str) -> str:
+        return f"{name}.{child}" if name else child
+
     if isinstance(node, Frozen):
         module = build(node.body, name, tag)
         module.requires_grad_(False)

@@ -1,0 +1,184 @@
+"""`summary`: a whole network, layer by layer, as torchinfo shows it, with every formula.
+
+The model is PyTorch constructor calls (`derive.models`): ``model = "nn.Sequential(...)"``
+or ``layers = ["Conv2d(3, 6, 5)", ...]``, with ``input = [3, 32, 32]`` (or ``3x32x32``,
+``tokens:128``, or a list of inputs). Each layer: its torch name, output shape, parameters
+per tensor with the closed form and substitution, buffers, MACs; then the totals and the
+receptive field of the conv stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from derive.answers import Answer, Answers, Key
+from derive.errors import FieldError, InputError, VerificationError
+from derive.models import Input, Summary, parse_inputs, parse_layers, parse_model, summarize
+from derive.models.nodes import Chain
+from derive.models.summary import LayerRow
+from derive.problem import Problem as BaseProblem
+from derive.problem import spec
+from derive.solution import Shape, Solution, Step, Table
+from derive.symbolic.build import add, eq, mul
+
+NOTES = (
+    "shapes are per example (the batch left out; a dim argument counts it, as torch does)",
+    "parameters and buffers named as torch's state_dict names them",
+    "MACs as torch.utils.flop_counter counts them (FLOPs / 2): products of convolutions, "
+    "linear layers, recurrences and attention (Q K^T and A V); norms, pools, activations, "
+    "embeddings and bias adds count 0",
+    "memory: parameters at float32, 4 bytes each",
+    "receptive field r, jump j and start s (centre of the first output's field, input "
+    "positions from 0): r' = r + (k_e - 1) j, j' = j s_t, s' = s + ((k_e - 1)/2 - p) j",
+)
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise FieldError(name, "expected the model's text, e.g. 'nn.Sequential(...)'")
+    return value
+
+
+def _layer_texts(value: Any, name: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise FieldError(name, "expected a list of layers, e.g. ['Conv2d(3, 6, 5)', 'ReLU()']")
+    return tuple(items)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem(BaseProblem):
+    """A model (text or a list of layers) and its input(s)."""
+
+    kind = "summary"
+    input: tuple[Input, ...] = spec(parse_inputs, "input shape per example: 3x32x32, "
+                                    "tokens:128, or a list of them")
+    model: str | None = spec(_text, "the model as PyTorch code: nn.Sequential(...)", None)
+    layers: tuple[str, ...] | None = spec(_layer_texts, "layers, e.g. ['Conv2d(3, 6, 5)']",
+                                          None)
+
+    def validate(self) -> None:
+        if (self.model is None) == (self.layers is None):
+            raise FieldError("model", "give either model (the text) or layers (a list)")
+        field = "model" if self.model is not None else "layers"
+        try:
+            object.__setattr__(self, "_summary", summarize(self.network(), self.input))
+        except InputError as error:
+            raise FieldError(field, str(error)) from None
+
+    def network(self) -> Chain:
+        """The parsed model."""
+        if self.model is not None:
+            return parse_model(self.model)
+        return parse_layers(self.layers or ())
+
+    def summary(self) -> Summary:
+        """The summary computed when the problem was validated."""
+        return getattr(self, "_summary", None) or summarize(self.network(), self.input)
+
+
+def _param_step(index: int, row: LayerRow) -> Step:
+    assert row.count is not None
+    symbol = sympy.Symbol(f"P_{{{index}}}")
+    names = ", ".join(f"{entry.name.rsplit('.', 1)[-1]} {_x(entry.shape)}"
+                      for entry in row.params)
+    why = f"{row.name} ({row.type}): {row.count.why}; tensors {names}"
+    shared = [e for e in row.params if e.shared_with]
+    if shared:
+        why += "; " + ", ".join(f"{e.name} is {e.shared_with} (tied, counted there)"
+                                for e in shared)
+    return Step(eq(symbol, row.count.formula), why, value=row.count.value, check=0.0,
+                given=dict(row.count.given))
+
+
+def _size_steps(index: int, row: LayerRow) -> list[Step]:
+    return [Step(eq(sympy.Symbol(f"{size.name.split('_')[0]}_{{{index}}}"), size.formula),
+                 f"{row.name} ({row.type}): output {size.name.split('_')[0]}",
+                 value=size.value, check=0.0, given=dict(size.given)) for size in row.sizes]
+
+
+def _total_step(rows: list[tuple[int, LayerRow]], summary: Summary) -> Step:
+    terms = [sympy.Symbol(f"P_{{{i}}}") if row.copies == 1 else
+             mul(row.copies, sympy.Symbol(f"P_{{{i}}}")) for i, row in rows]
+    given = {sympy.Symbol(f"P_{{{i}}}"): row.n_params for i, row in rows}
+    value = sum(row.copies * row.n_params for _, row in rows)
+    if value != summary.total:
+        raise VerificationError(f"summary: the steps sum to {value}, the rows to {summary.total}")
+    formula = add(*terms) if len(terms) > 1 else (terms[0] if terms else sympy.Integer(0))
+    return Step(eq(sympy.Symbol("P"), formula), "all parameters (a shared one once; a "
+                "repeated layer times its copies)", value=value, check=0.0, given=given)
+
+
+def _x(shape: tuple[int, ...]) -> str:
+    return " x ".join(map(str, shape)) or "scalar"
+
+
+def _table(summary: Summary) -> Table:
+    rows: list[tuple[Any, ...]] = []
+    for index, row in enumerate(summary.rows, 1):
+        name = row.name if row.copies == 1 else f"{row.name} (x{row.copies})"
+        field = "" if row.field is None else _x(row.field.size[:1] if len(
+            set(row.field.size)) == 1 else row.field.size).replace(" ", "")
+        rows.append((index, name, row.type, _x(row.output), row.n_params, row.n_buffers,
+                     row.macs, field))
+    rows.append(("", "total", "", _x(summary.output), summary.total, summary.buffers,
+                 summary.macs, ""))
+    return Table(("#", "layer", "type", "output", "params", "buffers", "MACs", "RF"),
+                 tuple(rows))
+
+
+def _answers(summary: Summary) -> Answers:
+    entries = [Answer(Key("total"), summary.total, nonnegative=True),
+               Answer(Key("trainable"), summary.trainable, nonnegative=True),
+               Answer(Key("non_trainable"), summary.non_trainable, nonnegative=True),
+               Answer(Key("buffers"), summary.buffers, nonnegative=True),
+               Answer(Key("macs"), summary.macs, nonnegative=True),
+               Answer(Key("memory"), summary.param_bytes, nonnegative=True),
+               Answer(Key("output", aspect="shape"), Shape(summary.output), nonnegative=True)]
+    if summary.field is not None:
+        field = summary.field
+        entries += [Answer(Key("receptive_field"), list(field.size), nonnegative=True),
+                    Answer(Key("jump"), list(field.jump), nonnegative=True),
+                    Answer(Key("start"), [float(s) for s in field.first])]
+    seen: set[str] = set()
+    for row in summary.rows:
+        if row.name in seen:
+            continue  # a module called twice (ResNet's relu): its first call
+        seen.add(row.name)
+        entries += _row_answers(row)
+    return Answers(entries)
+
+
+def _row_answers(row: LayerRow) -> list[Answer]:
+    """A layer's type, output shape, parameters (in all and per tensor), buffers, MACs."""
+    result = [Answer(Key(row.name, aspect="type"), row.type),
+              Answer(Key(row.name, aspect="shape"), Shape(row.output), nonnegative=True)]
+    if row.params:
+        result.append(Answer(Key(row.name, aspect="count"), row.n_params, nonnegative=True))
+    result += [Answer(Key(entry.name, aspect="count"), entry.numel, nonnegative=True)
+               for entry in row.params + row.buffers]
+    if row.buffers:
+        result.append(Answer(Key(row.name, aspect="buffers"), row.n_buffers, nonnegative=True))
+    if row.copies > 1:
+        result.append(Answer(Key(row.name, aspect="copies"), row.copies, nonnegative=True))
+    result.append(Answer(Key(row.name, aspect="macs"), row.macs, nonnegative=True))
+    return result
+
+
+def solve(problem: Problem) -> Solution:
+    """Each layer's sizes and parameter count with its formula, the total, the table."""
+    summary = problem.summary()
+    steps: list[Step] = []
+    counted: list[tuple[int, LayerRow]] = []
+    for index, row in enumerate(summary.rows, 1):
+        steps += _size_steps(index, row)
+        if row.count is not None:
+            steps.append(_param_step(index, row))
+            counted.append((index, row))
+    steps.append(_total_step(counted, summary))
+    notes = NOTES if summary.field is not None else NOTES[:-1]
+    return Solution(problem, tuple(steps), _answers(summary), notes=notes,
+                    tables=(_table(summary),))
