@@ -146,7 +146,8 @@ class Slip(Enum):
     NO_LOG = "the log is missing"
     NO_MINUS = "the minus sign is missing"
     NO_LOG_NO_MINUS = "the log and the minus sign are missing"
-    NO_DERIVATIVE = "the activation's derivative is missing"
+    NO_DERIVATIVE = ("{other} was used where the gradient of the pre-activation belongs: "
+                     "the activation's derivative is missing")
     NO_HALF = "the factor 1/2 is missing"
     OTHER = "{other}"
 
@@ -195,10 +196,12 @@ class Answers(Mapping[Key, Any]):
             self._entries[entry.key] = entry
 
     @classmethod
-    def from_values(cls, values: Mapping[Any, Any]) -> Answers:
-        """Answers from {key or name: value}, with no metadata."""
-        return cls(Answer(k if isinstance(k, Key) else parse_key(str(k)), v)
-                   for k, v in values.items())
+    def from_values(cls, values: Mapping[Any, Any], nonnegative: bool = False) -> Answers:
+        """Answers from {key or name: value or `Answer`}; a bare value has no metadata but
+        `nonnegative` (say True where every answer is a count, a size or a loss)."""
+        return cls(v if isinstance(v, Answer) else Answer(
+            k if isinstance(k, Key) else parse_key(str(k)), v, nonnegative=nonnegative)
+            for k, v in values.items())
 
     def __getitem__(self, key: Key | str) -> Any:
         return self.answer(key).value

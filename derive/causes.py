@@ -1,33 +1,35 @@
-"""Likely causes of a wrong claim, and the judging of claimed formulas.
+"""Likely causes of a wrong claim, from the answers' own metadata (no kind-specific code).
 
-A wrong number's cause is searched in a catalogue of perturbations of the right answer: the
-sign, a transpose, a factor 2 or N, the learning rate not applied or applied twice, another
-answer of the same problem, and the problem itself solved with one or two of its fields
-changed (a different size substituted, the bias dropped). A claimed formula is judged
-numerically on random matrices at small sizes (`derive.claimed_formula`).
+- a **rounding slip**: the answer recomputed by its relation (`Answer.compute` of its
+  `inputs`) from the inputs the claimant wrote, rounded as written, gives the claim;
+- the **update** relation ``new = old - rate * gradient``: the update skipped, the rate not
+  applied or applied twice, the step taken uphill;
+- the answer's known **confusions** (dL/dH used where dL/dZ belongs, a missing log or minus);
+- the sign, a transpose, a factor 2 or N (`Answer.batch`), another answer of the problem;
+- the problem solved again with one or two of its fields changed (a changed size).
+
+A claimed formula is judged numerically at the random values its `Formula.sample` gives
+(`derive.claimed_formula`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from derive import solve
-from derive.claimed_formula import identifier, judge
-from derive.claimed_number import compare
+from derive.answers import Answer, Answers, Confusion, Key
+from derive.claimed_formula import judge
+from derive.claimed_number import compare, flat
 from derive.errors import DeriveError, InputError
-from derive.problems.network import NetworkProblem
-from derive.render.printing import text
+from derive.render.keys import key_text
 from derive.solution import Formula, Shape, Solution
-from derive.symbolic.instance import instantiate
-from derive.symbolic.matrices import evaluate
 
 MAX_RESOLVES = 400
-SLIP_CAUSE = "off in the last digits: an earlier value was rounded before it was used"
 
 
 def claim_place(problem: Any, name: str) -> str:
@@ -43,58 +45,113 @@ def claim_place(problem: Any, name: str) -> str:
     return f"{own}claim {name!r}"
 
 
-def number_cause(solution: Solution, name: str, claim: Any, rtol: float | None) -> str:
-    if compare(solution.answers[name], claim, rtol) == "rounding slip":
-        return SLIP_CAUSE
-    for candidate, cause in _perturbations(solution, name):
-        if compare(candidate, claim, rtol) == "correct":
-            return cause
+# -- rounding slips -----------------------------------------------------------------------
+def rounded_inputs(answers: Answers, answer: Answer, claim: Any, written: Mapping[Key, Any],
+                   rtol: float | None) -> str:
+    """The cause when the claim is the answer recomputed from inputs the claimant rounded
+    (every written input at once, or one of them); "" when it is not."""
+    claimed = [k for k in _ancestors(answers, answer) if k in written and _numeric(
+        written[k], answers[k])]
+    for chosen in ([claimed] if len(claimed) > 1 else []) + [[k] for k in claimed]:
+        value = _recomputed(answers, answer, {k: written[k] for k in chosen})
+        if value is not None and compare(value, claim, rtol) == "correct":
+            names = " and ".join(key_text(k) for k in chosen)
+            return (f"a rounding slip: {names} {'were' if len(chosen) > 1 else 'was'} used as "
+                    "rounded in the document, and the result follows from that")
+    return ""
+
+
+def _ancestors(answers: Answers, answer: Answer) -> list[Key]:
+    seen: list[Key] = []
+    stack = list(answer.inputs)
+    while stack:
+        key = stack.pop(0)
+        if key in seen or key not in answers:
+            continue
+        seen.append(key)
+        stack.extend(answers.answer(key).inputs)
+    return seen
+
+
+def _numeric(claim: Any, truth: Any) -> bool:
+    try:
+        return len(flat(claim)) == np.size(truth) and all(
+            not isinstance(c, str) for c in flat(claim))
+    except TypeError:
+        return False
+
+
+def _recomputed(answers: Answers, answer: Answer, given: Mapping[Key, Any]) -> Any:
+    """The answer's value with `given` inputs replaced by the claimed numbers."""
+    if answer.key in given:
+        truth = np.asarray(answer.value, dtype=float)
+        return np.asarray([float(c) for c in flat(given[answer.key])]).reshape(truth.shape)
+    if answer.compute is None or not answer.inputs:
+        return answer.value
+    values = [_recomputed(answers, answers.answer(k), given) if k in answers else None
+              for k in answer.inputs]
+    if any(v is None for v in values):
+        return None
+    return answer.compute(*values)
+
+
+# -- the catalogue ------------------------------------------------------------------------
+def number_cause(solution: Solution, answer: Answer, claim: Any, rtol: float | None) -> str:
+    """The first slip in the catalogue that gives the claim, in words; "" when none does."""
+    for candidate, cause in _perturbations(solution.answers, answer):
+        try:
+            if compare(candidate, claim, rtol) == "correct":
+                return cause
+        except (TypeError, ValueError):
+            continue
     for changed, cause in _resolved(solution):
-        if name in changed.answers and compare(changed.answers[name], claim, rtol) == "correct":
+        if answer.key in changed.answers and compare(
+                changed.answers[answer.key], claim, rtol) == "correct":
             return cause
     return ""
 
 
-def _perturbations(solution: Solution, name: str) -> Iterator[tuple[Any, str]]:
-    truth = solution.answers[name]
-    if isinstance(truth, Shape | str) or (isinstance(truth, list) and truth and
-                                          isinstance(truth[0], Shape)):
+def _perturbations(answers: Answers, answer: Answer) -> Iterator[tuple[Any, str]]:
+    truth = answer.value
+    if isinstance(truth, Shape | str | Formula) or (isinstance(truth, list) and truth and
+                                                    isinstance(truth[0], Shape)):
         return
+    yield from _update_slips(answers, answer)
+    for confusion in answer.confusions:
+        yield confusion.value, _confusion_text(answer.key, confusion)
     value = np.asarray(truth, dtype=float)
-    yield -value, "sign flipped"
-    if value.ndim == 2:
-        yield value.T, "transposed"
-    for factor, label in ((2.0, "2"), *_batch(solution)):
+    yield -value, "the sign is flipped"
+    if value.ndim == 2 and value.shape[0] > 1 and value.shape[1] > 1:
+        yield value.T, "this is the transpose of the right answer"
+    factors = [(2.0, "2")] + ([(float(answer.batch), "N")] if answer.batch > 1 else [])
+    for factor, label in factors:
         yield value * factor, f"a factor {label} too many"
-        yield value / factor, f"a factor {label} missing"
-    yield from _update_slips(solution, name)
-    for other, value_other in solution.answers.items():
-        if other != name and not isinstance(value_other, Formula | str):
-            yield value_other, f"this is the value of {other}, a neighbouring quantity"
+        yield value / factor, f"a factor {label} is missing"
+    for other in answers.entries():
+        if other.key != answer.key and not isinstance(other.value, Formula | str):
+            yield other.value, f"this is the value of {key_text(other.key)}, not of " \
+                f"{key_text(answer.key)}"
 
 
-def _batch(solution: Solution) -> list[tuple[float, str]]:
-    rows = getattr(solution.problem, "x", None)
-    return [(float(len(rows)), "N")] if rows is not None and len(rows) > 1 else []
+def _confusion_text(key: Key, confusion: Confusion) -> str:
+    other = confusion.other
+    shown = key_text(other) if isinstance(other, Key) else str(other or "")
+    return confusion.slip.value.format(other=shown, this=key_text(key))
 
 
-def _update_slips(solution: Solution, name: str) -> Iterator[tuple[Any, str]]:
+def _update_slips(answers: Answers, answer: Answer) -> Iterator[tuple[Any, str]]:
     """For an updated parameter: the step not taken, taken without the rate, or twice."""
-    if not name.endswith(" new"):
+    update = answer.update
+    if update is None or update.gradient not in answers:
         return
-    parameter = name[: -len(" new")]
-    gradient = next((v for k, v in solution.answers.items() if k.endswith("/d" + parameter)),
-                    None)
-    rate = getattr(solution.problem, "lr", None)
-    if gradient is None or rate is None:
-        return
-    new = np.asarray(solution.answers[name], dtype=float)
-    step = float(rate) * np.asarray(gradient, dtype=float)
-    old = new + step
-    yield old, "the update was not applied"
-    yield old - step / float(rate), "the learning rate was not applied (taken as 1)"
-    yield old - 2 * step, "the step was applied twice"
-    yield old + step, "the step went uphill (gradient added, not subtracted)"
+    old = np.asarray(update.old, dtype=float)
+    gradient = np.asarray(answers[update.gradient], dtype=float)
+    step = update.rate * gradient
+    parameter = key_text(dataclasses.replace(answer.key, new=False))
+    yield old, f"the update was not applied to {parameter}"
+    yield old - gradient, f"the learning rate was not applied to {parameter} (taken as 1)"
+    yield old - 2 * step, f"the step was applied twice to {parameter}"
+    yield old + step, f"the step on {parameter} went uphill (gradient added, not subtracted)"
 
 
 def _resolved(solution: Solution) -> Iterator[tuple[Solution, str]]:
@@ -154,34 +211,15 @@ def _shown(value: Any) -> str:
 
 
 # -- formulas -----------------------------------------------------------------------------
-def formula_verdict(solution: Solution, name: str, claim: Any) -> tuple[str, str]:
+def formula_verdict(solution: Solution, key: Key, claim: Any) -> tuple[str, str]:
+    """A claimed formula judged at the random values of the answer's sample."""
+    formula = solution.answers[key]
     if not isinstance(claim, str):
         return "wrong", "a formula was expected, written as text"
-    values, truth, factors = _formula_instance(solution, name)
-    finding = judge(claim, truth, values, factors, claim_place(solution.problem, name))
+    place = claim_place(solution.problem, key_text(key))
+    if formula.sample is None:
+        raise InputError(f"{place}: formula claims are not checked for this answer; claim "
+                         "its numbers")
+    values, truth, factors = formula.sample()
+    finding = judge(claim, truth, values, factors, place)
     return finding.verdict, finding.cause
-
-
-def _formula_instance(solution: Solution, name: str) -> tuple[dict[str, Any], Any,
-                                                               dict[str, float]]:
-    """Random matrices at small sizes for the problem's network, and the right value."""
-
-    problem = solution.problem
-    if not isinstance(problem, NetworkProblem):
-        raise InputError(f"{claim_place(problem, name)}: formula claims are checked for "
-                         "mlp-grad problems; claim numbers for this kind")
-    net = problem.network()
-    instance = instantiate(problem.model(), seed=11)
-    arrays = dict(instance.arrays)
-    for layer in range(net.depth, 0, -1):
-        delta = solution.answers[f"d{net.loss_text}/d{text(net.z(layer))}"].expr
-        arrays[net.delta(layer)] = evaluate(delta, arrays, instance.sizes, instance.kernels)
-    truth = evaluate(solution.answers[name].expr, arrays, instance.sizes, instance.kernels)
-    values: dict[str, Any] = {}
-    for symbol, value in arrays.items():
-        values[text(symbol)] = value
-        values[identifier(text(symbol))] = value
-    batch = float(instance.X.shape[0])
-    values["N"] = batch
-    factors = {"2": 2.0, **({"N": batch} if net.convention.rows else {})}
-    return values, truth, factors

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from derive.answers import Answer, Answers, Key
 
 if TYPE_CHECKING:
     import sympy
@@ -38,6 +40,24 @@ class Step:
         return getattr(self.relation, "lhs", self.relation), (() if rhs is None else (rhs,))
 
 
+def step_answers(steps: tuple[Step, ...]) -> list[Answer]:
+    """The quantity each step shows, keyed by its left side: a named symbol or matrix with a
+    value (``P_1 = n_0 n_1 + n_1 = 5050``, ``x^(1) = ...``), so every quantity is an answer."""
+    import sympy
+
+    found = []
+    for step in steps:
+        lhs, _ = step.sides
+        if step.value is not None and isinstance(lhs, sympy.Symbol | sympy.MatrixSymbol):
+            found.append(Answer(Key.of(lhs), step.value, shape=step.shape))
+    return found
+
+
+def shape_words(shape: Any) -> str:
+    """A shape in a caption's words: (3, 30, 30) -> '3 x 30 x 30'."""
+    return "" if shape is None else " x ".join(str(n) for n in shape)
+
+
 UNIT_ROUNDOFF = 2.0 ** -53
 
 
@@ -62,6 +82,10 @@ class Formula:
     shape: tuple[Any, ...] | None = None
     check: float | None = None
     label: sympy.Basic | None = None
+    # random values at small sizes for judging a claimed formula: (values by name, the
+    # right value there, the factors a slip may add); None where formulas are not judged
+    sample: Callable[[], tuple[dict[str, Any], Any, dict[str, float]]] | None = field(
+        default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -92,9 +116,11 @@ class GraphFigure:
 
 @dataclass(frozen=True)
 class ImageFigure:
-    """A picture written to a file (a plot), placed in the document by its path."""
+    """A picture placed in the document by its path, which the renderer writes: `drawing`
+    holds what it draws (for gradient descent: the function, the traces, the variables)."""
 
     path: str
+    drawing: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -103,10 +129,16 @@ class Solution:
 
     problem: Problem
     steps: tuple[Step, ...]
-    answers: Mapping[str, Any]
+    answers: Answers
     notes: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
     figure: GraphFigure | ImageFigure | None = None
+
+    def __post_init__(self) -> None:
+        answers = self.answers if isinstance(self.answers, Answers) else \
+            Answers.from_values(self.answers)  # a {key or name: value} dict
+        shown = [answer for answer in step_answers(self.steps) if answer.key not in answers]
+        object.__setattr__(self, "answers", Answers((*answers.entries(), *shown)))
 
     def _repr_markdown_(self) -> str:
         from derive.render import render

@@ -27,7 +27,7 @@ from typing import Any
 from derive.errors import DeriveError, InputError
 from derive.output import target_of
 from derive.problemset import ProblemSet, parse_problem
-from derive.render.json import plain
+from derive.render.json import answers_data, plain
 from derive.solution import Solution
 from derive.staging import staged_folder
 
@@ -153,7 +153,7 @@ def _write_all(problem_set: ProblemSet, count: int, seed: int, staging: Path, fm
         manifest.append({"variant": index, "seed": seed, "files": files,
                          "redraws": dict(variant.redraws),
                          "problems": {s.problem.id: {"fields": plain(s.problem.field_values()),
-                                                     "answers": plain(dict(s.answers))}
+                                                     "answers": answers_data(s)}
                                       for s in variant.solutions}})
     document = {"written_by": WRITTEN_BY, "manifest_version": MANIFEST_VERSION,
                 "title": problem_set.title, "seed": seed, "count": count, "variants": manifest}

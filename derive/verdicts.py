@@ -1,10 +1,16 @@
 """Checking claimed answers against derived ones: a verdict and a likely cause for each.
 
-Numbers are judged by the digits they were written with (`derive.claimed_number`), or by
-`rtol` when given; formulas numerically (`derive.claimed_formula`); a wrong answer's likely
-cause is searched in a catalogue of slips (`derive.causes`). A negative claim of an answer
-that cannot be negative (a loss, a count, a size) is wrong for that reason: each kind's
-module lists such answers in `NONNEGATIVE_ANSWERS` (shell-style patterns of answer names).
+Generic over every kind: what the checker needs of an answer is on the answer
+(`derive.answers.Answer`). Numbers are judged by the digits they were written with
+(`derive.claimed_number`), or by `rtol` when given; a wrong number is a *rounding slip* only
+when it is what the answer's own relation gives from the claimant's rounded inputs
+(`derive.causes.rounded_inputs`); formulas are judged numerically
+(`derive.claimed_formula`); a wrong answer's likely cause is searched in a catalogue of
+slips (`derive.causes`). A negative claim of an answer that cannot be negative (a loss, a
+count, a size) is wrong for that reason.
+
+A claim's name may end in a note in parentheses, ``dl/dW^1 (in the update)``, so that one
+document can claim a quantity twice, where it wrote it twice.
 
 The module is `verdicts`, not `check`: a submodule named like the function `derive.check`
 would replace that function on the package the first time it is imported.
@@ -12,19 +18,23 @@ would replace that function on the package the first time it is imported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Any
 
 import numpy as np
 
-from derive.causes import claim_place, formula_verdict, number_cause
+from derive.answers import Answer, Key
+from derive.causes import claim_place, formula_verdict, number_cause, rounded_inputs
 from derive.claimed_number import VERDICTS, compare, negative
 from derive.errors import InputError
-from derive.problems import kind_module
+from derive.render.keys import key_text
 from derive.solution import Formula, Solution
 
-__all__ = ["VERDICTS", "Verdict", "cannot_be_negative", "check", "compare"]
+__all__ = ["VERDICTS", "Verdict", "check", "claim_key", "compare"]
+
+UNEXPLAINED = "no single slip explains it: work it again from the problem's numbers"
+NOTE = re.compile(r"^(.*\S)\s+\([^()]*\)$")
 
 
 @dataclass(frozen=True)
@@ -41,35 +51,48 @@ class Verdict:
 
 def check(solution: Solution, rtol: float | None = None) -> list[Verdict]:
     """Every claim of the solution's problem, judged."""
-    return [_judged(solution, name, claim, rtol) for name, claim in solution.problem.claims]
+    written: dict[Key, Any] = {}
+    for name, claim in solution.problem.claims:
+        written.setdefault(claim_key(solution, name), claim)
+    return [_judged(solution, name, claim, rtol, written)
+            for name, claim in solution.problem.claims]
 
 
-def _judged(solution: Solution, name: str, claim: Any, rtol: float | None) -> Verdict:
-    problem = solution.problem
-    if name not in solution.answers:
-        raise InputError(f"{claim_place(problem, name)}: no such answer; the answers are "
-                         f"{', '.join(solution.answers)}")
-    truth = solution.answers[name]
+def claim_key(solution: Solution, name: str) -> Key:
+    """The answer a claim's name stands for; an `InputError` listing the answers otherwise."""
+    match = NOTE.match(name)
+    found = solution.answers.find(match.group(1) if match else name)
+    if found is None:
+        names = ", ".join(key_text(key) for key in solution.answers)
+        raise InputError(f"{claim_place(solution.problem, name)}: no such answer; the answers "
+                         f"are {names}")
+    return found
+
+
+def _judged(solution: Solution, name: str, claim: Any, rtol: float | None,
+            written: dict[Key, Any]) -> Verdict:
+    key = claim_key(solution, name)
+    answer = solution.answers.answer(key)
+    truth = answer.value
     if isinstance(truth, Formula):
-        verdict, cause = formula_verdict(solution, name, claim)
-    elif cannot_be_negative(problem.kind, name) and _negative(claim):
-        verdict, cause = "wrong", f"{name} cannot be negative"
+        verdict, cause = formula_verdict(solution, key, claim)
+    elif answer.nonnegative and _negative(claim):
+        verdict, cause = "wrong", f"{key_text(key)} is never negative"
         if compare(_negated(truth), claim, rtol) == "correct":
-            cause += "; sign flipped"
+            cause += "; this is the right value with its sign flipped"
     else:
-        verdict = compare(truth, claim, rtol)
-        cause = "" if verdict == "correct" else number_cause(solution, name, claim, rtol)
-    return Verdict(problem.id, name, claim, truth, verdict, cause)
+        verdict, cause = _number_verdict(solution, answer, claim, rtol, written)
+    return Verdict(solution.problem.id, name, claim, truth, verdict, cause)
 
 
-def cannot_be_negative(kind: str, name: str) -> bool:
-    """Whether the answer `name` of `kind` is never negative (a loss, a count, a size).
-
-    >>> cannot_be_negative("loss", "ce"), cannot_be_negative("gd", "lr 0.1 x")
-    (True, False)
-    """
-    patterns = getattr(kind_module(kind), "NONNEGATIVE_ANSWERS", ())
-    return any(fnmatchcase(name, pattern) for pattern in patterns)
+def _number_verdict(solution: Solution, answer: Answer, claim: Any, rtol: float | None,
+                    written: dict[Key, Any]) -> tuple[str, str]:
+    if compare(answer.value, claim, rtol) == "correct":
+        return "correct", ""
+    rounded = rounded_inputs(solution.answers, answer, claim, written, rtol)
+    if rounded:
+        return "rounding slip", rounded
+    return "wrong", number_cause(solution, answer, claim, rtol) or UNEXPLAINED
 
 
 def _negative(claim: Any) -> bool:

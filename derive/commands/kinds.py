@@ -185,10 +185,11 @@ def graph(expression: str, at: str, name: str, **out: Any) -> None:
 @click.option("--tol", help="Epsilon of the stopping rule (default 1e-6).")
 @click.option("--max-steps", help="Most iterations per step size (default 1000; step sizes "
                                   "x steps at most 100,000).")
+@click.option("--steps", help="Run exactly N updates, with no stopping rule.")
 @click.option("--plot", help="Write contour lines with every path to FILE.png or FILE.pdf.")
 @kind_options
 def gd(function: str, x0: str, lr: tuple[str, ...], tol: str | None, max_steps: str | None,
-       plot: str | None, **out: Any) -> None:
+       steps: str | None, plot: str | None, **out: Any) -> None:
     """Gradient descent with fixed step sizes: iterates, stopping rule, why it converges.
 
     \b
@@ -196,11 +197,13 @@ def gd(function: str, x0: str, lr: tuple[str, ...], tol: str | None, max_steps: 
       derive gd "x1**2 + x1*x2 + 4*x2**2" --x0 3,3 --lr 0.1 --lr 0.2 --plot paths.png
     Answers: the gradient; per rate the verdict (converged, oscillating, stopped or
     diverged: f standing still is convergence only where the gradient has fallen below 1% of
-    the start's), steps, final x, f and gradient norm; for a quadratic the Hessian's
-    eigenvalues, the bound 2/lambda_max and each rate's contraction factor.
+    the start's), steps, final x, f and gradient norm, every iterate x_k, f_k and
+    gradient_k (lr 0.1 x_3) and the whole table; for a quadratic the Hessian, its
+    eigenvalues, the minimizer x* and f(x*), the bound 2/lambda_max and each rate's
+    contraction factor.
     """
     emit("gd", {"function": function, "x0": x0, "lr": list(lr) or None, "tol": tol,
-                "max_steps": max_steps, "plot": plot}, **out)
+                "max_steps": max_steps, "steps": steps, "plot": plot}, **out)
 
 
 @click.command()

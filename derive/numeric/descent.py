@@ -43,9 +43,10 @@ class Trace:
 
 
 def descend(f: Callable[[Any], float], gradient: Callable[[Any], Any], start: Sequence[float] | Any,
-            rate: float, tol: float, max_steps: int) -> Trace:
+            rate: float, tol: float, max_steps: int, stop: bool = True) -> Trace:
     """x_{k+1} = x_k - rate grad f(x_k) until |f(x_{k+1}) - f(x_k)| < tol or
-    ||grad f(x_k)|| < tol; diverged when values blow up or stop being finite."""
+    ||grad f(x_k)|| < tol; diverged when values blow up or stop being finite. Without
+    `stop`, exactly `max_steps` updates, whatever happens."""
     trace = Trace()
     x = np.asarray(start, dtype=float)
     scale = BLOW_UP * (1.0 + float(np.max(np.abs(x))))
@@ -53,6 +54,11 @@ def descend(f: Callable[[Any], float], gradient: Callable[[Any], Any], start: Se
         g = np.asarray(gradient(x), dtype=float)
         trace.record(x, f(x), g)
         for _ in range(max_steps):
+            if not stop:
+                x = x - rate * g
+                g = np.asarray(gradient(x), dtype=float)
+                trace.record(x, f(x), g)
+                continue
             if trace.gradient_norms[-1] < tol:
                 trace.verdict, trace.reason = "converged", f"||grad f(x_k)|| < {tol:g}"
                 return trace
@@ -67,7 +73,8 @@ def descend(f: Callable[[Any], float], gradient: Callable[[Any], Any], start: Se
             if abs(value - trace.values[-2]) < tol:
                 trace.verdict, trace.reason = _standing_still(trace, tol, g)
                 return trace
-    trace.reason = f"no convergence within {max_steps} steps"
+    trace.reason = (f"no convergence within {max_steps} steps" if stop
+                    else f"exactly {max_steps} steps, no stopping rule")
     return trace
 
 

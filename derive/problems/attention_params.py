@@ -13,13 +13,12 @@ from typing import Any
 import sympy
 
 from derive import fields as conv
+from derive.answers import Answers
 from derive.errors import FieldError, VerificationError
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.solution import Solution, Step
 from derive.symbolic.build import add, div, eq, mul, value_of
-
-NONNEGATIVE_ANSWERS = ("*",)  # answers never below 0: counts
 
 d, h, d_k, f, N = sympy.symbols("d_model h d_k d_ff N", integer=True, positive=True)
 
@@ -85,7 +84,7 @@ def solve(problem: Problem) -> Solution:
                                "attention": attention}
     if problem.ffn is not None:
         answers.update(_encoder(count, problem, attention))
-    return Solution(problem, tuple(count.steps), answers,
+    return Solution(problem, tuple(count.steps), Answers.from_values(answers, nonnegative=True),
                     notes=("counts as torch.nn.MultiheadAttention / TransformerEncoderLayer",))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from derive import fields as conv
+from derive.answers import Answers
 from derive.errors import FieldError
 from derive.problem import spec
 from derive.problems.network import NetworkProblem
@@ -130,5 +131,6 @@ def solve(problem: Problem) -> Solution:
              f"{example.loss:.6g} to {after:.6g}", *example.notes]
     if problem.label is not None:
         notes.append("class labels are written as one-hot target rows")
-    return Solution(problem, tuple(example.steps), example.answers, notes=tuple(notes))
+    return Solution(problem, tuple(example.steps), Answers.from_values(example.answers),
+                    notes=tuple(notes))
 

@@ -14,13 +14,12 @@ from typing import Any
 import sympy
 
 from derive import fields as conv
+from derive.answers import Answers
 from derive.errors import FieldError, VerificationError
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.solution import Shape, Solution, Step, Table
 from derive.symbolic.build import add, div, eq, floor, mul, neg, value_of
-
-NONNEGATIVE_ANSWERS = ("*",)  # answers never below 0: sizes, counts
 
 LAYER_TYPES = ("conv", "maxpool", "avgpool")
 LAYER_KEYS = {"type", "kernel", "stride", "padding", "dilation", "out_channels", "bias"}
@@ -186,7 +185,8 @@ def solve(problem: Problem) -> Solution:
         answers["params"] = total
     table = Table(("layer", "kernel", "stride", "padding", "dilation", "output", "params"),
                   tuple(rows))
-    return Solution(problem, tuple(steps), answers, tables=(table,))
+    return Solution(problem, tuple(steps), Answers.from_values(answers, nonnegative=True),
+                    tables=(table,))
 
 
 def _conv_params(index: int, item: Layer, channels: int | None, steps: list[Step]) -> int | str:

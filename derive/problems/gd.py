@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,18 +19,17 @@ import sympy
 from sympy import MatAdd, MatMul
 
 from derive import fields as conv
+from derive.answers import Answer, Answers, Key
 from derive.errors import FieldError, VerificationError
 from derive.expr import formula_field, parse
 from derive.numeric.descent import Trace, descend
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
+from derive.problems.gd_answers import minimizer, rate_answers
 from derive.solution import Formula, ImageFigure, Solution, Step, Table, measured
 from derive.symbolic.build import add, eq, equalities, mul, neg
 from derive.symbolic.differences import central_difference
 from derive.symbolic.matrices import Elementwise
-
-# answers never below 0 (shell patterns): the checker refuses a negative claim of one
-NONNEGATIVE_ANSWERS = ("rate bound", "lr * contraction", "lr * steps", "lr * gradient norm")
 
 MAX_ITERATIONS = 100_000  # step sizes x max_steps: about a second of iterating
 SECONDS_PER_ITERATION = 1.2e-5
@@ -61,6 +59,8 @@ class Problem(BaseProblem):
                                    "step sizes, one or several: 0.1", (Decimal("0.1"),))
     tol: Decimal = spec(conv.real_number, "epsilon of the stopping rule", Decimal("1e-6"))
     max_steps: int = spec(conv.bounded_int(1, 100_000), "most iterations per rate", 1000)
+    steps: int | None = spec(conv.bounded_int(1, 100_000), "run exactly this many updates, "
+                             "with no stopping rule (replaces max_steps)", None)
     plot: str | None = spec(_plot_path, "write a picture of the paths (.png or .pdf)", None)
 
     @property
@@ -104,16 +104,20 @@ def solve(problem: Problem) -> Solution:
     rule = equalities(sympy.Symbol("x^{(k+1)}"), add(sympy.Symbol("x^{(k)}"), neg(mul(
         sympy.Symbol("eta"), sympy.Symbol(r"\nabla f(x^{(k)})")))))
     steps.append(Step(rule, "the update with a fixed step size eta"))
-    answers: dict[str, Any] = {"gradient": Formula(gradient, (len(variables), 1))}
+    answers: dict[Any, Any] = {"gradient": Formula(gradient, (len(variables), 1))}
     quadratic = _hessian(f, variables)
     if quadratic is not None:
         steps += _stability(quadratic, problem, answers)
+        best = minimizer(quadratic.tolist(), np.array(g_numeric(0 * start), float))
+        if best is not None:
+            answers["x*"], answers["f(x*)"] = best, float(f_numeric(best))
     traces = {}
     tables = []
     for rate in problem.lr:
         eta = float(rate)
         trace = descend(lambda x: float(f_numeric(x)), lambda x: np.array(g_numeric(x), float),
-                        start, eta, float(problem.tol), problem.max_steps)
+                        start, eta, float(problem.tol), problem.steps or problem.max_steps,
+                        stop=problem.steps is None)
         traces[eta] = trace
         steps.append(_first_step(eta, start, np.array(g_numeric(start), float)))
         check = (_closed_form(quadratic, np.array(g_numeric(0 * start), float), trace, eta)
@@ -123,20 +127,15 @@ def solve(problem: Problem) -> Solution:
                           f"({trace.reason}); ||grad f|| = {trace.gradient_norms[-1]:.4g} there",
                           value=trace.points[-1], check=check))
         tables.append(_table(trace, eta, [v.name for v in variables]))
-        key = f"lr {eta:g}"
-        answers.update({f"{key} verdict": trace.verdict, f"{key} steps": len(trace.points) - 1,
-                        f"{key} x": trace.points[-1], f"{key} f": trace.values[-1],
-                        f"{key} gradient norm": trace.gradient_norms[-1]})
+        answers.update({a.key: a for a in rate_answers(trace, eta, g_numeric)})
     figure = None
     if problem.plot:
-        from derive.render.plot import plot_descent
-
-        plot_descent(Path(problem.plot), f_numeric, traces, [v.name for v in variables])
-        figure = ImageFigure(problem.plot)
+        figure = ImageFigure(problem.plot, (f_numeric, traces, [v.name for v in variables]))
     notes = [f"stopping rule: |f(x_(k+1)) - f(x_k)| < {problem.tol} or ||grad f(x_k)|| < "
              f"{problem.tol}, at most {problem.max_steps} steps",
              f"variables in order: {', '.join(v.name for v in variables)}"]
-    return Solution(problem, tuple(steps), answers, notes=tuple(notes), tables=tuple(tables),
+    return Solution(problem, tuple(steps), Answers.from_values(answers),
+                    notes=tuple(notes), tables=tuple(tables),
                     figure=figure)
 
 
@@ -183,9 +182,10 @@ def _hessian(f: sympy.Expr, variables: list[sympy.Symbol]) -> sympy.Matrix | Non
     return hessian if not hessian.free_symbols and f.is_polynomial(*variables) else None
 
 
-def _stability(hessian: sympy.Matrix, problem: Problem, answers: dict[str, Any]) -> list[Step]:
+def _stability(hessian: sympy.Matrix, problem: Problem, answers: dict[Any, Any]) -> list[Step]:
     eigenvalues = sorted(float(sympy.re(sympy.N(v))) for v in hessian.eigenvals(multiple=True))
     answers["hessian eigenvalues"] = eigenvalues
+    answers["hessian"] = np.array(hessian.tolist(), dtype=float)
     steps = [Step(eq(sympy.Symbol("H"), hessian), "the Hessian is constant: f is quadratic",
                   shape=hessian.shape),
              Step(sympy.Symbol(r"\lambda(H)"), "its eigenvalues", value=eigenvalues)]
@@ -195,7 +195,7 @@ def _stability(hessian: sympy.Matrix, problem: Problem, answers: dict[str, Any])
                           "no unique minimum and gradient descent need not converge",
                           value=eigenvalues[0]))
         return steps
-    answers["rate bound"] = 2 / top
+    answers[Key("rate bound")] = Answer(Key("rate bound"), 2 / top, nonnegative=True)
     steps.append(Step(equalities(sympy.Symbol(r"\eta_{max}"), 2 / sympy.Symbol(
         r"\lambda_{max}")), "x_k - x* = (I - eta H)^k (x_0 - x*): it shrinks exactly when "
         "every |1 - eta lambda_i| < 1, i.e. eta < 2 / lambda_max", value=2 / top,
@@ -205,7 +205,8 @@ def _stability(hessian: sympy.Matrix, problem: Problem, answers: dict[str, Any])
         steps.append(Step(sympy.Symbol(r"\rho"), f"eta = {rate}: contraction factor "
                           f"max |1 - eta lambda_i|; {_contraction_verdict(factor)}",
                           value=factor))
-        answers[f"lr {float(rate):g} contraction"] = factor
+        key = Key("contraction", setting=(("lr", f"{float(rate):g}"),))
+        answers[key] = Answer(key, factor, nonnegative=True)
     return steps
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import sympy
 
 from derive import fields as conv
+from derive.answers import Answers
 from derive.errors import FieldError, VerificationError
 from derive.expr import formula_field, parse
 from derive.problem import Problem as BaseProblem
@@ -71,7 +72,8 @@ def solve(problem: Problem) -> Solution:
     figure = GraphFigure(tuple(GraphNode(node.symbol, _operation(graph, node), node.value,
                                          gradients[node.name], node.inputs)
                                for node in graph.nodes))
-    return Solution(problem, tuple(steps), answers, notes=tuple(notes), figure=figure)
+    return Solution(problem, tuple(steps), Answers.from_values(answers),
+                    notes=tuple(notes), figure=figure)
 
 
 def _operation(graph: Graph, node: Node) -> sympy.Basic | None:

@@ -19,13 +19,12 @@ import sympy
 from sympy import IndexedBase, KroneckerDelta
 
 from derive import fields as conv
+from derive.answers import Answers, Key, plain_name
 from derive.errors import FieldError, VerificationError
 from derive.numeric import activations as kernels
 from derive.problem import spec
 from derive.problems.network import NetworkProblem
-from derive.render.printing import text
-from derive.render.values import shape_text
-from derive.solution import Formula, Solution, Step, measured
+from derive.solution import Formula, Solution, Step, measured, shape_words
 from derive.symbolic import jacobians as jac
 from derive.symbolic.build import eq, equalities, mul
 from derive.symbolic.conventions import CONVENTIONS
@@ -87,7 +86,7 @@ class Problem(NetworkProblem):
             W = net.W(bottom.layer)
             rows, cols = (int(d) for d in net.shape(W))
             if not (self.entry[0] <= rows and self.entry[1] <= cols):
-                raise FieldError("entry", f"{text(W)} is {rows} x {cols}; pick i <= {rows}, "
+                raise FieldError("entry", f"{plain_name(W)} is {rows} x {cols}; pick i <= {rows}, "
                                  f"j <= {cols}")
 
     def column_network(self) -> SymbolicNetwork:
@@ -129,7 +128,7 @@ def _function(problem: Problem) -> Solution:
                   "entry by entry: SymPy differentiates output i by input j", check=residual),
              Step(equalities(sympy.Symbol("J"), sympy.Symbol(form)),
                   f"the {n} x {n} Jacobian at z", value=derived, shape=(n, n), check=residual)]
-    return Solution(problem, tuple(steps), {"p": values, "J": derived},
+    return Solution(problem, tuple(steps), Answers.from_values({"p": values, "J": derived}),
                     notes=("ReLU'(0) is taken as 0",) if problem.fn == "relu" else ())
 
 
@@ -203,7 +202,7 @@ def _network(problem: Problem) -> Solution:
     J = jac.product(factors, net.z(bottom.layer).shape[0] if bottom.kind in ("W", "b")
                     else lower.shape[0])
     J_value = evaluate(J, instance.arrays, instance.sizes, instance.kernels)
-    answers: dict[str, Any] = {}
+    answers: dict[Key, Any] = {}
     J_symbol = sympy.MatrixSymbol("J", *J.shape)
     if bottom.kind in ("z", "a", "b"):
         residual = _residual(J_value, numeric.reshape(J_value.shape))
@@ -211,9 +210,9 @@ def _network(problem: Problem) -> Solution:
         steps.append(Step(equalities(Partial(upper, lower), result), "the product of the "
                           "factors" + (" (dz/db = I)" if bottom.kind == "b" else ""),
                           shape=_sizes(net, result), check=residual))
-        answers[f"d{text(upper)}/d{text(lower)}"] = Formula(result, _sizes(net, result),
+        answers[Key.derivative(upper, lower)] = Formula(result, _sizes(net, result),
                                                             residual, Partial(upper, lower))
-        return Solution(problem, tuple(steps), answers, notes=_notes(problem))
+        return Solution(problem, tuple(steps), Answers.from_values(answers), notes=_notes(problem))
     steps += _tensor_steps(net, bottom, numerator)
     a = net.a(bottom.layer - 1)
     tensor = _contract(J_value, instance.arrays[a].ravel(), net.convention.transposed)
@@ -230,11 +229,11 @@ def _network(problem: Problem) -> Solution:
                       "contracting J with the tensor: only k = "
                       f"{'j' if net.convention.transposed else 'i'} survives",
                       shape=_tensor_shape(net, top, bottom, numerator), check=residual))
-    answers[f"d{text(upper)}/d{text(lower)}"] = Formula(
+    answers[Key.derivative(upper, lower)] = Formula(
         entry, _tensor_shape(net, top, bottom, numerator), residual, Partial(upper, lower))
     if problem.entry is not None:
         steps.append(_entry_step(problem, net, bottom.layer, upper, J_value, instance, numeric))
-    return Solution(problem, tuple(steps), answers, notes=_notes(problem))
+    return Solution(problem, tuple(steps), Answers.from_values(answers), notes=_notes(problem))
 
 
 def _forward(net: SymbolicNetwork, hidden: list[Any], pair: Any, top: jac.Node) -> list[Step]:
@@ -242,8 +241,9 @@ def _forward(net: SymbolicNetwork, hidden: list[Any], pair: Any, top: jac.Node) 
     for layer in range(1, net.depth + 1):
         conv = net.convention
         formula = conv.forward(net.W(layer), net.a(layer - 1), net.b(layer), None)
-        steps.append(Step(eq(net.z(layer), formula), f"layer {layer}; {text(net.W(layer))} is "
-                          f"{shape_text(net.shape(net.W(layer)))}", shape=net.shape(
+        W = net.W(layer)
+        steps.append(Step(eq(net.z(layer), formula), f"layer {layer}; {plain_name(W)} is "
+                          f"{shape_words(net.shape(net.W(layer)))}", shape=net.shape(
                               net.z(layer))))
         if layer < net.depth:
             rule = hidden[layer - 1]
@@ -265,12 +265,12 @@ def _entries(net: SymbolicNetwork, node: jac.Node) -> Any:
 
 def _factor_shape(net: SymbolicNetwork, a: jac.Node, b: jac.Node, numerator: bool) -> str:
     shape = (_entries(net, a), _entries(net, b))
-    return shape_text(shape if numerator else shape[::-1])
+    return shape_words(shape if numerator else shape[::-1])
 
 
 def _param_shape(net: SymbolicNetwork, bottom: jac.Node, numerator: bool) -> str:
     n = net.widths[bottom.layer]
-    inner = shape_text(net.shape(net.W(bottom.layer))) if bottom.kind == "W" else str(n)
+    inner = shape_words(net.shape(net.W(bottom.layer))) if bottom.kind == "W" else str(n)
     return f"{n} x ({inner})" if numerator else f"({inner}) x {n}"
 
 
@@ -293,7 +293,7 @@ def _tensor_steps(net: SymbolicNetwork, bottom: jac.Node, numerator: bool) -> li
     return [Step(equalities(Partial(zb[k], wb[i, j]), mul(KroneckerDelta(k, unit), ab[source])),
                  f"z_k = sum of W's entries times the inputs, plus b_k: a 3-way tensor of shape "
                  f"{_param_shape(net, bottom, numerator)}; its slice k (d z_k / d W) is the "
-                 f"input {text(a)} placed in {place} k of a zero {shape_text(net.shape(W))} "
+                 f"input {plain_name(a)} placed in {place} k of a zero {shape_words(net.shape(W))} "
                  f"matrix ({n} slices)", check=0.0)]
 
 

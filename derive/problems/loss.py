@@ -16,14 +16,13 @@ from typing import Any
 import sympy
 
 from derive import fields as conv
+from derive.answers import Answers
 from derive.errors import FieldError
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.problems import loss_terms
 from derive.solution import Solution, Step
 from derive.symbolic.build import eq
-
-NONNEGATIVE_ANSWERS = ("*",)  # answers never below 0: every loss here
 
 LOSSES = ("ce", "mse", "bce")
 DEFAULT_REDUCTION = {"ce": "mean", "mse": "sum", "bce": "mean"}
@@ -136,7 +135,8 @@ def solve(problem: Problem) -> Solution:
         answers[name] = _reduce(steps, name, per_row, reduction, len(y_rows[0]))
         notes.append(f"{name}: {reduction} over the batch"
                      + (" (and over the entries)" if name != "ce" and reduction == "mean" else ""))
-    return Solution(problem, tuple(steps), answers, notes=tuple(notes))
+    return Solution(problem, tuple(steps), Answers.from_values(answers, nonnegative=True),
+                    notes=tuple(notes))
 
 
 def _reduce(steps: list[Step], name: str, per_row: list[Any], reduction: str,

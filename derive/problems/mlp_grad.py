@@ -7,14 +7,17 @@ network at small sizes before it is kept.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from derive import fields as conv
+from derive.answers import Answers
 from derive.problem import spec
 from derive.problems.network import NetworkProblem
 from derive.solution import Solution
 from derive.symbolic import backprop
 from derive.symbolic.elementwise import elementwise_steps
+from derive.symbolic.formula_samples import sampler
 from derive.symbolic.instance import instantiate, small_widths
 
 
@@ -40,7 +43,10 @@ def solve(problem: Problem) -> Solution:
     backprop.forward_steps(plan)
     backprop.local_steps(plan)
     backprop.chain_steps(plan)
-    answers = backprop.backward_steps(plan)
+    formulas = backprop.backward_steps(plan)
+    exprs = {key: formula.expr for key, formula in formulas.items()}
+    answers = {key: dataclasses.replace(formula, sample=sampler(problem, exprs, key))
+               for key, formula in formulas.items()}
     if problem.elementwise:
         plan.steps.extend(elementwise_steps(net, instance))
     sizes = "-".join(map(str, small_widths(problem.layers)))
@@ -51,4 +57,5 @@ def solve(problem: Problem) -> Solution:
              "ReLU'(0) is taken as 0" if any(r.name == "relu" for r in hidden) else ""]
     if net.depth > backprop.EXPANDED_DEPTH:
         notes.append("answers are written with the deltas of the backward recursion")
-    return Solution(problem, tuple(plan.steps), answers, notes=tuple(n for n in notes if n))
+    return Solution(problem, tuple(plan.steps), Answers.from_values(answers),
+                    notes=tuple(n for n in notes if n))

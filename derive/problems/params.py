@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
 from derive import fields as conv
+from derive.answers import Answers, Key
 from derive.errors import VerificationError
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.solution import Solution, Step
 from derive.symbolic.build import add, eq, mul, value_of
-
-NONNEGATIVE_ANSWERS = ("*",)  # answers never below 0: counts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +67,10 @@ def solve(problem: Problem) -> Solution:
                       "total: the sum of every layer's weights and biases",
                       value=total, check=0.0, given=given))
     weights = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
-    answers = {"total": total, "per_layer": per_layer, "weights": weights,
-               "biases": total - weights}
-    return Solution(problem, tuple(steps), answers)
+    answers: dict[Any, Any] = {"total": total, "per_layer": per_layer, "weights": weights,
+                               "biases": total - weights}
+    for layer in range(1, len(widths)):
+        answers[Key(f"P_{layer}")] = per_layer[layer - 1]
+        answers[Key(f"W_{layer}", aspect="count")] = widths[layer - 1] * widths[layer]
+        answers[Key(f"b_{layer}", aspect="count")] = widths[layer] if problem.bias else 0
+    return Solution(problem, tuple(steps), Answers.from_values(answers, nonnegative=True))

@@ -14,6 +14,7 @@ import sympy
 from sympy import IndexedBase
 
 from derive import fields as conv
+from derive.answers import Answers
 from derive.errors import FieldError
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
@@ -108,4 +109,4 @@ def solve(problem: Problem) -> Solution:
     notes = (f"each identity checked exactly with SymPy for {problem.classes} classes",)
     answers = {f"dL/d{problem.logits}_i": Formula(
         add(p[i], neg(y[i])), None, steps[-1].check, Partial(loss, h[i]))}
-    return Solution(problem, tuple(steps), answers, notes=notes)
+    return Solution(problem, tuple(steps), Answers.from_values(answers), notes=notes)

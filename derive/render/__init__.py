@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from derive.errors import InputError
 from derive.render.options import Options
+from derive.solution import ImageFigure
 
 if TYPE_CHECKING:
     from derive.solution import Solution
@@ -19,6 +20,7 @@ def render_set(title: str, solutions: Sequence[Solution], fmt: str, *, fragment:
                checks: Mapping[str, Sequence[Any]] | None = None) -> str:
     """Render several solutions as one document (LaTeX/Markdown through Jinja2 templates)."""
     options = Options(digits=digits, solutions=solutions_shown)
+    draw_pictures(solutions)
     if fmt == "text":
         from derive.render.text import render_text
 
@@ -37,6 +39,18 @@ def render_set(title: str, solutions: Sequence[Solution], fmt: str, *, fragment:
     contexts = [solution_context(s, i, options, fmt, (checks or {}).get(s.problem.id, ()))
                 for i, s in enumerate(solutions, 1)]
     return template.render(title=title, solutions=contexts, fragment=fragment)
+
+
+def draw_pictures(solutions: Sequence[Solution]) -> None:
+    """Write the pictures the documents place (a gradient-descent plot) to their paths."""
+    for solution in solutions:
+        figure = solution.figure
+        if isinstance(figure, ImageFigure) and figure.drawing:
+            from pathlib import Path
+
+            from derive.render.plot import plot_descent
+
+            plot_descent(Path(figure.path), *figure.drawing)
 
 
 def render(solution: Solution, fmt: str = "text", *, fragment: bool = False,

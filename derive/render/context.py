@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from derive.render.figures import mermaid, tikz
+from derive.render.keys import key_text
 from derive.render.options import Options
 from derive.render.printing import tex
 from derive.render.report import check_context
@@ -64,7 +65,7 @@ def solution_context(solution: Solution, number: int, options: Options,
         "statement": statement,
         "statement_tex": statement_tex(statement, f"problem {problem.id!r}, field 'statement'"),
         "steps": [step_context(step, options.digits) for step in solution.steps],
-        "answers": [{"name": name, "tex": answer_tex(value, options.digits),
+        "answers": [{"name": key_text(name), "tex": answer_tex(value, options.digits),
                      "label": tex(value.label) if getattr(value, "label", None) else "",
                      "shape": shape_text(getattr(value, "shape", None), TIMES)}
                     for name, value in solution.answers.items()],

@@ -10,6 +10,7 @@ from typing import Any
 
 import sympy
 
+from derive.render.keys import key_text
 from derive.render.printing import tex, text
 from derive.solution import Formula, Solution, Step
 
@@ -36,6 +37,11 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+def answers_data(solution: Solution) -> dict[str, Any]:
+    """The answers by their printed names, as JSON data."""
+    return {key_text(key): plain(value) for key, value in solution.answers.items()}
+
+
 def step_data(step: Step) -> dict[str, Any]:
     return {"tex": tex(step.relation), "text": text(step.relation), "why": step.why,
             "shape": plain(step.shape), "value": plain(step.value), "check": step.check}
@@ -44,7 +50,7 @@ def step_data(step: Step) -> dict[str, Any]:
 def solution_data(solution: Solution) -> dict[str, Any]:
     problem = solution.problem
     return {"id": problem.id, "kind": problem.kind, "problem": plain(problem.field_values()),
-            "answers": plain(dict(solution.answers)), "notes": list(solution.notes),
+            "answers": answers_data(solution), "notes": list(solution.notes),
             "steps": [step_data(step) for step in solution.steps]}
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from derive.render.figures import tree
+from derive.render.keys import key_text
 from derive.render.options import Options
 from derive.render.printing import text
 from derive.render.values import check_text, shape_text, text_value
@@ -61,7 +62,7 @@ def render_solution(solution: Solution, number: int, options: Options) -> str:
         if solution.notes:
             lines += ["", "   Conventions: " + "; ".join(solution.notes)]
         lines += ["", "   Answers:"]
-        lines += [f"     {name} = {_answer(value, options.digits)}"
+        lines += [f"     {key_text(name)} = {_answer(value, options.digits)}"
                   for name, value in solution.answers.items()]
     return "\n".join(lines) + "\n"
 

@@ -14,9 +14,8 @@ from typing import Any
 
 from sympy import MatrixExpr, MatrixSymbol
 
-from derive.render.printing import text
-from derive.render.values import shape_text
-from derive.solution import Formula, Step
+from derive.answers import Key, plain_name
+from derive.solution import Formula, Step, shape_words
 from derive.symbolic import formulas
 from derive.symbolic.activations import derivative_step
 from derive.symbolic.build import eq, equalities
@@ -47,8 +46,8 @@ def forward_steps(plan: Plan) -> None:
     for layer in range(1, net.depth + 1):
         W, z = net.W(layer), net.z(layer)
         plan.steps.append(Step(eq(z, formulas.pre_activation(net, layer)),
-                               f"layer {layer}: linear map; {text(W)} is "
-                               f"{shape_text(plan.shape(W))}", shape=plan.shape(z)))
+                               f"layer {layer}: linear map; {plain_name(W)} is "
+                               f"{shape_words(plan.shape(W))}", shape=plan.shape(z)))
         if layer < net.depth:
             rule = plan.model.hidden[layer - 1]
             plan.steps.append(Step(eq(net.a(layer), rule.apply(z)),
@@ -93,7 +92,7 @@ def _factors(plan: Plan, layer: int, parameter: MatrixSymbol) -> list[tuple[Part
         factors += [(Partial(net.z(inner + 1), net.a(inner)),
                      f"{widths[inner + 1]} x {widths[inner]}"),
                     (Partial(net.a(inner), net.z(inner)), f"{widths[inner]} x {widths[inner]}")]
-    target = shape_text(plan.shape(parameter)) if parameter.shape[1] != 1 else None
+    target = shape_words(plan.shape(parameter)) if parameter.shape[1] != 1 else None
     last = f"{widths[layer]} x ({target})" if target else f"{widths[layer]} x {widths[layer]}"
     return factors + [(Partial(net.z(layer), parameter), last)]
 
@@ -107,11 +106,11 @@ def chain_steps(plan: Plan) -> None:
             shapes = " . ".join(shape for _, shape in factors)
             plan.steps.append(Step(eq(Partial(net.loss, parameter),
                                       chain(*(factor for factor, _ in factors))),
-                                   f"chain rule for {text(parameter)}; shapes for one example: "
-                                   f"{shapes}", shape=plan.shape(parameter)))
+                                   f"chain rule for {plain_name(parameter)}; shapes for one "
+                                   f"example: {shapes}", shape=plan.shape(parameter)))
 
 
-def backward_steps(plan: Plan) -> dict[str, Formula]:
+def backward_steps(plan: Plan) -> dict[Key, Formula]:
     """delta_L, the recursion for delta_l, and every parameter's gradient, each checked."""
     net, conv, check = plan.model.net, plan.model.net.convention, plan.instance
     depth = net.depth
@@ -127,18 +126,18 @@ def backward_steps(plan: Plan) -> dict[str, Formula]:
         deltas[layer] = formulas.hidden_delta(net, layer, rule)
         _delta_step(plan, layer, deltas[layer],
                     f"back through layer {layer + 1}, then times {rule.name}'(z) entry by entry")
-    answers = {f"d{net.loss_text}/d{text(net.z(layer))}": _answer(plan, net.delta(layer),
-                                                                  deltas, "z", layer)
+    answers = {Key.derivative(net.loss, net.z(layer)): _answer(plan, net.delta(layer),
+                                                               deltas, "z", layer)
                for layer in range(depth, 0, -1)}
     for layer in range(depth, 0, -1):
         for target in ("W", "b"):
             parameter = formulas.parameter(net, target, layer)
             formula = formulas.gradient(net, target, layer)
-            residual = check.check(formula, target, layer, f"gradient of {text(parameter)}")
+            residual = check.check(formula, target, layer, f"gradient of {plain_name(parameter)}")
             plan.steps.append(Step(equalities(Partial(net.loss, parameter), formula),
-                                   f"gradient of {text(parameter)}, shaped like it",
+                                   f"gradient of {plain_name(parameter)}, shaped like it",
                                    shape=plan.shape(parameter), check=residual))
-            answers[f"d{net.loss_text}/d{text(parameter)}"] = _answer(
+            answers[Key.derivative(net.loss, parameter)] = _answer(
                 plan, formula, deltas, target, layer)
     return answers
 
@@ -168,6 +167,6 @@ def _answer(plan: Plan, formula: MatrixExpr, deltas: dict[int, MatrixExpr], targ
                    for inner in range(1, net.depth)}
     formula = formula.xreplace(activations)
     wrt = net.z(layer) if target == "z" else formulas.parameter(net, target, layer)
-    residual = plan.instance.check(formula, target, layer, f"answer for {text(wrt)}")
+    residual = plan.instance.check(formula, target, layer, f"answer for {plain_name(wrt)}")
     return Formula(formula, plan.shape(wrt), residual, Partial(net.loss, wrt))
 

@@ -15,8 +15,8 @@ import numpy as np
 import sympy
 from sympy import IndexedBase, KroneckerDelta, Sum
 
+from derive.answers import plain_name
 from derive.errors import VerificationError
-from derive.render.printing import text
 from derive.solution import Step, measured
 from derive.symbolic import formulas
 from derive.symbolic.build import equalities, mul
@@ -57,7 +57,7 @@ def elementwise_steps(net: SymbolicNetwork, instance: Instance) -> list[Step]:
             f"n_{layer - 1}")))
         local = mul(KroneckerDelta(k, scalar.unit), _entry(ab, rows, scalar.source))
         steps.append(Step(equalities(Partial(_entry(zb, rows, k), Wb[i, j]), local),
-                          f"layer {layer}: {text(_entry(zb, rows, k))} = {text(written)} + "
+                          f"layer {layer}: {_words(_entry(zb, rows, k))} = {_words(written)} + "
                           f"b_k, so only the weights of unit k matter", check=0.0))
         collapsed = mul(_entry(db, rows, scalar.unit), _entry(ab, rows, scalar.source))
         over_k = Sum(mul(_entry(db, rows, k), local), (k, 1, sympy.Symbol(f"n_{layer}")))
@@ -115,3 +115,8 @@ def _summed(formula: sympy.Expr, shape: tuple[int, ...], target: str, sizes: dic
 def _lookup(array: Any, indices: tuple[Any, ...], rows: bool) -> float:
     position = tuple(int(x) - 1 for x in indices)
     return float(array[position] if rows else array[position[0], 0])
+
+
+def _words(expr: sympy.Basic) -> str:
+    """An expression in a caption: SymPy's own text with TeX marks dropped."""
+    return plain_name(sympy.sstr(expr, order="none"))

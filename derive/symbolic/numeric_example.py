@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 import sympy
 from sympy import IndexedBase, MatAdd, MatMul, MatrixExpr, MatrixSymbol
 
+from derive.answers import Answer, Confusion, Key
 from derive.errors import InputError, VerificationError
 from derive.numeric import mlp
-from derive.render.printing import text
 from derive.solution import Step, measured
 from derive.symbolic import formulas
 from derive.symbolic.activations import Activation
 from derive.symbolic.build import add, div, eq, equalities, mul
+from derive.symbolic.example_answers import activation_in_place, kept, updated, weight_gradient
 from derive.symbolic.instance import FLOOR, TOLERANCE, Instance, instance_at
 from derive.symbolic.matrices import MatrixPartial, Partial, Updated, evaluate
 from derive.symbolic.model import Model
@@ -45,7 +47,7 @@ class Example:
     X: Any
     Y: Any
     steps: list[Step] = field(default_factory=list)
-    answers: dict[str, Any] = field(default_factory=dict)
+    answers: dict[Key, Answer] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -127,14 +129,15 @@ class Example:
                 self._matrix_step(a, applied, f"layer {layer}: {rule.name}, entry by entry",
                                   arrays[a], self._agreeing(applied, arrays[a], f"a_{layer}"))
                 self._activation_entry(rule, layer)
-                self.answers[text(a)] = arrays[a]
-            self.answers[text(z)] = arrays[z]
+                self._keep(Answer(Key.of(a), arrays[a], shape=arrays[a].shape))
+            self._keep(Answer(Key.of(z), arrays[z], shape=arrays[z].shape))
         yhat = net.yhat
         self.steps.append(Step(eq(yhat, self.model.pair.apply(net.z(net.depth))),
                                f"output: {self.model.pair.output}", shape=arrays[yhat].shape,
                                value=arrays[yhat]))
         self._output_entry()
-        self.answers[text(yhat)] = arrays[yhat]
+        self._keep(Answer(Key.of(yhat), arrays[yhat], shape=arrays[yhat].shape,
+                          nonnegative=self.model.pair.output in ("softmax", "sigmoid")))
         self._loss_steps()
 
     def _linear_entry(self, layer: int) -> None:
@@ -203,7 +206,7 @@ class Example:
                                    f"{self.model.reduction} over the {self.X.shape[0]} rows",
                                    value=self.loss,
                                    given={N: self.X.shape[0], net.dims[-1]: classes}))
-        self.answers["loss"] = self.loss
+        self._keep(Answer(Key("loss"), self.loss, nonnegative=True))
 
     # -- backward -----------------------------------------------------------------------
     def backward_steps(self) -> None:
@@ -215,7 +218,9 @@ class Example:
             delta = self._oriented("data", self.deltas[layer - 1])
             check = self._checked(formula, "z", layer, delta)
             arrays[net.delta(layer)] = delta
-            self.answers[f"d{net.loss_text}/d{text(net.z(layer))}"] = delta
+            self._keep(self._delta_answer(layer, delta))
+            if layer > 1:
+                self._keep(self._activation_gradient(layer - 1))
             self._matrix_step(net.delta(layer), formula, f"delta of layer {layer}", delta, check,
                               (Partial(net.loss, net.z(layer)),))
         for layer in range(net.depth, 0, -1):
@@ -226,8 +231,8 @@ class Example:
                 check = self._checked(formula, target, layer, value)
                 arrays[MatrixPartial(net.loss, parameter)] = value
                 self._matrix_step(Partial(net.loss, parameter), formula,
-                                  f"gradient of {text(parameter)}", value, check)
-                self.answers[f"d{net.loss_text}/d{text(parameter)}"] = value
+                                  f"gradient of {parameter.name}", value, check)
+                self._keep(self._gradient_answer(target, layer, value))
 
     def _checked(self, formula: MatrixExpr, target: str, layer: int, kernel: Any) -> float:
         """Agreement with the kernels, then with finite differences where the loss is smooth
@@ -260,9 +265,9 @@ class Example:
                                                    evaluate=False), evaluate=False)
                 value = self._oriented(target, old - lr * grad)
                 self._matrix_step(Updated(parameter), formula,
-                                  f"SGD step on {text(parameter)} with rate {lr:g}", value,
-                                  self._agreeing(formula, value, f"update of {text(parameter)}"))
-                self.answers[f"{text(parameter)} new"] = value
+                                  f"SGD step on {parameter.name} with rate {lr:g}", value,
+                                  self._agreeing(formula, value, f"update of {parameter.name}"))
+                self._keep(self._updated(parameter, target, layer, value, lr))
                 new.append(old - lr * grad)
             updated.append((new[0], new[1]))
         return updated
@@ -273,6 +278,62 @@ class Example:
         self.steps.append(Step(sympy.Symbol(f"{self.model.net.loss.name}'"),
                                "the loss after the step: the same data through the updated "
                                "network", value=after))
-        self.answers["loss after"] = after
+        self._keep(Answer(Key("loss", new=True), after, nonnegative=True))
         return after
 
+
+    # -- answers ------------------------------------------------------------------------
+    def _keep(self, answer: Answer) -> None:
+        self.answers[answer.key] = answer
+
+    def _values(self) -> dict[Key, Any]:
+        return {key: answer.value for key, answer in self.answers.items()}
+
+    def _delta_answer(self, layer: int, delta: Any) -> Answer:
+        """dL/dZ_l; the output layer's recomputed from yhat as (yhat - y) / divisor."""
+        net = self.model.net
+        key = Key.derivative(net.loss, net.z(layer))
+        if layer < net.depth:
+            return Answer(key, delta, shape=delta.shape, batch=self.X.shape[0])
+        target = self._oriented("data", self.Y)
+        divisor = float(self.numeric.divisor(self.Y.shape[0], self.Y.shape[1]))
+        return kept(key, delta, (Key.of(net.yhat),), lambda yhat: (np.asarray(
+            yhat, dtype=float) - target) / divisor, self._values(), batch=self.X.shape[0])
+
+    def _activation_gradient(self, layer: int) -> Answer:
+        """dL/dA_l = delta_(l+1) W_(l+1) in row layout, shown in the convention's layout."""
+        net = self.model.net
+        value = self._oriented("data", self.deltas[layer] @ self.params[layer][0])
+        return Answer(Key.derivative(net.loss, net.a(layer)), value, shape=value.shape,
+                      batch=self.X.shape[0])
+
+    def _gradient_answer(self, target: str, layer: int, value: Any) -> Answer:
+        """dL/dW_l (recomputed from a_(l-1) and the delta; with dL/dA in place of the delta
+        as a known confusion) or dL/db_l."""
+        net = self.model.net
+        key = Key.derivative(net.loss, formulas.parameter(net, target, layer))
+        if target == "b":
+            return Answer(key, value, shape=value.shape, batch=self.X.shape[0])
+        conv = net.convention
+        compute = raw = weight_gradient(conv.rows, conv.transposed)
+        below = self.at.arrays[net.a(layer - 1)]
+        delta = Key.derivative(net.loss, net.z(layer))
+        inputs: tuple[Key, ...] = (Key.of(net.a(layer - 1)), delta) if layer > 1 else (delta,)
+        if layer == 1:
+            compute = partial(compute, below)
+        confusions: tuple[Confusion, ...] = ()
+        if layer < net.depth:
+            dA = self._oriented("data", self.deltas[layer] @ self.params[layer][0])
+            confusions = (activation_in_place(raw(below, dA), Key.derivative(
+                net.loss, net.a(layer))),)
+        return kept(key, value, inputs, compute, self._values(), confusions=confusions,
+                    batch=self.X.shape[0])
+
+    def _updated(self, parameter: Any, target: str, layer: int, value: Any,
+                 lr: float) -> Answer:
+        net = self.model.net
+        gradient = Key.derivative(net.loss, parameter)
+        old = self._oriented(target, self.params[layer - 1][0 if target == "W" else 1])
+        confusions = tuple(c.__class__(old - lr * np.asarray(c.value), c.slip, c.other)
+                           for c in self.answers[gradient].confusions)
+        return updated(Key.of(parameter, new=True), value, old, gradient, lr, confusions)

@@ -71,8 +71,9 @@ def test_plot_is_written_and_placed(tmp_path: Path, monkeypatch) -> None:
     pytest.importorskip("matplotlib")
     monkeypatch.chdir(tmp_path)
     solution = solve(function=SEED_001, x0="3,3", lr=["0.1", "0.2"], plot="paths.png")
-    assert (tmp_path / "paths.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (tmp_path / "paths.png").exists()  # solving writes no file; rendering does
     assert "\\includegraphics" in derive.render(solution, "latex")
+    assert (tmp_path / "paths.png").read_bytes()[:4] == b"\x89PNG"
     assert "![the iterates](paths.png)" in derive.render(solution, "markdown")
 
 
@@ -115,3 +116,16 @@ def test_a_stop_far_from_a_stationary_point_is_named() -> None:
 def test_step_sizes_times_steps_have_a_maximum() -> None:
     with pytest.raises(derive.errors.InputError, match="'max_steps'.*800000 iterations"):
         derive.problem("gd", function="x1**2", x0="1", lr=["0.1"] * 8, max_steps="100000")
+
+
+def test_steps_runs_exactly_n_updates() -> None:
+    """--steps N: N updates with no stopping rule; each iterate is an answer by name, and
+    x_k agrees with the linear recursion x_(k+1) = (I - eta H) x_k of this quadratic."""
+    answers = solve(function=SEED_001, x0="3,3", lr="0.1", steps="4", tol="10").answers
+    assert answers["lr 0.1 steps"] == 4 and len(answers["lr 0.1 iterates"]) == 5
+    H, x = np.array([[2.0, 1.0], [1.0, 8.0]]), np.array([3.0, 3.0])
+    for k in range(5):
+        assert np.allclose(answers[f"lr 0.1 x_{k}"], x)
+        assert np.allclose(answers[f"lr 0.1 gradient_{k}"], H @ x)
+        x = x - 0.1 * H @ x
+    assert np.allclose(answers["hessian"], H) and np.allclose(answers["x*"], [0, 0])

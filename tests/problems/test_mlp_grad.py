@@ -15,6 +15,7 @@ import pytest
 
 import derive
 from derive.errors import VerificationError
+from derive.render.keys import key_text
 from derive.render.printing import text
 from derive.symbolic.activations import ACTIVATIONS
 from derive.symbolic.matrices import evaluate
@@ -101,7 +102,7 @@ def check_against_torch(widths, hidden, output, loss, convention, reduction="mea
     sizes = net.sizes(widths, batch)
     for layer, (W, b) in enumerate(params, 1):
         for kind, parameter, grad in (("W", net.W(layer), W.grad), ("b", net.b(layer), b.grad)):
-            key = next(k for k in solution.answers if k.endswith("/d" + parameter.name))
+            key = next(k for k in solution.answers if k.wrt == parameter.name)
             value = evaluate(solution.answers[key].expr, arrays, sizes, kernels)
             expected = oriented(convention, kind, grad)
             assert value.shape == expected.shape
@@ -136,7 +137,7 @@ def test_seed_000_q2_4_in_its_own_notation() -> None:
     problem = derive.problem("mlp-grad", layers="3072,256,10", hidden="sigmoid",
                              output="softmax", loss="ce", names="b=c,z=A/B")
     answers = derive.solve(problem).answers
-    shown = {key: text(value.expr) for key, value in answers.items()}
+    shown = {key_text(key): text(value.expr) for key, value in answers.items()}
     assert shown["dl/dc_2"] == "yhat - y"
     assert shown["dl/dW_2"] == "(yhat - y) @ sigma(A).T"
     assert shown["dl/dc_1"] == "(W_2.T @ (yhat - y)) * sigma(A) * (1 - sigma(A))"

@@ -1,0 +1,48 @@
+"""The answers of one step size of `gd`: the whole iterate table and each iterate by name.
+
+For step size 0.1: ``lr 0.1 x_3`` (the iterate x_3), ``lr 0.1 f_3``, ``lr 0.1 gradient_3``
+(the gradient there), the lists ``lr 0.1 iterates`` / ``f values`` / ``gradient norms``,
+and the run's ``verdict``, ``steps``, last ``x``, ``f`` and ``gradient norm``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from derive.answers import Answer, Key
+from derive.numeric.descent import Trace
+
+NAMED_ITERATES = 50  # x_k, f_k and gradient_k by name for k up to this (the lists hold all)
+
+
+def rate_answers(trace: Trace, eta: float, gradient: Callable[[Any], Any]) -> list[Answer]:
+    """Every quantity of the run at step size `eta`."""
+    setting = (("lr", f"{eta:g}"),)
+
+    def answer(name: str, value: Any, nonnegative: bool = False) -> Answer:
+        return Answer(Key(name, setting=setting), value, shape=np.shape(value),
+                      nonnegative=nonnegative)
+
+    steps = len(trace.points) - 1
+    found = [answer("verdict", trace.verdict), answer("steps", steps, True),
+             answer("x", trace.points[-1]), answer("f", trace.values[-1]),
+             answer("gradient norm", trace.gradient_norms[-1], True),
+             answer("iterates", [list(p) for p in trace.points]),
+             answer("f values", list(trace.values)),
+             answer("gradient norms", list(trace.gradient_norms), True)]
+    for k in range(min(steps, NAMED_ITERATES) + 1):
+        found += [answer(f"x_{k}", trace.points[k]), answer(f"f_{k}", trace.values[k]),
+                  answer(f"gradient_{k}", np.asarray(gradient(trace.points[k]), float))]
+    return found
+
+
+def minimizer(hessian: Any, linear: Any) -> Any | None:
+    """The stationary point of a quadratic with gradient H x + c: H x* = -c; None when H is
+    singular."""
+    H = np.asarray(hessian, dtype=float)
+    if abs(np.linalg.det(H)) < 1e-12:
+        return None
+    return np.linalg.solve(H, -np.asarray(linear, dtype=float))

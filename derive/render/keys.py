@@ -1,0 +1,25 @@
+"""Printing answer keys: the one printer of a `derive.answers.Key`, whose output
+`derive.answers.parse_key` reads back.
+
+>>> from derive.answers import Key, parse_key
+>>> key = Key("x_3", setting=(("lr", "0.1"),))
+>>> key_text(key), parse_key(key_text(key)) == key
+('lr 0.1 x_3', True)
+>>> key_text(Key.derivative("L", "W_1")), key_text(Key("Z_1", aspect="shape"))
+('dL/dW_1', 'shape of Z_1')
+"""
+
+from __future__ import annotations
+
+from derive.answers import Key
+
+
+def key_text(key: Key) -> str:
+    """The printed name of a key (see `derive.answers` for the grammar)."""
+    words = [f"{name} {value}" for name, value in key.setting]
+    if key.aspect:
+        words.append(f"{key.aspect} of")
+    words.append(f"d{key.name}/d{key.wrt}" if key.wrt else key.name)
+    if key.new:
+        words.append("new")
+    return " ".join(words)
