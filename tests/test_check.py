@@ -48,7 +48,13 @@ def test_seed_003_claims() -> None:
     not_right = {answer: verdict for (_, answer), (verdict, _) in found.items()
                  if verdict != "correct"}
     assert not_right == {"dl/dW^2": "rounding slip", "W_0^1 new": "rounding slip",
-                         "W_0^2 new": "wrong"}
+                         "W_0^2 new": "wrong", "dl/dW^1 (in the W^1 update)": "wrong",
+                         "loss new": "wrong"}
+    assert "H and Yhat were used as rounded" in found[(problem, "dl/dW^2")][1]
+    assert "dl/dW_0^1 was used as rounded" in found[(problem, "W_0^1 new")][1]
+    assert found[(problem, "dl/dW^1 (in the W^1 update)")][1].startswith(
+        "dl/dH was used where the gradient of the pre-activation belongs")
+    assert found[(problem, "dl/dH")][0] == "correct"
     assert found[(problem, "W_0^2 new")][1] == ("the learning rate was not applied to W_0^2 "
                                                 "(taken as 1)")
 
