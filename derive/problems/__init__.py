@@ -23,6 +23,7 @@ KINDS: dict[str, str] = {
     "graph": "derive.problems.graph",
     "gd": "derive.problems.gd",
     "jacobian": "derive.problems.jacobian",
+    "bptt": "derive.problems.bptt",
     "optimize": "derive.problems.optimize",
     "init": "derive.problems.init",
     "summary": "derive.problems.summary",

@@ -1,0 +1,176 @@
+"""`bptt`: a recurrent layer's worked example -- forward over time, backpropagation
+through time, the gradients, one SGD step; for a vanilla RNN the symbolic derivation and
+why its gradients vanish or explode.
+
+The layer is torch's constructor call (`RNN(2, 3)`, `LSTM(2, 3)`, `GRU(2, 3)`), parsed by
+`derive.models` (ast, never evaluated); one sequence (batch 1), one layer, one direction.
+Parameters are given by torch's state_dict names or drawn from a seed as torch
+initialises them, U(-1/sqrt(H), 1/sqrt(H)). The loss is L = 1/2 sum_{t in S} ||h_t - y_t||^2
+on the last output (S = {T}) or on every output. Every step is checked before it is kept:
+forward formulas against the kernels, every gradient against central differences.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from derive import fields as conv
+from derive.errors import FieldError, InputError
+from derive.models import parse_model
+from derive.models.nodes import Chain, Layer
+from derive.numeric.recurrent import RecurrentConfig, draw_parameters, parameter_shapes
+from derive.problem import Problem as BaseProblem
+from derive.problem import spec
+from derive.problems.bptt_steps import solution_parts
+from derive.solution import Solution
+
+MAX_STEPS = 50  # sequence length
+MAX_SIZE = 16  # input_size and hidden_size
+MAX_LAYERS = 1  # num_layers (one direction, no projection)
+Matrix = tuple[tuple[Decimal, ...], ...]
+
+
+def _layer(value: Any, name: str) -> str:
+    """The call's text, once it parses as one RNN, LSTM or GRU."""
+    text = conv.text(value, name)
+    _parsed(text, name)
+    return text
+
+
+def _parsed(text: str, name: str) -> Layer:
+    try:
+        chain = parse_model(text, name)
+    except InputError as error:
+        raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
+    node = chain.children[0][1] if isinstance(chain, Chain) and len(chain.children) == 1 \
+        else None
+    if not isinstance(node, Layer) or node.type not in ("RNN", "LSTM", "GRU"):
+        raise FieldError(name, "expected one recurrent layer: RNN(2, 3), LSTM(2, 3) or GRU(2, 3)")
+    return node
+
+
+def _parameters(value: Any, name: str) -> tuple[tuple[str, Matrix], ...]:
+    """{state_dict name: rows or vector} (a table), or 'name=1,2;3,4' entries (options)."""
+    items: list[tuple[Any, Any]]
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list | tuple):
+        split = [str(item).split("=", 1) for item in value]
+        items = [(item[0], item[-1]) for item in split]
+        if any(len(item) != 2 for item in split):
+            raise FieldError(name, "write each parameter as NAME=ROWS, e.g. "
+                             "weight_hh_l0=0.1,0.2;0.3,0.4")
+    else:
+        raise FieldError(name, "expected a table of state_dict names, e.g. weight_hh_l0 = "
+                         "[[0.1, 0.2], [0.3, 0.4]]")
+    if len(items) > 8:
+        raise FieldError(name, "at most 8 tensors (a one-layer RNN, LSTM or GRU has 4)")
+    return tuple((str(key).strip(), conv.real_rows(rows, f"{name}.{key}")) for key, rows in items)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem(BaseProblem):
+    """A recurrent layer, one input sequence, its target and loss, optional SGD step."""
+
+    kind = "bptt"
+    layer: str = spec(_layer, "torch's call: RNN(2, 3), LSTM(2, 3), GRU(2, 3, bias=False)")
+    x: Matrix = spec(conv.real_rows, "the input sequence, one row per step: 1,0;0,1;1,1")
+    target: Matrix = spec(conv.real_rows, "y: one row (last output) or one row per step")
+    loss_on: str = spec(conv.choice("last", "every"), "the loss on the last or every output",
+                        "last")
+    params: tuple[tuple[str, Matrix], ...] | None = spec(
+        _parameters, "every tensor by its state_dict name (default: drawn from seed)", None)
+    seed: int = spec(conv.bounded_int(0, 2**32 - 1), "seed of the drawn parameters", 0)
+    h0: tuple[Decimal, ...] | None = spec(conv.real_vector, "initial state (default 0)", None)
+    c0: tuple[Decimal, ...] | None = spec(conv.real_vector, "LSTM initial cell (default 0)",
+                                          None)
+    truncation: int | None = spec(conv.bounded_int(1, MAX_STEPS),
+                                  "window of truncated BPTT, in steps", None)
+    lr: Decimal | None = spec(conv.real_number, "learning rate of one SGD step", None)
+
+    @cached_property
+    def call(self) -> Layer:
+        return _parsed(self.layer, "layer")
+
+    @property
+    def config(self) -> RecurrentConfig:
+        args = self.call.args
+        return RecurrentConfig(self.call.type, args["input_size"], args["hidden_size"],
+                               nonlinearity=args.get("nonlinearity", "tanh"), bias=args["bias"])
+
+    def validate(self) -> None:
+        args = self.call.args
+        if args["num_layers"] > MAX_LAYERS or args["bidirectional"] or args.get("proj_size"):
+            raise FieldError("layer", "the worked example is one layer, one direction, no "
+                             "proj_size (num_layers=1, bidirectional=False)")
+        if max(args["input_size"], args["hidden_size"]) > MAX_SIZE:
+            raise FieldError("layer", f"input_size and hidden_size at most {MAX_SIZE} by hand")
+        T, H = len(self.x), args["hidden_size"]
+        if T > MAX_STEPS:
+            raise FieldError("x", f"{T} steps; at most {MAX_STEPS}")
+        if len(self.x[0]) != args["input_size"]:
+            raise FieldError("x", f"rows of {len(self.x[0])}, but input_size is "
+                             f"{args['input_size']}")
+        rows = T if self.loss_on == "every" else 1
+        if (len(self.target), len(self.target[0])) != (rows, H):
+            raise FieldError("target", f"expected {rows} row(s) of {H} (hidden_size) entries")
+        for name, vector in (("h0", self.h0), ("c0", self.c0)):
+            if vector is not None and len(vector) != H:
+                raise FieldError(name, f"expected {H} entries (hidden_size)")
+        if self.c0 is not None and self.call.type != "LSTM":
+            raise FieldError("c0", "only an LSTM has a cell state")
+        if self.truncation is not None and self.truncation > T:
+            raise FieldError("truncation", f"a window of at most {T} steps (the sequence)")
+        if self.lr is not None and self.lr <= 0:
+            raise FieldError("lr", "the learning rate must be positive")
+        self._validate_params()
+
+    def _validate_params(self) -> None:
+        if self.params is None:
+            return
+        shapes = parameter_shapes(self.config)
+        given = dict(self.params)
+        if set(given) != set(shapes):
+            raise FieldError("params", f"give every tensor: {', '.join(shapes)}")
+        for name, shape in shapes.items():
+            rows = given[name]
+            found = (len(rows[0]),) if len(shape) == 1 and len(rows) == 1 else (
+                len(rows), len(rows[0]))
+            if found != shape:
+                raise FieldError("params", f"{name} is {' x '.join(map(str, shape))} in "
+                                 f"torch, got {' x '.join(map(str, found))}")
+
+    def arrays(self) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+        """The parameters (with h0, c0 as (1, 1, H)), x (T, in) and the target rows."""
+        config = self.config
+        if self.params is None:
+            params = draw_parameters(config, self.seed)
+        else:
+            shapes = parameter_shapes(config)
+            params = {name: np.array(rows, dtype=float).reshape(shapes[name])
+                      for name, rows in self.params}
+        for name, vector in (("h0", self.h0), ("c0", self.c0)):
+            if vector is not None:
+                params[name] = np.array(vector, dtype=float).reshape(1, 1, -1)
+        return params, np.array(self.x, dtype=float), np.array(self.target, dtype=float)
+
+
+def solve(problem: Problem) -> Solution:
+    """Forward steps, the loss, BPTT, every gradient; the RNN's derivation and bounds."""
+    params, x, target = problem.arrays()
+    config = problem.config
+    lr = None if problem.lr is None else float(problem.lr)
+    steps, answers, notes, table = solution_parts(config, params, x, target, problem.loss_on,
+                                                  problem.truncation, lr)
+    if problem.params is None:
+        bound = 1 / math.sqrt(config.hidden_size)
+        notes = [f"parameters drawn from seed {problem.seed} as torch initialises them, "
+                 f"U(-1/sqrt(H), 1/sqrt(H)) = U(-{bound:.4g}, {bound:.4g}) (NumPy's numbers, "
+                 "not torch's)", *notes]
+    return Solution(problem, tuple(steps), answers, notes=tuple(notes), tables=table)

@@ -1,0 +1,159 @@
+"""The steps and answers of a `bptt` worked example, in the order a course writes them:
+forward (every gate and state), the loss, dL/dh_t back in time, the parameter gradients,
+the RNN's derivation and bounds, one SGD step.
+
+Answers: every gate and state by its name (`h_2`, `i_1`, `c_3`, `r_2`, `a_1`), `L`,
+`dL/dh_t` and `dL/dc_t` for t = T..0, `dL/dweight_ih_l0` (every tensor by torch's name),
+with lr `weight_hh_l0 new` and `L new`; for an RNN `gamma`, `sigma_hh`, `beta_t`,
+`norm of dh_T/dh_t` and `norm of dL/dh_t`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy import Eq, MatrixSymbol
+
+from derive.answers import Answer, Answers, Key, Update
+from derive.errors import InputError, VerificationError
+from derive.numeric.recurrent import RecurrentConfig, forward
+from derive.problems.bptt_cells import forward_steps, vec
+from derive.problems.bptt_numbers import (
+    Computed,
+    computed,
+    entrywise,
+    parameter_residuals,
+    relative,
+    shown_gradient,
+    state_residuals,
+)
+from derive.problems.bptt_theory import Norm, derivation_steps, vanishing_steps
+from derive.solution import Step, Table, measured
+from derive.symbolic.matrices import MatrixPartial, Updated, minus, scaled
+
+TOLERANCE = 1e-6
+LOSS = sympy.Symbol("L")
+SYMBOLS = {"weight_ih": "W_{ih}", "weight_hh": "W_{hh}", "bias_ih": "b_{ih}",
+           "bias_hh": "b_{hh}"}
+GRU_NOTE = ("torch's GRU applies the reset gate to W_hn h_{t-1} + b_hn; Cho et al. (2014) "
+            "apply it before the product, W_hn (r_t * h_{t-1}): a different function")
+
+
+def tensor_symbol(name: str, shape: tuple[int, ...]) -> MatrixSymbol:
+    """W_ih, W_hh, b_ih, b_hh for torch's weight_ih_l0, ... (the stacked tensors)."""
+    return MatrixSymbol(SYMBOLS[name.rsplit("_", 1)[0]], shape[0], shape[1] if len(
+        shape) > 1 else 1)
+
+
+def _checked(residual: float, what: str) -> float:
+    if not residual <= TOLERANCE:
+        raise VerificationError(f"bptt: {what} disagrees with finite differences by "
+                                f"{residual:.3g}")
+    return measured(residual)
+
+
+def loss_step(run: Computed) -> Step:
+    """L = 1/2 sum_{t in S} ||h_t - y_t||^2, recomputed from the states."""
+    H, T = run.config.hidden_size, run.steps
+    shown = range(1, T + 1) if run.where == "every" else [T]
+    terms = [sympy.Rational(1, 2) * Norm(minus(vec("h", t, H), vec("y", t, H))) ** 2
+             for t in shown]
+    again = sum(0.5 * float(((run.state(t) - run.target[t - 1 if run.where == "every" else 0])
+                             ** 2).sum()) for t in shown)
+    return Step(Eq(LOSS, sympy.Add(*terms, evaluate=False), evaluate=False),
+                "the loss, 1/2 sum of squares of " + ("every output" if run.where == "every"
+                                                     else "the last output"),
+                value=run.loss, check=_checked(relative(run.loss, again), "the loss"))
+
+
+def backward_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
+    """dL/dh_t (dL/dc_t) for t = T..0, each against central differences."""
+    residuals, H = state_residuals(run), run.config.hidden_size
+    steps, answers = [], []
+    names = ("h", "c") if run.config.mode == "LSTM" else ("h",)
+    for t in range(run.steps, -1, -1):
+        for name in names:
+            value = shown_gradient(run, t, name)
+            lhs = MatrixPartial(LOSS, vec(name, t, H))
+            why = (f"BPTT: what the output at {t} sends plus what step {t + 1} sends back"
+                   if t else "BPTT: the gradient of the initial state")
+            steps.append(Step(lhs, why + f" (dL/d{name}_{t})", shape=(H,), value=value,
+                              check=_checked(residuals[name, t], f"dL/d{name}_{t}")))
+            answers.append(Answer(Key("L", wrt=f"{name}_{t}"), value, shape=(H,)))
+    return steps, answers
+
+
+def gradient_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
+    """dL/d(tensor) for every tensor by torch's name."""
+    residuals, steps, answers = parameter_residuals(run), [], []
+    how = "each entry" if entrywise(run) else "random directions"
+    for name, residual in residuals.items():
+        value = np.asarray(run.back.grads[name])
+        lhs = MatrixPartial(LOSS, tensor_symbol(name, value.shape))
+        steps.append(Step(lhs, f"dL/d{name}: the sum over time of each step's contribution "
+                          f"(central differences of the loss, {how})", shape=value.shape,
+                          value=value, check=_checked(residual, f"dL/d{name}")))
+        answers.append(Answer(Key("L", wrt=name), value, shape=value.shape))
+    return steps, answers
+
+
+def update_steps(run: Computed, lr: float) -> tuple[list[Step], list[Answer]]:
+    """One SGD step on every tensor, and the loss after it."""
+    steps, answers, new = [], [], dict(run.params)
+    for name in (k for k in run.params if k not in ("h0", "c0")):
+        old, grad = np.asarray(run.params[name]), np.asarray(run.back.grads[name])
+        symbol = tensor_symbol(name, old.shape)
+        new[name] = old - lr * grad
+        steps.append(Step(Eq(Updated(symbol), minus(symbol, scaled(sympy.Float(lr), MatrixPartial(
+            LOSS, symbol))), evaluate=False), f"SGD on {name}", shape=old.shape,
+            value=new[name], check=measured(0.0)))
+        answers.append(Answer(Key(name, new=True), new[name], shape=old.shape, update=Update(
+            old=old, gradient=Key("L", wrt=name), rate=lr)))
+    again = computed(run.config, new, run.x, run.target, run.where, run.config.truncation)
+    steps.append(Step(Eq(sympy.Symbol("L'"), sympy.Float(again.loss), evaluate=False),
+                      "the loss after the step", check=measured(0.0)))
+    answers.append(Answer(Key("L", new=True), again.loss, nonnegative=True))
+    return steps, answers
+
+
+def _notes(run: Computed, lr: float | None) -> list[str]:
+    config = run.config
+    notes = [f"torch's {config.mode} equations, column vectors, one sequence (batch 1)",
+             "dL/dh_t holds c_t fixed; dL/dc_t counts h_t = o_t tanh(c_t)"
+             if config.mode == "LSTM" else ""]
+    notes += [GRU_NOTE] if config.mode == "GRU" else []
+    notes += [f"truncated BPTT: every {config.truncation} steps the state is carried forward "
+              "but its gradient is not (h = h.detach())"] if config.truncation else []
+    notes += [f"one SGD step with learning rate {lr:g}"] if lr is not None else []
+    return [note for note in notes if note]
+
+
+def solution_parts(config: RecurrentConfig, params: dict[str, Any], x: np.ndarray,
+                   target: np.ndarray, where: str, truncation: int | None,
+                   lr: float | None) -> tuple[list[Step], Answers, list[str], tuple[Table, ...]]:
+    """Steps, answers, notes and tables of the worked example."""
+    with np.errstate(all="ignore"):
+        y, _ = forward(np, params, x[:, None, :], config)
+    if not np.isfinite(y).all():
+        raise InputError("x, params: the forward pass overflows with these numbers")
+    run = computed(config, params, x, target, where, truncation)
+    steps = [*forward_steps(run), loss_step(run)]
+    answers = [Answer(Key("L"), run.loss, nonnegative=True)]
+    symbolic = config.mode == "RNN" and truncation is None
+    if symbolic and config.nonlinearity == "tanh" and config.bias:
+        steps += derivation_steps(run)
+    for part in (backward_steps, gradient_steps):
+        more_steps, more_answers = part(run)
+        steps += more_steps
+        answers += more_answers
+    if symbolic:
+        more_steps, more_answers = vanishing_steps(run)
+        steps += more_steps
+        answers += more_answers
+    if lr is not None:
+        more_steps, more_answers = update_steps(run, lr)
+        steps += more_steps
+        answers += more_answers
+    return steps, Answers(answers), _notes(run, lr), ()
