@@ -117,7 +117,8 @@ class GraphFigure:
 @dataclass(frozen=True)
 class ImageFigure:
     """A picture placed in the document by its path, which the renderer writes: `drawing`
-    holds what it draws (for gradient descent: the function, the traces, the variables)."""
+    holds what it draws (for gradient descent: the function, each path's trace by its legend
+    label, the variables)."""
 
     path: str
     drawing: tuple[Any, ...] = field(default=(), compare=False, repr=False)

@@ -118,7 +118,7 @@ def solve(problem: Problem) -> Solution:
         trace = descend(lambda x: float(f_numeric(x)), lambda x: np.array(g_numeric(x), float),
                         start, eta, float(problem.tol), problem.steps or problem.max_steps,
                         stop=problem.steps is None)
-        traces[eta] = trace
+        traces[f"eta = {eta:g}"] = trace
         steps.append(_first_step(eta, start, np.array(g_numeric(start), float)))
         check = (_closed_form(quadratic, np.array(g_numeric(0 * start), float), trace, eta)
                  if quadratic is not None else None)

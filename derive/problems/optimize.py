@@ -163,20 +163,11 @@ def solve(problem: Problem) -> Solution:
         steps += written_steps(trace, tag, problem.momentum_form)
         answers += _answers(trace, setting)
         tables.append(table(trace, names, number if several else None))
-        traces[_Label(f"{number}: {chosen.text}")] = Trace(
+        traces[f"{number}: {chosen.text}"] = Trace(
             [r.x for r in trace.records], [r.f for r in trace.records])
     figure = (ImageFigure(problem.plot, (f_arrays, traces, names)) if problem.plot else None)
     return Solution(problem, tuple(steps), Answers(answers), notes=_notes(problem, names),
                     tables=tuple(tables), figure=figure)
-
-
-class _Label(str):
-    """A path's legend text; the plot formats its keys with :g, as it does step sizes."""
-
-    __slots__ = ()
-
-    def __format__(self, spec: str) -> str:
-        return str(self)
 
 
 def _rule_steps(trace: OptimizerTrace, tag: str, number: int | None) -> list[Step]:

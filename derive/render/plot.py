@@ -38,16 +38,17 @@ def check_target(path: Path) -> Any:
     return _pyplot()
 
 
-def plot_descent(path: Path, f: Callable[[Any], Any], traces: Mapping[float, Trace],
+def plot_descent(path: Path, f: Callable[[Any], Any], traces: Mapping[str, Trace],
                  names: Sequence[str]) -> None:
-    """Write the picture to `path` (.png or .pdf), atomically."""
+    """Write the picture to `path` (.png or .pdf), atomically: each path of `traces` under
+    its legend label ("eta = 0.1", "1: Adam(lr=0.1)")."""
     plt = check_target(path)
     figure, axes = plt.subplots(figsize=(6, 4.5))
     if len(names) == 2:
         _contours(axes, f, traces, names)
     else:
-        for rate, trace in traces.items():
-            axes.semilogy(range(len(trace.values)), np.abs(trace.values), label=f"eta = {rate:g}")
+        for label, trace in traces.items():
+            axes.semilogy(range(len(trace.values)), np.abs(trace.values), label=label)
         axes.set_xlabel("k"), axes.set_ylabel("|f(x_k)|")
     axes.legend()
     figure.tight_layout()
@@ -64,12 +65,12 @@ def _save(figure: Any, plt: Any, path: Path) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-def _contours(axes: Any, f: Callable[[Any], Any], traces: Mapping[float, Trace],
+def _contours(axes: Any, f: Callable[[Any], Any], traces: Mapping[str, Trace],
               names: Sequence[str]) -> None:
     first = next(iter(traces.values())).points[0]
     reach = 2.0 * float(np.max(np.abs(first))) + 1.0
-    paths = {rate: np.array([p for p in trace.points[:SHOWN_POINTS]
-                             if np.all(np.abs(p) <= reach)]) for rate, trace in traces.items()}
+    paths = {label: np.array([p for p in trace.points[:SHOWN_POINTS]
+                              if np.all(np.abs(p) <= reach)]) for label, trace in traces.items()}
     low = np.min([p.min(axis=0) for p in paths.values()], axis=0) - 0.5
     high = np.max([p.max(axis=0) for p in paths.values()], axis=0) + 0.5
     grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], 200),
@@ -77,8 +78,8 @@ def _contours(axes: Any, f: Callable[[Any], Any], traces: Mapping[float, Trace],
     with np.errstate(all="ignore"):
         values = f(np.stack([grid_x, grid_y]))
     axes.contour(grid_x, grid_y, values, levels=20, linewidths=0.6, cmap="viridis")
-    for rate, points in paths.items():
-        axes.plot(points[:, 0], points[:, 1], marker="o", markersize=3, label=f"eta = {rate:g}")
+    for label, points in paths.items():
+        axes.plot(points[:, 0], points[:, 1], marker="o", markersize=3, label=label)
     axes.set_xlabel(names[0]), axes.set_ylabel(names[1])
 
 
