@@ -5,6 +5,11 @@ process (interpreter start-up and imports included), against `python -c "import 
 measured in the same run. Best of --repeat runs each; the ratio is printed. Target: at most
 a few times `import sympy`.
 
+The second measurement is the user-facing kind: `derive.solve` of the same 20-step LSTM as a
+`bptt` problem (every formula re-evaluated, every gradient against central differences)
+and rendering it as text, Markdown, LaTeX and JSON, whole process, against the same
+`import sympy`.
+
 Run: python bench/recurrent.py [--repeat 3]
 """
 
@@ -52,6 +57,23 @@ def worked_example() -> float:
     return worst
 
 
+def solved_and_rendered() -> int:
+    """The `bptt` worked example solved and rendered in every format; returns its steps."""
+    import numpy as np
+
+    import derive
+
+    rng = np.random.default_rng(0)
+    problem = derive.problem(
+        "bptt", layer=f"LSTM({INPUT}, {HIDDEN})", x=rng.normal(size=(STEPS, INPUT)).tolist(),
+        target=rng.normal(size=(STEPS, HIDDEN)).tolist(), loss_on="every",
+        h0=rng.normal(size=HIDDEN).tolist(), c0=rng.normal(size=HIDDEN).tolist(), lr=0.1)
+    solution = derive.solve(problem)
+    for fmt in ("text", "markdown", "latex", "json"):
+        derive.render(solution, fmt)
+    return len(solution.steps)
+
+
 def wall(command: list[str], repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -65,9 +87,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--solve-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(f"{worked_example():.2e}")
+        return
+    if args.solve_child:
+        print(solved_and_rendered())
         return
     residual = subprocess.run([sys.executable, __file__, "--child"], check=True,
                               capture_output=True, text=True).stdout.strip()
@@ -77,6 +103,12 @@ def main() -> None:
           f"(largest residual {residual}): {example:.2f} s")
     print(f"python -c 'import sympy': {sympy:.2f} s")
     print(f"ratio: {example / sympy:.2f}")
+    count = subprocess.run([sys.executable, __file__, "--solve-child"], check=True,
+                           capture_output=True, text=True).stdout.strip()
+    solved = wall([sys.executable, __file__, "--solve-child"], args.repeat)
+    print(f"derive bptt, the same LSTM solved, verified ({count} steps) and rendered as text, "
+          f"markdown, latex and json: {solved:.2f} s; ratio to import sympy: "
+          f"{solved / sympy:.2f}")
 
 
 if __name__ == "__main__":
