@@ -1,0 +1,170 @@
+"""A layer's forward and backward in index notation, as SymPy relations, and their check.
+
+A `LayerForm` is what the derivation of one layer prints: relations ``lhs[idx] = rhs`` with
+`Indexed` factors and `Sum`s (the forward, then dL/dX and dL/d(each parameter)), the shape of
+every factor, and the notes. `dZ` stands for dL/dZ throughout. Each relation names the kernel
+output it is the formula of (`target`: ``Y``, ``X`` for dL/dX, ``weight``, ``bias``, ...), so
+`verify_form` evaluates every relation entry by entry at a small instance (SymPy's `lambdify`
+of the very expression printed) and compares it with the numeric kernels of
+`derive.numeric.layers`; a form is kept only when its residual is below `TOLERANCE`.
+
+>>> import numpy as np
+>>> n, i = sympy.symbols("n i", integer=True)
+>>> X, Y = sympy.IndexedBase("X"), sympy.IndexedBase("Y")
+>>> relation = IndexRelation(Y[n, i], 2 * X[n, i], (sympy.Integer(1), sympy.Integer(2)), "")
+>>> evaluate(relation, {"X": np.array([[1.0, 2.0]])}, {}).tolist()
+[[2.0, 4.0]]
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy
+
+from derive.errors import InputError, VerificationError
+
+TOLERANCE = 1e-6  # relative residual of a form against the kernels (float64)
+
+
+def indices(names: str) -> tuple[sympy.Symbol, ...]:
+    """Integer index symbols, e.g. ``indices("n o i j")``."""
+    return tuple(sympy.symbols(names, integer=True))
+
+
+def total(expr: sympy.Expr, *limits: tuple[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    """sum over each (index, size) of `expr`, the index running 0 .. size - 1."""
+    return sympy.Sum(expr, *((index, 0, size - 1) for index, size in limits))
+
+
+@dataclass(frozen=True)
+class IndexRelation:
+    """``lhs = rhs`` entry by entry; `shape` is the shape of lhs's base (symbolic sizes)."""
+
+    lhs: sympy.Indexed
+    rhs: sympy.Expr
+    shape: tuple[sympy.Expr, ...]
+    why: str
+    target: str = ""  # the kernel output it computes ("" for an intermediate)
+
+    @property
+    def relation(self) -> sympy.Eq:
+        """The relation as SymPy's Eq (unevaluated)."""
+        return sympy.Eq(self.lhs, self.rhs, evaluate=False)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A small numeric instance: the kernels' inputs and what they returned."""
+
+    x: Any
+    state: Mapping[str, Any]
+    config: Mapping[str, Any]
+    dy: Any
+    y: Any
+    dx: Any
+    grads: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class LayerForm:
+    """The derivation of one layer type: relations, factor shapes, notes, and `bind`, which
+    gives the arrays (by base name) and size values of a `Bound` instance."""
+
+    layer_type: str
+    forward: tuple[IndexRelation, ...]
+    backward: tuple[IndexRelation, ...]
+    factors: tuple[tuple[str, tuple[sympy.Expr, ...]], ...]
+    bind: Callable[[Bound], tuple[dict[str, Any], dict[sympy.Symbol, int]]]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def relations(self) -> tuple[IndexRelation, ...]:
+        """Forward, then backward, in the order they are evaluated."""
+        return self.forward + self.backward
+
+
+def _substituted(expr: sympy.Expr, sizes: Mapping[sympy.Symbol, Any]) -> sympy.Expr:
+    return expr.xreplace({k: sympy.sympify(v) for k, v in sizes.items()})
+
+
+def evaluate(relation: IndexRelation, arrays: Mapping[str, Any],
+             sizes: Mapping[sympy.Symbol, Any]) -> np.ndarray:
+    """Every entry of `relation`'s lhs, from the rhs lambdified at each index."""
+    shape = tuple(int(_substituted(s, sizes)) for s in relation.shape)
+    rhs = _substituted(relation.rhs, sizes)
+    bases = sorted({a.base for a in rhs.atoms(sympy.Indexed)}, key=str)
+    safe = {base: sympy.IndexedBase(f"a{k}") for k, base in enumerate(bases)}
+    idx = list(relation.lhs.indices)
+    function = sympy.lambdify([*safe.values(), *idx], rhs.xreplace(safe), modules=["math"])
+    values = [np.asarray(arrays[str(base.label)]) for base in bases]
+    out = np.empty(shape)
+    for position in itertools.product(*(range(n) for n in shape)):
+        out[position] = function(*values, *position)
+    return out
+
+
+def verify_form(form: LayerForm, bound: Bound) -> float:
+    """The largest relative residual of the form's relations against the kernels' results
+    at `bound` (entry by entry); a `VerificationError` above `TOLERANCE`."""
+    arrays, sizes = form.bind(bound)
+    expected = {"Y": bound.y, **bound.grads}
+    if isinstance(bound.dx, tuple):
+        expected.update({f"X{k}": part for k, part in enumerate(bound.dx)})
+    else:
+        expected["X"] = bound.dx
+    worst = 0.0
+    for relation in form.relations:
+        value = evaluate(relation, arrays, sizes)
+        arrays[str(relation.lhs.base.label)] = value
+        if relation.target:
+            kernel = np.asarray(expected[relation.target], dtype=float)
+            worst = max(worst, residual(value.reshape(kernel.shape), kernel))
+    if not worst < TOLERANCE:
+        raise VerificationError(f"{form.layer_type}: the index form differs from the kernels "
+                                f"(residual {worst:.2e})")
+    return worst
+
+
+def residual(a: np.ndarray, b: np.ndarray) -> float:
+    """||a - b|| / max(||a||, ||b||, 1e-12)."""
+    scale = max(float(np.linalg.norm(a)), float(np.linalg.norm(b)), 1e-12)
+    return float(np.linalg.norm(a - b)) / scale
+
+
+FORMS: dict[str, Callable[[Mapping[str, Any], int], LayerForm]] = {}
+
+
+def form_of(layer_type: str, config: Mapping[str, Any], ndim: int) -> LayerForm:
+    """The form of `layer_type` for an input of `ndim` axes (batch included); an InputError
+    naming the types with forms otherwise."""
+    from derive.symbolic import (  # noqa: F401  (the modules that fill FORMS)
+        layer_grads,
+        layer_grads_attention,
+        layer_grads_norms,
+    )
+
+    if layer_type not in FORMS:
+        raise InputError(f"layer {layer_type} has no index-notation derivation yet (layers "
+                         f"with one: {', '.join(sorted(FORMS))})")
+    return FORMS[layer_type](config, ndim)
+
+
+
+def check_form(layer_type: str, config: Mapping[str, Any], x: Any,
+               state: Mapping[str, Any], seed: int = 0) -> tuple[LayerForm, float]:
+    """The form of `layer_type` and its residual at (x, state) with a random dL/dY."""
+    from derive.numeric.layers import kernels_for
+
+    kernels = kernels_for(layer_type)
+    if "bias" in kernels.params and state.get("bias") is None:
+        config = {**config, "bias": False}
+    y, cache = kernels.forward(np, state, x, config)
+    dy = np.random.default_rng(seed).standard_normal(np.shape(y))
+    dx, grads = kernels.backward(np, state, cache, dy, config)
+    form = form_of(layer_type, config, np.ndim(x[0] if isinstance(x, tuple) else x))
+    return form, verify_form(form, Bound(x, state, config, dy, y, dx, grads))

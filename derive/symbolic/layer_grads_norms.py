@@ -1,0 +1,177 @@
+"""Index-notation forward and backward of BatchNorm1d/2d, LayerNorm, Dropout, scaled
+dot-product attention and the activations (see `layer_forms`).
+
+Batch norm's dL/dX is the three-term form (Ioffe and Szegedy 2015, section 3):
+dX = gamma / (M sqrt(var + eps)) (M dY - sum dY - Xhat sum dY Xhat), M the entries per channel.
+
+>>> from derive.symbolic.layer_forms import form_of
+>>> [r.target for r in form_of("BatchNorm2d", {}, 4).backward]
+['X', 'weight', 'bias']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import sympy
+
+from derive.errors import InputError
+from derive.numeric.layers.registry import option
+from derive.symbolic.layer_forms import FORMS, Bound, IndexRelation, LayerForm, indices, total
+from derive.symbolic.layer_grads import IB, C, N, X, Y, dX, dY, db, dW
+
+mu, var, Xh, gamma, beta = IB("mu"), IB("sigma2"), IB("Xhat"), IB("gamma"), IB("beta")
+eps, M, D = sympy.Symbol("epsilon", positive=True), sympy.Symbol("M"), sympy.Symbol("D")
+n, c, e, n2, e2 = indices("n c e n_2 e_2")
+
+
+def _bn_bind(bound: Bound) -> tuple[dict[str, Any], dict[sympy.Symbol, Any]]:
+    x = bound.x.reshape(*bound.x.shape[:2], -1)
+    arrays = {"X": x, "gamma": bound.state.get("weight"), "beta": bound.state.get("bias"),
+              "dY": bound.dy.reshape(x.shape)}
+    return arrays, {N: x.shape[0], C: x.shape[1], D: x.shape[2], M: x.shape[0] * x.shape[2],
+                    eps: float(option(bound.config, "eps", 1e-5))}
+
+
+def _normalized(stat: tuple[Any, ...], free: tuple[Any, ...], over: Any,
+                count: sympy.Expr, shape: tuple[sympy.Expr, ...]) -> tuple[IndexRelation, ...]:
+    """mu, sigma^2 (biased) and Xhat over the `over` limits (summed indices `stat`)."""
+    return (IndexRelation(mu[free[1]], total(X[stat], *over) / count, (shape[1],),
+                          "the batch mean of each channel"),
+            IndexRelation(var[free[1]], total((X[stat] - mu[free[1]]) ** 2, *over) / count,
+                          (shape[1],), "the biased batch variance (divided by M)"),
+            IndexRelation(Xh[free], (X[free] - mu[free[1]]) / sympy.sqrt(var[free[1]] + eps),
+                          shape, "normalized input"))
+
+
+def batchnorm_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
+    """BatchNorm1d/2d in training mode; positions (H_1 H_2 or L) flattened to one axis d."""
+    if config.get("training") is False:
+        raise InputError("BatchNorm: the index form is the training mode's (batch statistics)")
+    if config.get("affine") is False:
+        raise InputError("BatchNorm: the index form takes affine=True")
+    d, d2 = indices("d d_2")
+    free, stat, shape = (n, c, d), (n2, c, d2), (N, C, D)
+    over = ((n2, N), (d2, D))
+    G = dY[n2, c, d2]
+    forward = (*_normalized(stat, free, over, M, shape),
+               IndexRelation(Y[free], gamma[c] * Xh[free] + beta[c], shape,
+                             "scale and shift per channel", "Y"))
+    backward = (
+        IndexRelation(dX[free], gamma[c] / (M * sympy.sqrt(var[c] + eps)) * (
+            M * dY[free] - total(G, *over) - Xh[free] * total(G * Xh[stat], *over)), shape,
+            "the three-term form: the mean and variance depend on every entry of the "
+            "channel", "X"),
+        IndexRelation(dW[c], total(G * Xh[stat], *over), (C,),
+                      "dL/dgamma = sum of dL/dY Xhat over batch and positions", "weight"),
+        IndexRelation(db[c], total(G, *over), (C,),
+                      "dL/dbeta = sum of dL/dY over batch and positions", "bias"))
+    factors = (("X", shape), ("gamma", (C,)), ("beta", (C,)), ("mu", (C,)), ("sigma2", (C,)))
+    return LayerForm("BatchNorm", forward, backward, factors, _bn_bind,
+                     ("training mode: batch mean and biased variance (M = N D entries per "
+                      "channel; D = positions, H_1 H_2 for 2-d)",
+                      "running_mean and running_var become (1 - m) old + m batch, with the "
+                      "unbiased variance M/(M - 1) sigma2, m = 0.1"))
+
+
+def layernorm_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
+    """LayerNorm over the last axis (D features); leading axes are rows n."""
+    def bind(bound: Bound) -> tuple[dict[str, Any], dict[sympy.Symbol, Any]]:
+        x = bound.x.reshape(-1, bound.x.shape[-1])
+        return ({"X": x, "gamma": bound.state.get("weight"), "beta": bound.state.get("bias"),
+                 "dY": bound.dy.reshape(x.shape)},
+                {N: x.shape[0], D: x.shape[1], eps: float(option(bound.config, "eps", 1e-5))})
+
+    shape = option(config, "normalized_shape", None)
+    if isinstance(shape, list | tuple) and len(shape) != 1:
+        raise InputError("LayerNorm: the index form normalizes over the last axis only")
+    G, row = dY[n, e2] * gamma[e2], (e2, D)
+    forward = (IndexRelation(mu[n], total(X[n, e2], row) / D, (N,), "the mean of each row"),
+               IndexRelation(var[n], total((X[n, e2] - mu[n]) ** 2, row) / D, (N,),
+                             "the biased variance of each row"),
+               IndexRelation(Xh[n, e], (X[n, e] - mu[n]) / sympy.sqrt(var[n] + eps), (N, D),
+                             "normalized row"),
+               IndexRelation(Y[n, e], gamma[e] * Xh[n, e] + beta[e], (N, D),
+                             "scale and shift per feature", "Y"))
+    backward = (
+        IndexRelation(dX[n, e], (D * dY[n, e] * gamma[e] - total(G, row) - Xh[n, e] * total(
+            G * Xh[n, e2], row)) / (D * sympy.sqrt(var[n] + eps)), (N, D),
+            "the three-term form over the features of a row, with G = gamma dL/dY", "X"),
+        IndexRelation(dW[e], total(dY[n2, e] * Xh[n2, e], (n2, N)), (D,),
+                      "dL/dgamma: summed over the rows", "weight"),
+        IndexRelation(db[e], total(dY[n2, e], (n2, N)), (D,),
+                      "dL/dbeta: summed over the rows", "bias"))
+    return LayerForm("LayerNorm", forward, backward, (("X", (N, D)), ("gamma", (D,))), bind,
+                     ("statistics per row over its D features (biased variance)",))
+
+
+def dropout_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
+    """Dropout with the given mask m and inverted scaling 1/(1 - p)."""
+    P, m = sympy.Symbol("p", positive=True), IB("m")
+
+    def bind(bound: Bound) -> tuple[dict[str, Any], dict[sympy.Symbol, Any]]:
+        x = bound.x.reshape(-1)
+        mask = np.asarray(bound.config["mask"], dtype=float).reshape(-1)
+        return ({"X": x, "m": mask, "dY": bound.dy.reshape(-1)},
+                {D: x.size, P: float(option(bound.config, "p", 0.5))})
+
+    forward = (IndexRelation(Y[e], m[e] * X[e] / (1 - P), (D,),
+                             "kept entries scaled by 1/(1 - p), dropped ones 0", "Y"),)
+    backward = (IndexRelation(dX[e], m[e] * dY[e] / (1 - P), (D,),
+                              "the same mask and scale on the way back", "X"),)
+    return LayerForm("Dropout", forward, backward, (("X", (D,)), ("m", (D,))), bind,
+                     ("m is the given 0/1 mask (training mode); entries in row-major order",))
+
+
+def _pointwise(name: str, f: Callable[[Any], Any], df: Callable[[Any, Any], Any],
+               why: str) -> Callable[[Mapping[str, Any], int], LayerForm]:
+    """An activation applied entry by entry: dX = dY f'(X), f' written with X and Y."""
+    def build(config: Mapping[str, Any], ndim: int) -> LayerForm:
+        forward = (IndexRelation(Y[e], f(X[e]), (D,), f"{name} of each entry", "Y"),)
+        backward = (IndexRelation(dX[e], dY[e] * df(X[e], Y[e]), (D,), why, "X"),)
+        return LayerForm(name, forward, backward, (("X", (D,)), ("Y", (D,))),
+                         lambda b: ({"X": b.x.reshape(-1), "dY": b.dy.reshape(-1)},
+                                    {D: b.x.size}), ("entries in row-major order",))
+    return build
+
+
+def _sigmoid(z: Any) -> Any:
+    return 1 / (1 + sympy.exp(-z))
+
+
+def _step(z: Any, below: Any = 0) -> Any:
+    return sympy.Piecewise((1, z > 0), (below, True))
+
+
+FORMS.update({
+    "BatchNorm1d": batchnorm_form, "BatchNorm2d": batchnorm_form, "LayerNorm": layernorm_form,
+    "Dropout": dropout_form,
+    "ReLU": _pointwise("ReLU", lambda z: sympy.Max(0, z), lambda z, y: _step(z),
+                       "ReLU'(z) = 1 for z > 0, else 0 (ReLU'(0) = 0, as torch)"),
+    "Sigmoid": _pointwise("Sigmoid", _sigmoid, lambda z, y: y * (1 - y),
+                          "sigma'(z) = sigma(z)(1 - sigma(z)) = Y (1 - Y)"),
+    "Tanh": _pointwise("Tanh", sympy.tanh, lambda z, y: 1 - y ** 2,
+                       "tanh'(z) = 1 - tanh(z)^2 = 1 - Y^2"),
+    "GELU": _pointwise("GELU", lambda z: z * (1 + sympy.erf(z / sympy.sqrt(2))) / 2,
+                       lambda z, y: (1 + sympy.erf(z / sympy.sqrt(2))) / 2 + z * sympy.exp(
+                           -z ** 2 / 2) / sympy.sqrt(2 * sympy.pi),
+                       "GELU'(z) = Phi(z) + z phi(z) (exact, erf-based)"),
+    "SiLU": _pointwise("SiLU", lambda z: z * _sigmoid(z),
+                       lambda z, y: _sigmoid(z) * (1 + z * (1 - _sigmoid(z))),
+                       "SiLU'(z) = sigma(z) (1 + z (1 - sigma(z)))"),
+    "Identity": _pointwise("Identity", lambda z: z, lambda z, y: 1, "the identity's slope is 1"),
+})
+
+
+def leaky_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
+    """LeakyReLU with its negative_slope."""
+    slope = float(option(config, "negative_slope", 0.01))
+    build = _pointwise("LeakyReLU", lambda z: sympy.Piecewise((z, z > 0), (slope * z, True)),
+                       lambda z, y: _step(z, sympy.Float(slope)),
+                       f"LeakyReLU'(z) = 1 for z > 0, else {slope}")
+    return build(config, ndim)
+
+
+FORMS["LeakyReLU"] = leaky_form
