@@ -95,19 +95,22 @@ def attention_params(d_model: str, heads: str, bias: bool, ffn: str | None,
               help="Losses, comma-separated: ce, mse, bce.")
 @click.option("--reduction", type=click.Choice(["mean", "sum"]),
               help="Over the batch (default: mean for ce and bce, sum for mse).")
+@click.option("--half-mse", is_flag=True, help="MSE with the factor 1/2.")
 @kind_options
 def loss(logits: str | None, probs: str | None, target: str | None, label: str | None,
-         losses: str, reduction: str | None, **out: Any) -> None:
-    """Value of cross-entropy, MSE (sum of squares, no 1/2) or BCE, every term shown.
+         losses: str, reduction: str | None, half_mse: bool, **out: Any) -> None:
+    """Value of cross-entropy, MSE (sum of squares; --half-mse: times 1/2) or BCE, every
+    term shown.
 
     \b
     Examples:
       derive loss --logits 0.5,0.3,0.8 --target 0.3,0.6,0.1 --loss mse,ce
       derive loss --logits "2,1,0;0,1,3" --label 0,2
+      derive loss --probs 0.2,0.8 --target 0,1 --loss mse --half-mse
     Answers: ce, mse, bce (whichever are asked for).
     """
     emit("loss", {"logits": logits, "probs": probs, "target": target, "label": label,
-                  "losses": losses, "reduction": reduction}, **out)
+                  "losses": losses, "reduction": reduction, "half_mse": half_mse}, **out)
 
 
 @click.command("mlp-grad")

@@ -2,7 +2,8 @@
 
 Cross-entropy from logits uses log-sum-exp (max + log sum exp(z - max)), so logits of
 +-1000 stay finite; MSE is the sum of squared differences without 1/2 (seed 000's
-definition) and is exact for decimal inputs; BCE from logits uses the stable form
+definition; `half_mse` gives the 1/2 convention, as the gradient kinds have) and is exact
+for decimal inputs; BCE from logits uses the stable form
 max(z, 0) - z y + log(1 + exp(-|z|)).
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 import sympy
 
 from derive import fields as conv
-from derive.answers import Answers
+from derive.answers import Answer, Answers, Confusion, Key, Slip
 from derive.errors import FieldError
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
@@ -45,12 +46,15 @@ class Problem(BaseProblem):
     losses: tuple[str, ...] = spec(conv.choices(*LOSSES), "losses: ce, mse, bce", ("ce",))
     reduction: str | None = spec(conv.choice("mean", "sum"),
                                  "over the batch: mean or sum (default per loss)", None)
+    half_mse: bool = spec(conv.boolean, "MSE with the factor 1/2", False)
 
     def validate(self) -> None:
         if (self.logits is None) == (self.probs is None):
             raise FieldError("logits", "give exactly one of logits and probs")
         if (self.target is None) == (self.label is None):
             raise FieldError("target", "give exactly one of target and label")
+        if self.half_mse and "mse" not in self.losses:
+            raise FieldError("half_mse", "only applies to the mse loss; add mse to the losses")
         rows = self.predictions
         if len(rows) > MAX_ROWS:
             raise FieldError("logits" if self.logits is not None else "probs",
@@ -123,7 +127,7 @@ def solve(problem: Problem) -> Solution:
     """Evaluate each requested loss, sample by sample, then reduce over the batch."""
     y_rows = targets(problem)
     steps: list[Step] = []
-    answers: dict[str, Any] = {}
+    answers: list[Answer] = []
     notes = []
     if problem.label is not None:
         notes.append("class labels are written as one-hot target rows")
@@ -132,18 +136,24 @@ def solve(problem: Problem) -> Solution:
         rule = loss_terms.RULES[(name, problem.logits is not None)]
         per_row = [rule(steps, z, y, n) for n, (z, y) in
                    enumerate(zip(problem.predictions, y_rows, strict=True), 1)]
-        answers[name] = _reduce(steps, name, per_row, reduction, len(y_rows[0]))
+        half = name == "mse" and problem.half_mse
+        value = _reduce(steps, name, per_row, reduction, len(y_rows[0]), half)
+        # the value without the 1/2 is what a claimant who forgot it writes
+        confusions = (Confusion(2 * value, Slip.NO_HALF),) if half else ()
+        answers.append(Answer(Key(name), value, nonnegative=True, confusions=confusions,
+                              batch=len(per_row)))
         notes.append(f"{name}: {reduction} over the batch"
-                     + (" (and over the entries)" if name != "ce" and reduction == "mean" else ""))
-    return Solution(problem, tuple(steps), Answers.from_values(answers, nonnegative=True),
-                    notes=tuple(notes))
+                     + (" (and over the entries)" if name != "ce" and reduction == "mean" else "")
+                     + (", with the factor 1/2" if half else ""))
+    return Solution(problem, tuple(steps), Answers(answers), notes=tuple(notes))
 
 
 def _reduce(steps: list[Step], name: str, per_row: list[Any], reduction: str,
-            classes: int) -> float:
-    if len(per_row) == 1 and (reduction == "sum" or name == "ce"):
+            classes: int, half: bool = False) -> float:
+    if len(per_row) == 1 and (reduction == "sum" or name == "ce") and not half:
         return float(per_row[0])
     divisor = 1 if reduction == "sum" else len(per_row) * (1 if name == "ce" else classes)
+    divisor *= 2 if half else 1
     values = [Fraction(v) if isinstance(v, Fraction) else float(v) for v in per_row]
     total = sum(values) / divisor
     if len(per_row) > loss_terms.MAX_TERMS:
@@ -157,7 +167,9 @@ def _reduce(steps: list[Step], name: str, per_row: list[Any], reduction: str,
         formula = sympy.Mul(sympy.Rational(1, divisor), formula, evaluate=False)
     steps.append(Step(eq(sympy.Symbol(f"L_{{{name}}}"), formula),
                       f"{name}: {reduction} over {len(per_row)} rows"
-                      + (f" x {classes} entries" if divisor not in (1, len(per_row)) else ""),
+                      + (f" x {classes} entries" if reduction == "mean" and name != "ce" and
+                         classes > 1 else "")
+                      + (", times 1/2" if half else ""),
                       value=float(total), check=0.0, given=dict(zip(symbols, values,
                                                                   strict=False))))
     return float(total)

@@ -104,3 +104,22 @@ def test_a_batch_has_a_maximum() -> None:
     rows = ";".join(["0.5,0.5"] * 1001)
     with pytest.raises(derive.errors.InputError, match="'logits'.*at most 1000"):
         derive.problem("loss", logits=rows, label=",".join(["0"] * 1001))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_half_mse_is_half_of_torchs_mse(reduction: str) -> None:
+    torch = pytest.importorskip("torch")
+    z, y = [[2.0, -1.0, 0.5], [0.0, 3.0, -2.0]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]
+    answers = solve(logits=z, target=y, losses="mse", reduction=reduction, half_mse=True)
+    full = torch.nn.functional.mse_loss(torch.tensor(z, dtype=torch.float64),
+                                        torch.tensor(y, dtype=torch.float64),
+                                        reduction=reduction).item()
+    assert answers["mse"] == pytest.approx(full / 2, rel=1e-12)
+
+
+def test_half_mse_from_the_cli_and_its_slip(run_cli) -> None:
+    status, out, _ = run_cli("loss", "--probs", "0.2,0.8", "--target", "0,1", "--loss", "mse",
+                             "--half-mse", "--claim", "mse=0.08")
+    assert status == 1 and "0.04" in out and "the factor 1/2 is missing" in out
+    status, out, err = run_cli("loss", "--logits", "1,2", "--label", "0", "--half-mse")
+    assert status == 2 and "half_mse" in err and err.count("\n") == 1
