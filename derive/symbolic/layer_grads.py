@@ -133,15 +133,6 @@ def conv2d_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
     return LayerForm("Conv2d", forward, tuple(backward), factors, _conv_bind, notes)
 
 
-def _argmax_offsets(x: np.ndarray, geo: dict[str, int], out: tuple[int, int]) -> np.ndarray:
-    """(r, q) of the first maximum of every window (row-major, as torch picks ties)."""
-    k, st, dl = geo["k"], geo["s"], geo["d"]
-    r = np.zeros((*x.shape[:2], *out), dtype=int)
-    q = np.zeros_like(r)
-    for a, bb, ii, jj in itertools.product(*(range(m) for m in r.shape)):
-        win = x[a, bb, st * ii:st * ii + dl * (k - 1) + 1:dl, st * jj:st * jj + dl * (k - 1) + 1:dl]
-        r[a, bb, ii, jj], q[a, bb, ii, jj] = divmod(int(np.argmax(win)), k)
-    return r
 def _argmax_offsets(xt: np.ndarray, k: int, st: int, dl: int,
                     out: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(r, q) of the first maximum of every window of the padded input (row-major order,

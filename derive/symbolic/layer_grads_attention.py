@@ -24,12 +24,13 @@ from derive.numeric.layers.registry import option
 from derive.symbolic.layer_forms import FORMS, Bound, IndexRelation, LayerForm, indices, total
 from derive.symbolic.layer_grads import IB, X, Y, dX, dY
 
-Q, K, V, S, A, O, Mk = (IB(name) for name in ("Q", "K", "V", "S", "A", "O", "M"))
+Q, K, V, S, A, Mk = (IB(name) for name in ("Q", "K", "V", "S", "A", "M"))
+O = IB("O")  # noqa: E741  (the attention output, as the paper names it)
 dQ, dK, dV, dS, dA, dO = (IB(name) for name in ("dQ", "dK", "dV", "dS", "dA", "dO"))
 B, Lq, Lk, dk, dv, D = sympy.symbols("B L_q L_k d_k d_v D", integer=True, positive=True)
 N = sympy.Symbol("N", integer=True, positive=True)
 tau = sympy.Symbol("tau", positive=True)
-b, i, j, l, k, v, n, e, e2 = indices("b i j l k v n e e_2")
+b, i, j, m, k, v, n, e, e2 = indices("b i j m k v n e e_2")
 
 
 def _rows(bound: Bound) -> tuple[dict[str, Any], dict[sympy.Symbol, Any]]:
@@ -90,7 +91,7 @@ def attention_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
         IndexRelation(S[b, i, j], tau * total(Q[b, i, k] * K[b, j, k], (k, dk)) + Mk[i, j],
                       (B, Lq, Lk), "scores: scaled dot products of queries and keys, plus "
                       "the mask (0 where allowed, -inf where masked)"),
-        IndexRelation(A[b, i, j], sympy.exp(S[b, i, j]) / total(sympy.exp(S[b, i, l]), (l, Lk)),
+        IndexRelation(A[b, i, j], sympy.exp(S[b, i, j]) / total(sympy.exp(S[b, i, m]), (m, Lk)),
                       (B, Lq, Lk), "attention weights: softmax over each row of scores"),
         IndexRelation(O[b, i, v], total(A[b, i, j] * V[b, j, v], (j, Lk)), (B, Lq, dv),
                       "each output row is the weighted mean of the value rows", "Y"))
@@ -99,8 +100,8 @@ def attention_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
                       "dL/dV = A^T dL/dO", "X2"),
         IndexRelation(dA[b, i, j], total(dO[b, i, v] * V[b, j, v], (v, dv)), (B, Lq, Lk),
                       "dL/dA = dL/dO V^T"),
-        IndexRelation(dS[b, i, j], A[b, i, j] * (dA[b, i, j] - total(A[b, i, l] * dA[b, i, l],
-                                                                     (l, Lk))), (B, Lq, Lk),
+        IndexRelation(dS[b, i, j], A[b, i, j] * (dA[b, i, j] - total(A[b, i, m] * dA[b, i, m],
+                                                                     (m, Lk))), (B, Lq, Lk),
                       "through each row's softmax: diag(a) - a a^T"),
         IndexRelation(dQ[b, i, k], tau * total(dS[b, i, j] * K[b, j, k], (j, Lk)), (B, Lq, dk),
                       "dL/dQ = tau dL/dS K", "X0"),

@@ -20,7 +20,7 @@ import sympy
 from derive.errors import InputError
 from derive.numeric.layers.registry import option
 from derive.symbolic.layer_forms import FORMS, Bound, IndexRelation, LayerForm, indices, total
-from derive.symbolic.layer_grads import IB, C, N, X, Y, dX, dY, db, dW
+from derive.symbolic.layer_grads import IB, C, N, X, Y, db, dW, dX, dY
 
 mu, var, Xh, gamma, beta = IB("mu"), IB("sigma2"), IB("Xhat"), IB("gamma"), IB("beta")
 eps, M, D = sympy.Symbol("epsilon", positive=True), sympy.Symbol("M"), sympy.Symbol("D")
