@@ -9,6 +9,8 @@ linear2 (E, F), norm1, norm2 (E each); a decoder layer a second attention
 MACs, as flop_counter counts them: the projections (E^2 per position each), the scores
 Q K^T and the weighted sum A V (L_q L_k E each, all heads together), and the
 feed-forward products (2 E F per position); softmax, norms and adds are not counted.
+(In eval mode torch's fused CPU attention is not in the counter's registry, so it reports
+only the projections there; these are the counts of the standard, training-mode path.)
 """
 
 from __future__ import annotations

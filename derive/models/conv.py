@@ -32,7 +32,7 @@ from derive.models.rules import (
 from derive.symbolic.build import add, div, mul
 
 C_in, C_out, g = sympy.symbols("C_in C_out g", integer=True, positive=True)
-KERNELS = {1: sympy.symbols("k", integer=True, positive=True),
+KERNELS = {1: (sympy.Symbol("k", integer=True, positive=True),),
            2: sympy.symbols("k_h k_w", integer=True, positive=True)}
 AXIS_WORDS = {"L": "length", "H": "height", "W": "width"}
 

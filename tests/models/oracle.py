@@ -47,8 +47,11 @@ def compare(text: str, inputs: Any, device: str = "cpu", batch: int = 2,
 
 
 def torch_macs(model: torch.nn.Module, xs: list[torch.Tensor]) -> int:
-    """FLOPs / 2 as torch.utils.flop_counter counts them (oneDNN off, so an LSTM's
-    products are seen)."""
+    """FLOPs / 2 as torch.utils.flop_counter counts them on the standard path: in training
+    mode (eval's fused CPU attention is not in its registry) and with oneDNN off (its fused
+    LSTM neither), so every product is seen."""
+    model.train()
     with torch.backends.mkldnn.flags(enabled=False), FlopCounterMode(display=False) as counter:
         model(*xs)
+    model.eval()
     return counter.get_total_flops() // 2
