@@ -22,7 +22,7 @@ from derive.models.nodes import Chain, Frozen, Layer, Node, Parallel, Repeat, Re
 if TYPE_CHECKING:
     from derive.models.syntax import Reader
 
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
 SHORTCUTS = ("shortcut", "downsample")
 
 

@@ -140,7 +140,7 @@ def _repeat(walk: Walk, node: Repeat, name: str, flow: tuple[Input, ...]) -> tup
                          f"{shape_text(flow[0].shape)} into {shape_text(out[0].shape)}, so "
                          "the copies would differ; write them out")
     if walk.field is not None and before is not None and walk.field != before:
-        walk.field = walk.field.repeated(before, node.count - 1)
+        walk.field = walk.last_field = walk.field.repeated(before, node.count - 1)
         walk.rows[-1] = replace(walk.rows[-1], field=walk.field)
     return out
 
