@@ -4,6 +4,8 @@ independent implementation (`reference`) before it is kept.
 Step t (t = 1 .. N) takes g_t = grad f(x_(t-1)) and the rate lr_t of the schedule; record t
 holds lr_t, g_t, the state after the step, x_t and f(x_t). Record 0 holds x_0, f(x_0) and the
 state before the first step. A run that leaves the finite numbers stops there as diverged.
+`iterate` yields the records one step at a time (gd's `descend` runs SGD through it under its
+own stopping rule), so every optimizer has one update rule.
 
 >>> import numpy as np
 >>> from derive.numeric.optim.specs import parse_optimizer
@@ -15,7 +17,7 @@ state before the first step. A run that leaves the finite numbers stops there as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +25,7 @@ import numpy as np
 
 from derive.errors import VerificationError
 from derive.numeric.optim.reference import reference_trace
-from derive.numeric.optim.rules import rule_for
+from derive.numeric.optim.rules import Rule, rule_for
 from derive.numeric.optim.specs import Spec
 
 BLOW_UP = 1e150  # |x| or |f| beyond this counts as divergence
@@ -41,6 +43,7 @@ class Record:
     lr: float | None = None
     state: Mapping[str, Any] | None = None
     shown: Mapping[str, Any] | None = None
+    slope: Any | None = None  # grad f(x_t): the gradient the next step takes
 
 
 @dataclass(frozen=True)
@@ -54,23 +57,38 @@ class OptimizerTrace:
     check: float
 
 
+def iterate(rule: Rule, f: Callable[[Any], float], gradient: Callable[[Any], Any],
+            start: Sequence[float] | Any, rates: Iterable[float],
+            xp: Any = np) -> Iterator[Record]:
+    """Record 0, then one record per rate, each step computed only when asked for; each
+    record carries grad f at its x (`slope`), evaluated once and taken by the next step."""
+    x = xp.asarray(start, dtype=float)
+    state = rule.start(xp, x)
+    with np.errstate(all="ignore"):
+        g = xp.asarray(gradient(x), dtype=float)
+        value = float(f(x))
+    yield Record(0, x, value, state=state, slope=g)
+    for t, lr in enumerate(rates, start=1):
+        with np.errstate(all="ignore"):
+            x, state, shown = rule.step(xp, x, g, state, lr, t)
+            taken, g = g, xp.asarray(gradient(x), dtype=float)
+            value = float(f(x))
+        yield Record(t, x, value, taken, lr, state, shown, g)
+
+
 def optimize(spec: Spec, f: Callable[[Any], float], gradient: Callable[[Any], Any],
              start: Sequence[float], rates: Sequence[float], form: str = "torch",
              xp: Any = np) -> OptimizerTrace:
     """Run `len(rates)` steps of the optimizer from `start`, then check the trace."""
     rule = rule_for(spec, form)
-    x = xp.asarray(start, dtype=float)
-    state = rule.start(xp, x)
-    records = [Record(0, x, float(f(x)), state=state)]
+    records: list[Record] = []
     verdict = "finished"
     with np.errstate(all="ignore"):
-        for t, lr in enumerate(rates, start=1):
-            g = xp.asarray(gradient(x), dtype=float)
-            x, state, shown = rule.step(xp, x, g, state, lr, t)
-            value = float(f(x))
-            records.append(Record(t, x, value, g, lr, state, shown))
-            if not (np.isfinite(value) and bool(xp.all(xp.isfinite(x)))
-                    and abs(value) < BLOW_UP and float(xp.max(xp.abs(x))) < BLOW_UP):
+        for record in iterate(rule, f, gradient, start, rates, xp):
+            records.append(record)
+            x = record.x
+            if record.t and not (np.isfinite(record.f) and bool(xp.all(xp.isfinite(x)))
+                    and abs(record.f) < BLOW_UP and float(xp.max(xp.abs(x))) < BLOW_UP):
                 verdict = "diverged"
                 break
     check = _verify(spec, rule.form, records, gradient, start, rates)

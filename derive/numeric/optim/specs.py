@@ -109,6 +109,17 @@ def _spec(name: str, values: dict[str, Any], signature: Signature) -> Spec:
     return Spec(name, tuple(values.items()), show(name, values, signature.params))
 
 
+def optimizer(name: str, **arguments: Any) -> Spec:
+    """An optimizer from code (not from a user): torch's defaults, these argument values.
+
+    >>> optimizer("SGD", lr=0.1).text
+    'SGD(lr=0.1)'
+    """
+    signature = OPTIMIZERS[name]
+    values = {param.name: param.default for param in signature.params} | arguments
+    return _spec(name, values, signature)
+
+
 def parse_optimizer(text: str, where: str = "optimizer") -> Spec:
     """An optimizer's constructor call, validated as torch validates it."""
     call = parse_call(text, where)
