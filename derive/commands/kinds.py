@@ -241,21 +241,26 @@ def jacobian(fn: str | None, at: str | None, layers: str | None, of: str | None,
 
 
 @click.command("softmax-ce")
-@click.option("--logits", default="h", show_default=True, help="Name of the logits.")
-@click.option("--target", default="y", show_default=True, help="Name of the target.")
+@click.option("--logits", help="Logits, for the numbers after the proof: 1.2,0.3,-0.5")
+@click.option("--target", help="Target distribution (one-hot or soft), with --logits: 0,1,0")
+@click.option("--names", help="Names of the logits and the target: h=z,y=t")
 @click.option("--classes", default="3", show_default=True,
               help="Classes in the exact SymPy checks (2 to 8).")
 @kind_options
-def softmax_ce(logits: str, target: str, classes: str, **out: Any) -> None:
-    """Proof that dL/dh_i = P(y = i) - y_i for softmax with cross-entropy, checked by SymPy.
+def softmax_ce(logits: str | None, target: str | None, names: str | None, classes: str,
+               **out: Any) -> None:
+    """Proof that dL/dh_i = P(y = i) - y_i for softmax with cross-entropy, checked by SymPy;
+    with --logits and --target, then p, L and dL/dh with numbers.
 
     \b
     Examples:
       derive softmax-ce
-      derive softmax-ce --logits z --classes 5 -o proof.tex
-    Answers: dL/dh_i.
+      derive softmax-ce --names h=z --classes 5 -o proof.tex
+      derive softmax-ce --logits 1.2,0.3,-0.5 --target 0,1,0 --claim "L=1.363"
+    Answers: dL/dh_i (the formula); with numbers also p, L and dL/dh.
     """
-    emit("softmax-ce", {"logits": logits, "target": target, "classes": classes}, **out)
+    emit("softmax-ce", {"logits": logits, "target": target, "names": names,
+                        "classes": classes}, **out)
 
 
 @click.command()

@@ -34,13 +34,41 @@ def test_the_result_equals_autograd_for_a_soft_target() -> None:
 
 
 def test_own_names_are_used(run_cli) -> None:
-    status, out, _ = run_cli("softmax-ce", "--logits", "z", "--target", "t")
+    status, out, _ = run_cli("softmax-ce", "--names", "h=z,y=t")
     assert status == 0 and "dL/dz_i = P(t = i) - t[i]" in out
 
 
 @pytest.mark.parametrize("args, field", [(["--classes", "1"], "classes"),
                                          (["--classes", "99"], "classes"),
-                                         (["--logits", "h(x)"], "logits")])
+                                         (["--names", "h=h(x)"], "names"),
+                                         (["--names", "q=z"], "names"),
+                                         (["--logits", "z"], "logits"),
+                                         (["--logits", "1,2"], "target"),
+                                         (["--logits", "1,2", "--target", "1"], "target"),
+                                         (["--logits", "1,2", "--target", "1,1"], "target")])
 def test_bad_input_names_the_field(run_cli, args, field) -> None:
     status, out, err = run_cli("softmax-ce", *args)
     assert status == 2 and out == "" and field in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("logits, target", [([1.2, 0.3, -0.5], [0, 1, 0]),
+                                            ([0.3, -1.2, 2.0, 0.5], [0.1, 0.2, 0.3, 0.4]),
+                                            ([1000.0, -1000.0], [0.0, 1.0])])
+def test_numbers_equal_torch(logits, target) -> None:
+    torch = pytest.importorskip("torch")
+    h = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    y = torch.tensor(target, dtype=torch.float64)
+    loss = torch.nn.functional.cross_entropy(h[None], y[None])
+    loss.backward()
+    answers = derive.solve(derive.problem("softmax-ce", logits=logits, target=target)).answers
+    np.testing.assert_allclose(answers["p"], torch.softmax(h, 0).detach().numpy(), rtol=1e-12)
+    assert answers["L"] == pytest.approx(loss.item(), rel=1e-12)
+    np.testing.assert_allclose(answers["dL/dh"], h.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_numbers_from_the_cli_with_names(run_cli) -> None:
+    status, out, _ = run_cli("softmax-ce", "--logits", "1.2,0.3,-0.5", "--target", "0,1,0",
+                             "--names", "h=z", "--claim", "L=1.363", "--claim", "dL/dz=.6292,"
+                             "-.7442,.1149", "--claim", "L=0.2558")
+    assert status == 1 and out.count("correct") >= 3
+    assert "the log and the minus sign are missing" in out
