@@ -14,6 +14,7 @@ entry's verdict).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -82,7 +83,8 @@ def claimed_shape(claim: Any) -> tuple[int, ...] | None:
     """A claimed shape: ``16 x 5 x 5`` or a list of sizes; None when it is not one."""
     if isinstance(claim, str):
         parts = [part.strip() for part in claim.lower().replace("×", "x").split("x")]
-        return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+        sizes = all(re.fullmatch(r"[0-9]{1,9}", part) for part in parts)  # '²'.isdigit() is True
+        return tuple(int(p) for p in parts) if sizes else None
     return tuple(int(c) for c in claim) if isinstance(claim, Sequence) else None
 
 

@@ -12,8 +12,10 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from derive.errors import DeriveError, InputError
@@ -22,9 +24,13 @@ from derive.render.tex_packages import debian_package, install_hint
 from derive.termination import sigterm_raises
 
 RUNS = 2  # a second run settles anything the first one measured
-TIMEOUT_S = 120
+TIMEOUT_S = 60  # for the whole compile, every pass together
 SOURCE = "document.tex"
-_GRAPHICS = re.compile(r"(\\includegraphics(?:\[[^\]]*\])?\{)([^{}]+)\}")
+# A genuine \includegraphics: not one preceded by an odd number of backslashes (`\\` is a line
+# break, so `\\includegraphics{...}` in a statement is text). Statements cannot hold a genuine
+# one (the math allowlist refuses it), so every match is a figure the renderer placed.
+_GRAPHICS = re.compile(r"(?<!\\)((?:\\\\)*\\includegraphics(?:\[[^\]]*\])?\{)([^{}]+)\}")
+MAX_PICTURE_BYTES = 64 * 2**20
 _MISSING_FILE = re.compile(r"File `([^']+)' not found")
 # kpathsea's confinement, and no mktextfm/mktexpk runs (they write missfont.log and caches).
 CONFINED = {"openin_any": "p", "openout_any": "p", "shell_escape": "f", "MKTEXTFM": "0",
@@ -48,8 +54,9 @@ def compile_pdf(pdflatex: str, latex: str, scratch: Path) -> bytes:
     """The PDF of `latex`, compiled in `scratch` (an empty folder pdflatex may write to)."""
     source = trailer_id(with_pictures(latex, scratch))
     (scratch / SOURCE).write_text(source, encoding="utf-8")
+    deadline = time.monotonic() + TIMEOUT_S
     for _ in range(RUNS):
-        _run(pdflatex, scratch)
+        _run(pdflatex, scratch, deadline)
     return (scratch / "document.pdf").read_bytes()
 
 
@@ -73,6 +80,7 @@ def with_pictures(latex: str, scratch: Path) -> str:
         if original not in copied:
             name = f"figure-{len(copied) + 1}{Path(original).suffix}"
             try:
+                _check_picture(original)
                 shutil.copyfile(original, scratch / name)
             except OSError as error:
                 raise DeriveError(f"output: cannot read the picture {original!r} "
@@ -83,13 +91,21 @@ def with_pictures(latex: str, scratch: Path) -> str:
     return _GRAPHICS.sub(copy, latex)
 
 
-def _run(pdflatex: str, scratch: Path) -> None:
+def _check_picture(path: str) -> None:
+    """A picture is a regular file of at most MAX_PICTURE_BYTES (no FIFO, device or folder)."""
+    status = os.stat(path)
+    if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_PICTURE_BYTES:
+        raise DeriveError(f"output: the picture {path!r} is not a regular file of at most "
+                          f"{MAX_PICTURE_BYTES // 2**20} MB; write it again")
+
+
+def _run(pdflatex: str, scratch: Path, deadline: float) -> None:
     """One pdflatex pass in `scratch`; a failure or a timeout becomes one line."""
     try:
         result = subprocess.run(
             [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", SOURCE],
             cwd=scratch, env=_environment(scratch), stdin=subprocess.DEVNULL,
-            capture_output=True, timeout=TIMEOUT_S, check=False)
+            capture_output=True, timeout=max(deadline - time.monotonic(), 0.1), check=False)
     except subprocess.TimeoutExpired:
         raise DeriveError(f"output: pdflatex ran past {TIMEOUT_S} s and was stopped; write a "
                           ".tex file to inspect it") from None

@@ -118,3 +118,17 @@ def test_an_end_of_file_is_bad_input_not_an_interrupt(run_cli, monkeypatch) -> N
     assert status == 2 and out == ""
     last = err.strip().splitlines()[-1]
     assert last == "derive: error: unexpected end of input (Ran out of input)"
+
+
+@pytest.mark.parametrize("claim", ["output=16 x \u00b2", "output=16 x 1\u0663"])
+def test_a_shape_claim_with_other_digits_is_judged_not_a_traceback(run_cli, claim) -> None:
+    status, out, err = run_cli("conv-size", "--input", "32x32", "--kernel", "5", "--channels",
+                               "3", "--out-channels", "6", "--claim", claim)
+    assert status == 1 and "wrong" in out and "Traceback" not in err
+
+
+def test_a_single_file_output_written_as_a_folder_is_refused(run_cli, tmp_path) -> None:
+    for written in (f"{tmp_path / 'newdir'}/", f"{tmp_path / 'key.tex'}/"):
+        status, _, err = run_cli("params", "--layers", "3,2", "--format", "text", "-o", written)
+        assert status == 2 and "names a folder" in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,25 @@ from typing import Any
 import click
 
 FORMATS = ("text", "markdown", "latex", "json", "pdf")
+FOLDER_FORM = "derive.output_written_as_folder"
+
+
+class OutputPath(click.Path):
+    """A path that remembers, in the context, whether it was written as a folder (`out/`):
+    pathlib drops the trailing separator, and a single-file output must refuse it rather than
+    write a file named `out`."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if ctx is not None and isinstance(value, str):
+            ctx.meta[FOLDER_FORM] = value.endswith(("/", os.sep))
+        return super().convert(value, param, ctx)
+
+
+def written_as_folder() -> bool:
+    """True when this command's -o was written with a trailing separator."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(FOLDER_FORM))
 
 
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -18,7 +38,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("--fragment", is_flag=True,
                            help="LaTeX without preamble, to \\input into a document.")(command)
     command = click.option("-o", "--output-file", "output",
-                           type=click.Path(path_type=Path),  # a folder: sheet --variants
+                           type=OutputPath(path_type=Path),  # a folder: sheet --variants
                            help="Write to FILE (atomically); the suffix picks the format.")(command)
     return click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
                         help="Output format (default: from the -o suffix, else text; pdf runs "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -9,7 +10,8 @@ from typing import Any
 
 import click
 
-from derive.errors import DeriveError
+from derive.commands.options import written_as_folder
+from derive.errors import DeriveError, InputError
 
 
 def emit(kind: str, fields: dict[str, Any], fmt: str | None, output: Path | None,
@@ -86,6 +88,9 @@ def finish(text: str, output: Path | None, chosen: str) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
+    if written_as_folder():
+        raise InputError(f"output: '{output}{os.sep}' names a folder; give a file name "
+                         "(without the trailing separator)")
     if chosen == "pdf":
         write_pdf(output, text)
     else:

@@ -25,6 +25,8 @@ _MATH = re.compile(r"(\$\$.+?\$\$|\$[^$]+?\$)", re.DOTALL)
 # control symbol (one character, none at the very end).
 _COMMAND = re.compile(r"\\([A-Za-z]+|[^\W\d_]+|.?)", re.DOTALL)
 _ENVIRONMENT = re.compile(r"\s*\{([^{}]*)\}")
+# An array's column spec: letters and rules only (no *{N}{...} repeat, no p{}/@{}/>{} code).
+_ARRAY_COLUMNS = re.compile(r"\s*\{array\}\s*\{[lcr| ]{1,64}\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -65,6 +67,10 @@ def _check_command(name: str, rest: str, field: str) -> None:
             given = environment.group(1) if environment else rest[:20]
             raise InputError(f"{field}: the environment {given!r} is not allowed in math; use "
                              f"one of {', '.join(sorted(ENVIRONMENTS))}")
+        if name == "begin" and environment.group(1) == "array" \
+                and not _ARRAY_COLUMNS.match(rest):
+            raise InputError(f"{field}: an array's columns are written with l, c, r and | only "
+                             "(at most 64); write them out, e.g. \\begin{array}{cc}")
 
 
 def _check_braces(math: str, field: str) -> None:

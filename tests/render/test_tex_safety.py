@@ -61,6 +61,8 @@ def test_a_hostile_statement_is_refused_with_one_line(run_cli, tmp_path: Path, n
     ("x % comment", "'%'"),
     ("x \x00 y", "control characters"),
     ("{x", "unbalanced"),
+    (r"\begin{array}{*{10000000}{c}} x \end{array}", "l, c, r and |"),
+    (r"\begin{array}{p{2cm}} x \end{array}", "l, c, r and |"),
 ])
 def test_other_hostile_math_is_refused(math: str, fragment: str) -> None:
     with pytest.raises(InputError, match=re.escape(fragment)):
@@ -73,6 +75,7 @@ def test_other_hostile_math_is_refused(math: str, fragment: str) -> None:
     r"\left\lVert \nabla f \right\rVert_2 \leq \varepsilon,\; \tanh'(z) = 1 - \tanh^2 z",
     r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix} \odot \operatorname{diag}(p) - p p^\intercal",
     r"\sum_{i=1}^{N} \log \hat{p}_i \cdot 10\% \quad \{a, b\} \ldots \text{for all } i",
+    r"\left(\begin{array}{c|cc} 1 & 2 & 3 \end{array}\right)",
 ])
 def test_the_math_a_course_writes_is_accepted(math: str) -> None:
     assert safe_math(math) == math
@@ -93,3 +96,22 @@ def test_the_shipped_statements_use_only_allowed_commands() -> None:
         for problem in problem_set.problems:
             used |= set(re.findall(r"\\([A-Za-z]+)", problem.statement or ""))
     assert used and used <= COMMANDS
+
+
+@pytest.mark.slow
+def test_a_line_break_before_includegraphics_reads_no_file(run_cli, tmp_path: Path,
+                                                          monkeypatch) -> None:
+    """`\\\\includegraphics{F}` in a statement is a line break and text to TeX; derive must not
+    read it as a picture and copy F (a file outside the confinement) into the PDF's folder."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret", encoding="utf-8")
+    copied: list[str] = []
+    import shutil as shutil_module
+
+    real_copy = shutil_module.copyfile
+    monkeypatch.setattr(shutil_module, "copyfile",
+                        lambda source, target: copied.append(str(source)) or
+                        real_copy(source, target))
+    sheet = _sheet(tmp_path, r"\text{\\includegraphics{" + str(secret) + "}}")
+    status, _, err = run_cli("sheet", str(sheet), "-o", str(tmp_path / "key.pdf"))
+    assert str(secret) not in copied, err
