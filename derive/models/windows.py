@@ -42,7 +42,11 @@ def sliding_formula(name: str, values: tuple[int, int, int, int, int], out: int,
     n_in = sympy.Symbol(f"{name}_in", integer=True)
     inner = div(add(n_in, mul(2, p), neg(mul(d, add(k, -1))), -1), s)
     rounded = sympy.ceiling(inner, evaluate=False) if ceil else floor(inner)
-    given = dict(zip((n_in, k, s, p, d), values, strict=False))
+    given = dict(zip((n_in, k, s, p, d), values, strict=True))
+    size, ker, st, pad, dil = values
+    rounded_up = -(-(size + 2 * pad - dil * (ker - 1) - 1) // st) + 1
+    if ceil and rounded_up != out:  # torch drops a last window that starts in the padding
+        return SizeFormula(f"{name}_out", add(rounded, 1, -1), given, out)
     return SizeFormula(f"{name}_out", add(rounded, 1), given, out)
 
 

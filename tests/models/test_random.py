@@ -111,3 +111,8 @@ def test_decoder_layer_and_conv1d() -> None:
 ])
 def test_macs_match_flop_counter(text: str, shape: str) -> None:
     compare(text, shape, macs=True)
+
+
+def test_ceil_mode_drops_a_window_in_the_padding() -> None:
+    summary = compare("MaxPool2d(2, stride=2, padding=1, ceil_mode=True)", "1x5x5")
+    assert summary.output == (1, 3, 3)
