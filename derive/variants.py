@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,7 @@ from derive.staging import staged_folder
 
 MAX_DRAWS = 50
 MAX_VARIANTS = 500
+MAX_VARIANTS_SECONDS = 120.0  # a whole variants run, projected from its second variant
 EXTENSIONS = {"latex": "tex", "markdown": "md", "text": "txt", "json": "json"}
 MANIFEST = "manifest.json"
 WRITTEN_BY = "derive"  # the manifest's mark: a folder derive may replace on a rerun
@@ -142,7 +144,10 @@ def _write_all(problem_set: ProblemSet, count: int, seed: int, staging: Path, fm
 
     names, manifest = [], []
     fixed: dict[int, Solution] = {}
+    laps = [time.monotonic()]
     for index in range(1, count + 1):
+        if index == 3:
+            check_pace(laps, count)
         variant = draw_variant(problem_set, seed, index, fixed)
         files = {}
         for part, shown in (("questions", False), ("key", True)):
@@ -150,6 +155,7 @@ def _write_all(problem_set: ProblemSet, count: int, seed: int, staging: Path, fm
             text = render_set(variant.title, variant.solutions, fmt, solutions_shown=shown)
             (staging / files[part]).write_bytes(text.encode("utf-8"))
             names.append(files[part])
+        laps.append(time.monotonic())
         manifest.append({"variant": index, "seed": seed, "files": files,
                          "redraws": dict(variant.redraws),
                          "problems": {s.problem.id: {"fields": plain(s.problem.field_values()),
@@ -160,6 +166,18 @@ def _write_all(problem_set: ProblemSet, count: int, seed: int, staging: Path, fm
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     (staging / MANIFEST).write_bytes(text.encode("utf-8"))
     return [*names, MANIFEST]
+
+
+def check_pace(laps: Sequence[float], count: int) -> None:
+    """Refuse a run projected past MAX_VARIANTS_SECONDS from the time its second variant took
+    (the first also solves the problems that do not vary, once for all)."""
+    first, each = laps[1] - laps[0], laps[2] - laps[1]
+    projected = first + each * (count - 1)
+    if projected > MAX_VARIANTS_SECONDS:
+        fit = max(1, int((MAX_VARIANTS_SECONDS - first) / each) + 1) if each > 0 else count
+        raise InputError(f"variants: {count} variants would take about {projected:.0f} s "
+                         f"({each:.2f} s each, measured); at most {fit} fit in "
+                         f"{MAX_VARIANTS_SECONDS:.0f} s; lower --variants or split the set")
 
 
 def derive_wrote(folder: Path) -> bool:

@@ -170,3 +170,23 @@ def test_an_empty_folder_made_beforehand_is_filled(run_cli, tmp_path: Path) -> N
     status, _, err = run_cli("sheet", str(SET), "--variants", "1", "-o", str(tmp_path / "out"))
     assert status == 0, err
     assert (tmp_path / "out" / "manifest.json").is_file() and _entries(tmp_path) == ["out"]
+
+
+def test_a_run_projected_past_the_limit_is_refused(run_cli, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pace of the second variant projects the whole run; too long is one line, no folder."""
+    monkeypatch.setattr(variants, "MAX_VARIANTS_SECONDS", 1e-6)
+    drawn: list[int] = []
+    real_draw = variants.draw_variant
+    monkeypatch.setattr(variants, "draw_variant",
+                        lambda *args: drawn.append(args[2]) or real_draw(*args))
+    status, _, err = run_cli("sheet", str(SET), "--variants", "400", "-o", str(tmp_path / "out"))
+    assert status == 2 and "400 variants would take about" in err
+    assert len(err.strip().splitlines()) == 1 and drawn == [1, 2]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_pace_names_how_many_fit() -> None:
+    with pytest.raises(InputError, match="at most 11 fit in 120 s"):
+        variants.check_pace([0.0, 10.0, 21.0], 500)
+    variants.check_pace([0.0, 10.0, 21.0], 11)  # 10 + 11 * 10 = 120 s: allowed
