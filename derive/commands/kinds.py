@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from derive.commands import layer_kinds
 from derive.commands.options import kind_options, network_fields, network_options
 from derive.commands.results import emit
 from derive.errors import DeriveError
@@ -387,3 +388,4 @@ def bptt(layer: str, x: str, target: str, loss_on: str | None, params: tuple[str
 KINDS = (params, conv_size, attention_params, loss, mlp_grad, backprop, graph, gd, jacobian,
          softmax_ce, optimize,
          init, summary, bptt)
+KINDS += layer_kinds.KINDS

@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "optimize": "derive.problems.optimize",
     "init": "derive.problems.init",
     "summary": "derive.problems.summary",
+    "model-backprop": "derive.problems.model_backprop",
 }
 
 

@@ -1,0 +1,74 @@
+"""Commands of the layer kinds: `model-backprop` (a whole model, one SGD step, with numbers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from derive.commands.options import kind_options
+from derive.commands.results import emit
+from derive.errors import DeriveError
+
+
+def _model_text(layers: tuple[str, ...], model_file: str | None) -> dict[str, Any]:
+    from derive.models.limits import MAX_TEXT
+
+    if bool(layers) == bool(model_file):
+        raise DeriveError("model: give --model FILE or --layer (repeatable), not both")
+    if not model_file:
+        return {"layers": list(layers)}
+    with open(model_file, encoding="utf-8", errors="replace") as handle:
+        return {"model": handle.read(MAX_TEXT + 1)}
+
+
+@click.command("model-backprop")
+@click.option("--layer", "layers", multiple=True,
+              help="A layer as PyTorch writes it, repeatable: --layer 'Linear(2, 2)'.")
+@click.option("--model", "model_file", type=click.Path(exists=True, dir_okay=False),
+              help="A file holding the model: nn.Sequential(...), or one layer per line.")
+@click.option("--input", "input_shape", help="Input shape per example (drawn from --seed): "
+                                             "1x32x32.")
+@click.option("--x", "x", help="The input tensor, batch axis first: '0.05,0.10' or "
+                               "'1x1x4x4:...' or '[[...]]'.")
+@click.option("--target", help="Target tensor: 0.01,0.99 (one-hot, soft or regression).")
+@click.option("--label", help="Class index per example, instead of --target: 2 or 0,2")
+@click.option("--loss", help="torch's loss: \"CrossEntropyLoss(label_smoothing=0.1)\", "
+                             "\"MSELoss(reduction='sum')\", BCELoss, BCEWithLogitsLoss, NLLLoss.")
+@click.option("--half-mse", "half", is_flag=True, help="MSE with the factor 1/2.")
+@click.option("--param", "params", multiple=True,
+              help="A parameter by state_dict name, repeatable: --param '0.weight=1,2;3,4'.")
+@click.option("--seed", help="Seed of the values not given (default 0).")
+@click.option("--lr", help="Learning rate of the SGD step (default 0.1).")
+@click.option("--freeze", help="Parameters held fixed: 0.bias,2.bias")
+@click.option("--weight-decay", help="L2 penalty lambda sum w^2 (default 0).")
+@click.option("--decay-half", is_flag=True, help="Penalty (lambda/2) sum w^2.")
+@click.option("--decay-biases", is_flag=True, help="Decay biases too.")
+@kind_options
+def model_backprop(layers: tuple[str, ...], model_file: str | None, input_shape: str | None,
+                   x: str | None, target: str | None, label: str | None, loss: str | None,
+                   half: bool, params: tuple[str, ...], seed: str | None, lr: str | None,
+                   freeze: str | None, weight_decay: str | None, decay_half: bool,
+                   decay_biases: bool, **out: Any) -> None:
+    """Backprop through a model with numbers: every layer forward and backward, the loss,
+    every gradient by state_dict name, one SGD step, the loss after; checked by differences.
+
+    \b
+    Example (Matt Mazur's 2-2-2 network):
+      derive model-backprop --layer "Linear(2, 2)" --layer "Sigmoid()" \\
+        --layer "Linear(2, 2)" --layer "Sigmoid()" --x 0.05,0.10 --target 0.01,0.99 \\
+        --loss "MSELoss(reduction='sum')" --half-mse --lr 0.5 --freeze 0.bias,2.bias \\
+        --param "0.weight=.15,.20;.25,.30" --param "0.bias=.35,.35" \\
+        --param "2.weight=.40,.45;.50,.55" --param "2.bias=.60,.60"
+    Answers: loss, dL/dNAME and NAME new for every parameter (state_dict names), loss new,
+    each layer's output Y_NAME.
+    """
+    fields = {**_model_text(layers, model_file), "input": input_shape, "x": x,
+              "target": target, "label": label, "loss": loss, "half": half or None,
+              "params": list(params) or None, "seed": seed, "lr": lr, "freeze": freeze,
+              "weight_decay": weight_decay, "decay_half": decay_half or None,
+              "decay_biases": decay_biases or None}
+    emit("model-backprop", fields, **out)
+
+
+KINDS = (model_backprop,)

@@ -1,0 +1,197 @@
+"""`model-backprop`: backprop through a whole model description, worked with numbers.
+
+The model is PyTorch constructor calls (as `summary` reads them: ``model = "nn.Sequential(
+...)"`` or ``layers = [...]``); parameters by torch's state_dict names (``params``), the ones
+not given drawn from ``seed`` (stated); an input ``x`` (batch axis first) or a shape
+``input`` drawn from the seed; a ``target`` tensor or class ``label``s; a ``loss`` as torch
+writes it (``CrossEntropyLoss(label_smoothing=0.1)``, ``MSELoss(reduction='sum')`` with
+``half`` for the 1/2, ``BCELoss()``, ``BCEWithLogitsLoss()``, ``NLLLoss()``); ``lr``;
+``freeze`` (names held fixed); optional L2 ``weight_decay`` (``decay_half``,
+``decay_biases``). The solution: every layer's output, the loss, every layer's backward
+rule with its numbers, every parameter gradient, the SGD step and the loss after; answers
+keyed by state_dict names (dL/d0.weight, 0.weight new, loss new). Each layer's backward is
+checked against central differences of its forward, and the whole gradient against
+central differences of the objective (`derive.numeric.model_run`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from derive import fields as conv
+from derive.answers import Answer, Answers, Key, Update
+from derive.errors import FieldError, InputError
+from derive.models import Input, parse_inputs, parse_layers, parse_model, summarize
+from derive.models.nodes import Chain, Layer
+from derive.numeric.layers import Step as LayerStep
+from derive.numeric.model_run import Objective, Run
+from derive.problem import Problem as BaseProblem
+from derive.problem import spec
+from derive.problems import model_backprop_steps as shown
+from derive.problems.tensors import draw, named_tensors, names, tensor
+from derive.solution import Solution
+
+LOSSES = ("CrossEntropyLoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "NLLLoss")
+MAX_PARAMETERS = 200_000  # numbers in all parameters
+MAX_ACTIVATIONS = 500_000  # numbers in all layer outputs
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise FieldError(name, "expected text")
+    return value
+
+
+def _layer_texts(value: Any, name: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise FieldError(name, "expected a list of layers, e.g. ['Linear(2, 2)', 'Sigmoid()']")
+    return tuple(items)
+
+
+def parse_loss(text: str, name: str = "loss") -> tuple[str, dict[str, Any]]:
+    """torch's loss call -> (name, config): reduction mean/sum, label_smoothing for CE."""
+    from derive.constructor_calls import parse_call
+
+    try:
+        call = parse_call(text if "(" in text else f"{text}()", name)
+    except InputError as error:
+        raise FieldError(name, str(error)) from None
+    if call.name not in LOSSES or call.args:
+        raise FieldError(name, f"use one of {', '.join(LOSSES)} with keyword arguments")
+    allowed = {"reduction", "label_smoothing"} if call.name == "CrossEntropyLoss" else {
+        "reduction"}
+    config = dict(call.kwargs)
+    unknown = sorted(set(config) - allowed)
+    if unknown:
+        raise FieldError(name, f"{call.name}: unknown argument {unknown[0]!r}; known: "
+                         f"{', '.join(sorted(allowed))}")
+    if config.get("reduction", "mean") not in ("mean", "sum"):
+        raise FieldError(name, "reduction is 'mean' or 'sum'")
+    if "label_smoothing" in config:
+        config["label_smoothing"] = float(config["label_smoothing"])
+        if not 0 <= config["label_smoothing"] <= 1:
+            raise FieldError(name, "label_smoothing is between 0 and 1")
+    return call.name, config
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem(BaseProblem):
+    """A model, its parameters, an input and target, a loss, one SGD step."""
+
+    kind = "model-backprop"
+    model: str | None = spec(_text, "the model as PyTorch code: nn.Sequential(...)", None)
+    layers: tuple[str, ...] | None = spec(_layer_texts, "layers, e.g. ['Linear(2, 2)']", None)
+    input: tuple[Input, ...] | None = spec(parse_inputs, "input shape per example: 1x32x32",
+                                           None)
+    x: Any = spec(tensor, "the input tensor, batch axis first", None)
+    target: Any = spec(tensor, "target tensor (one-hot, soft, or regression values)", None)
+    label: tuple[int, ...] | None = spec(conv.index_list, "class index per example", None)
+    loss: str = spec(_text, "torch's loss: CrossEntropyLoss(), MSELoss(reduction='sum'), ...",
+                     "CrossEntropyLoss()")
+    half: bool = spec(conv.boolean, "MSE with the factor 1/2", False)
+    params: Any = spec(named_tensors, "parameters by state_dict name: 0.weight=...", None)
+    seed: int = spec(conv.bounded_int(0, 2**31), "seed of values not given", 0)
+    lr: Decimal = spec(conv.real_number, "learning rate of the SGD step", Decimal("0.1"))
+    freeze: tuple[str, ...] = spec(names, "parameters held fixed: 0.bias,2.bias", ())
+    weight_decay: Decimal = spec(conv.real_number, "L2 penalty lambda (0: none)", Decimal(0))
+    decay_half: bool = spec(conv.boolean, "penalty (lambda/2) sum w^2 instead of lambda", False)
+    decay_biases: bool = spec(conv.boolean, "biases in the penalty too", False)
+
+    def validate(self) -> None:
+        if (self.model is None) == (self.layers is None):
+            raise FieldError("model", "give either model (the text) or layers (a list)")
+        if (self.target is None) == (self.label is None):
+            raise FieldError("target", "give either target (a tensor) or label (class indices)")
+        if self.x is None and self.input is None:
+            raise FieldError("input", "give x (the input tensor) or input (its shape)")
+        parse_loss(self.loss)
+        field = "model" if self.model is not None else "layers"
+        try:
+            object.__setattr__(self, "_run", build_run(self))
+        except InputError as error:
+            raise FieldError(field, str(error)) from None
+
+    def run(self) -> Run:
+        """The numeric run built at validation."""
+        return getattr(self, "_run")  # noqa: B009
+
+
+def _chain(problem: Problem) -> list[tuple[str, Layer]]:
+    chain: Chain = parse_model(problem.model) if problem.model is not None else parse_layers(
+        problem.layers or ())
+    layers = []
+    for name, node in chain.children:
+        if not isinstance(node, Layer):
+            raise InputError(f"layer {name}: {type(node).__name__} blocks have no worked "
+                             "example yet; write the model as a chain of layers")
+        layers.append((name, node))
+    return layers
+
+
+def build_run(problem: Problem) -> Run:
+    """The chain, parameters (given or drawn), input and target, checked against the model's
+    shapes and the documented maxima."""
+    layers = _chain(problem)
+    rng = np.random.default_rng(problem.seed)
+    x = problem.x
+    if x is not None and x.ndim == 1:  # one example written as a row
+        x = x[None]
+    shape = x.shape[1:] if x is not None else (problem.input or ())[0].shape
+    summary = summarize(Chain(tuple(layers)), (Input(tuple(shape)),))
+    if sum(r.n_params for r in summary.rows) > MAX_PARAMETERS:
+        raise InputError(f"at most {MAX_PARAMETERS:,} parameters in a worked example")
+    if x is None:
+        x = draw(rng, (1, *shape), 1.0)
+    if x.shape[0] * sum(int(np.prod(r.output)) for r in summary.rows) > MAX_ACTIVATIONS:
+        raise InputError(f"at most {MAX_ACTIVATIONS:,} numbers in all layer outputs")
+    state = shown.initial_state(summary, problem.params or {}, rng)
+    loss, config = parse_loss(problem.loss)
+    config = {**config, "half": problem.half} if loss == "MSELoss" else config
+    target = np.array(problem.label, dtype=np.int64) if problem.label is not None else \
+        problem.target
+    if target.ndim == 1 and problem.x is not None and problem.x.ndim == 1:
+        target = target[None]
+    classes = summary.rows[-1].output[0] if summary.rows[-1].output else 1
+    if problem.label is not None and (len(problem.label) != x.shape[0] or max(
+            problem.label) >= classes):
+        raise InputError(f"label: one class index per example ({x.shape[0]}), each below "
+                         f"{classes}")
+    unknown = [name for name in problem.freeze if name not in state]
+    if unknown:
+        raise InputError(f"freeze: no parameter {unknown[0]!r}; parameters: "
+                         f"{', '.join(state)}")
+    steps = [LayerStep(name, layer.type, dict(layer.args)) for name, layer in layers]
+    objective = Objective(loss, config, float(problem.weight_decay), problem.decay_half,
+                          problem.decay_biases)
+    run = Run(steps, state, objective, x, target, problem.freeze)
+    try:
+        run.value(state)
+    except (ValueError, IndexError) as error:
+        raise InputError(f"target: does not fit the model's output ({error})") from None
+    return run
+
+
+def solve(problem: Problem) -> Solution:
+    """Forward, loss, backward, gradients, SGD step, loss after; every step checked."""
+    run = problem.run()
+    result = run.step(float(problem.lr))
+    residuals = run.check(result, problem.seed)
+    steps = shown.steps(run, result, residuals)
+    answers = [Answer(Key("loss"), result.loss, nonnegative=True)]
+    for name in run.trainable():
+        gradient = Key("L", wrt=name)
+        answers.append(Answer(gradient, shown.view(result.grads[name]),
+                              shape=result.grads[name].shape))
+        if name not in run.frozen:
+            answers.append(Answer(Key(name, new=True), shown.view(result.new_state[name]),
+                                  shape=result.grads[name].shape,
+                                  update=Update(shown.view(run.state[name]), gradient,
+                                                float(problem.lr))))
+    answers.append(Answer(Key("loss", new=True), result.loss_after, nonnegative=True))
+    return Solution(problem, tuple(steps), Answers(answers),
+                    notes=shown.notes(problem, run, residuals))

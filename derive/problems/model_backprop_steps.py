@@ -1,0 +1,170 @@
+"""The steps of a model's worked backprop example: parameters drawn, each layer's forward and
+backward (its index-notation rule where one is registered, with the numbers), the loss, the
+gradients, the SGD step; and the notes that state every convention."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import sympy
+
+from derive.errors import InputError
+from derive.models import Summary
+from derive.numeric.layers import kernels_for, layer_residuals
+from derive.numeric.layers.sequence import substate
+from derive.numeric.model_run import WHOLE_ENTRIES, Result, Run
+from derive.problems.tensors import draw, matrix_view
+from derive.solution import Step
+
+L = sympy.Symbol("L")
+LOSS = sympy.Symbol("loss")
+DRAWN = ("parameters not given are drawn with numpy's default_rng(seed): a weight (and its "
+         "layer's bias) uniform on [-1/sqrt(fan_in), 1/sqrt(fan_in)] (torch's default bound), "
+         "norm scales 1 and shifts 0, rounded to 2 decimals; a drawn input uniform on [-1, 1]")
+
+
+def view(value: Any) -> Any:
+    """A tensor as shown and claimed: up to 2 axes as is, more as rows x last axis."""
+    return matrix_view(np.asarray(value))
+
+
+def initial_state(summary: Summary, given: Mapping[str, Any],
+                  rng: np.random.Generator) -> dict[str, Any]:
+    """Every parameter and buffer by state_dict name: given ones checked, others drawn."""
+    known = {e.name: e for row in summary.rows for e in row.params}
+    buffers = {e.name: e for row in summary.rows for e in row.buffers}
+    for name, value in given.items():
+        if name not in known:
+            raise InputError(f"params: no parameter {name!r}; the model's: {', '.join(known)}")
+        if tuple(value.shape) != tuple(known[name].shape):
+            raise InputError(f"params: {name} has shape {tuple(known[name].shape)}, got "
+                             f"{tuple(value.shape)}")
+    state: dict[str, Any] = {}
+    for name, entry in known.items():
+        if name in given:
+            state[name] = given[name]
+            continue
+        owner = name.rsplit(".", 1)[0]
+        weight = known.get(f"{owner}.weight" if owner != name else "weight")
+        if entry.shape and weight is not None and len(weight.shape) >= 2:
+            bound = 1 / math.sqrt(max(1, math.prod(weight.shape[1:])))
+            state[name] = draw(rng, tuple(entry.shape), bound)
+        else:  # a norm's scale and shift
+            state[name] = np.ones(entry.shape) if name.endswith("weight") else np.zeros(
+                entry.shape)
+    for name, entry in buffers.items():
+        state[name] = np.ones(entry.shape) if name.endswith("var") else np.zeros(entry.shape)
+    return state
+
+
+def _symbol(name: str) -> sympy.Symbol:
+    return sympy.Symbol("X" if name == "" else f"Y_{{{name}}}")
+
+
+def _forward_steps(run: Run, result: Result) -> list[Step]:
+    steps, previous = [], ""
+    for step, (name, output) in zip(run.steps, result.outputs, strict=True):
+        relation = sympy.Eq(_symbol(name), sympy.Function(step.layer_type)(_symbol(previous)))
+        steps.append(Step(relation, f"layer {name} ({step.layer_type}) forward: output "
+                          f"{' x '.join(map(str, np.shape(output)))}", np.shape(output),
+                          view(output), 0.0))
+        previous = name
+    return steps
+
+
+def _rule(step: Any, ndim: int, target: str) -> sympy.Basic | None:
+    """The index-notation relation of the layer's `target` gradient, when one exists."""
+    from derive.symbolic.layer_forms import form_of
+
+    try:
+        form = form_of(step.layer_type, step.config, ndim)
+    except InputError:
+        return None
+    found = [r.relation for r in form.backward if r.target == target]
+    return found[0] if found else None
+
+
+def _backward_steps(run: Run, result: Result, residuals: Mapping[str, float]) -> list[Step]:
+    steps = []
+    inputs = [run.x] + [out for _, out in result.outputs[:-1]]
+    upstream = [dx for _, dx in result.input_grads[1:]] + [result.dyhat]
+    names = [""] + [name for name, _ in result.outputs[:-1]]
+    for index in reversed(range(len(run.steps))):
+        step, x = run.steps[index], inputs[index]
+        state = substate(run.state, step.name)
+        check = max(layer_residuals(kernels_for(step.layer_type), state, x, step.config,
+                                    upstream[index]).values(), default=0.0)
+        dx = result.input_grads[index][1]
+        lhs = sympy.Derivative(L, _symbol(names[index]), evaluate=False)
+        rule = _rule(step, np.ndim(x), "X")
+        relation = sympy.Eq(lhs, rule.rhs if rule is not None else sympy.Function(
+            f"{step.layer_type}^T")(sympy.Derivative(L, _symbol(step.name), evaluate=False)))
+        why = (f"layer {step.name} ({step.layer_type}) backward: dL/dX from dL/dY" +
+               ("" if rule is None else f" by {rule.lhs} = ... with X = {_symbol(names[index])}"))
+        steps.append(Step(relation, why, np.shape(dx), view(dx), check))
+        for param in kernels_for(step.layer_type).params:
+            key = f"{step.name}.{param}"
+            if key in result.grads:
+                steps.append(_gradient_step(step, key, param, np.ndim(x), result,
+                                            residuals[key]))
+    return steps
+
+
+def _gradient_step(step: Any, key: str, param: str, ndim: int, result: Result,
+                   residual: float) -> Step:
+    rule = _rule(step, ndim, param)
+    lhs = sympy.Derivative(L, sympy.Symbol(key), evaluate=False)
+    relation = sympy.Eq(lhs, rule.rhs) if rule is not None else lhs
+    why = f"gradient of {key}, checked against differences of the loss"
+    return Step(relation, why, result.grads[key].shape, view(result.grads[key]), residual)
+
+
+def steps(run: Run, result: Result, residuals: Mapping[str, float]) -> list[Step]:
+    """Forward, loss, backward, SGD step, loss after."""
+    out = _forward_steps(run, result)
+    last = _symbol(run.steps[-1].name)
+    out.append(Step(sympy.Eq(LOSS, sympy.Function(run.objective.loss)(last, sympy.Symbol("T"))),
+                    f"the loss {run.objective.loss} of the output and the target",
+                    None, result.loss, 0.0))
+    out.append(Step(sympy.Derivative(L, last, evaluate=False), "the loss's gradient with "
+                    "respect to the model's output", np.shape(result.dyhat),
+                    view(result.dyhat), None))
+    out += _backward_steps(run, result, residuals)
+    lr = sympy.Symbol("eta")
+    for name in run.trainable():
+        if name in run.frozen:
+            continue
+        w = sympy.Symbol(name)
+        new = sympy.UnevaluatedExpr(sympy.Symbol(f"{name} new"))
+        relation = sympy.Eq(new, w - lr * sympy.Derivative(L, w, evaluate=False))
+        out.append(Step(relation, f"SGD step of {name}", result.grads[name].shape,
+                        view(result.new_state[name]), 0.0))
+    after = sympy.UnevaluatedExpr(sympy.Symbol("loss new"))
+    out.append(Step(sympy.Eq(after, sympy.Function(run.objective.loss)(
+        last, sympy.Symbol("T"))), "the loss after the step", None, result.loss_after, 0.0))
+    return out
+
+
+def notes(problem: Any, run: Run, residuals: Mapping[str, float]) -> tuple[str, ...]:
+    """The conventions: loss options, decay, frozen, drawn values, the checks."""
+    result = [f"loss {problem.loss}" + (" with the factor 1/2" if problem.half else ""),
+              f"one SGD step with learning rate {problem.lr}: w new = w - lr dL/dw"]
+    if run.objective.decay:
+        factor = "lambda/2" if problem.decay_half else "lambda"
+        result.append(f"L2 weight decay: the objective adds {factor} sum w^2 with lambda = "
+                      f"{problem.weight_decay}, biases "
+                      f"{'included' if problem.decay_biases else 'not decayed'}")
+    if run.frozen:
+        result.append(f"held fixed: {', '.join(run.frozen)}")
+    if problem.params is None or len(problem.params) < len(run.trainable()):
+        result.append(DRAWN)
+    count = sum(np.size(run.state[k]) for k in run.trainable())
+    mode = "entry by entry" if count <= WHOLE_ENTRIES else "along random directions"
+    result.append(f"the whole gradient checked against central differences of the loss "
+                  f"({mode}); largest residual {max(residuals.values(), default=0.0):.1e}")
+    result.append("tensors of more than 2 axes are shown (and claimed) as matrices: rows run "
+                  "over the leading axes, the last axis across; dZ stands for dL/dZ")
+    return tuple(result)
