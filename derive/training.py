@@ -73,9 +73,12 @@ def _array_module(device: str) -> Any:
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0))
 @click.option("--dtype", default="float32", show_default=True,
               type=click.Choice(["float32", "float64"]))
-@click.option("--init", default="xavier", show_default=True,
-              type=click.Choice(["xavier", "uniform01"]),
-              help="xavier (He for relu) learns; uniform01 is the seed's torch.rand.")
+@click.option("--init", metavar="SCHEME",
+              help="A scheme as derive init takes it: xavier_uniform_(gain=...), xavier_normal_, "
+                   "kaiming_uniform_(a=0, mode='fan_in', nonlinearity='relu'), kaiming_normal_, "
+                   "default (a fresh Linear's reset_parameters, bias too); or uniform01 (the "
+                   "seed's torch.rand, bias too). Default: xavier_normal_() (gain 1), "
+                   "kaiming_normal_(nonlinearity='relu') with --hidden relu; biases zero.")
 @click.option("--normalize", is_flag=True, help="Standardise each colour channel.")
 @click.option("--device", default="cpu", show_default=True, type=click.Choice(["cpu", "gpu"]))
 @click.option("--blas-core", default="auto", show_default=True,
@@ -88,7 +91,7 @@ def _array_module(device: str) -> Any:
               help="Save the state after every epoch and on Ctrl-C / SIGTERM (.npz).")
 @click.option("--resume", is_flag=True, help="Continue from --checkpoint.")
 def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, epochs: int,
-          batch_size: int, lr: float, seed: int, dtype: str, init: str, normalize: bool,
+          batch_size: int, lr: float, seed: int, dtype: str, init: str | None, normalize: bool,
           device: str, blas_core: str, log_path: Path | None, plot: Path | None,
           checkpoint: Path | None, resume: bool) -> None:
     """Train the MLP with SGD, using the derivation's own gradient kernels.
@@ -112,7 +115,8 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
         raise InputError("resume: give the --checkpoint to resume from")
     _check_outputs(log_path, plot, checkpoint)
     xp = _array_module(device)
-    settings = trainer.Settings(widths, hidden, epochs, batch_size, lr, seed, dtype, init,
+    scheme = _init_scheme(init)
+    settings = trainer.Settings(widths, hidden, epochs, batch_size, lr, seed, dtype, scheme,
                                 normalize)
     folder = data or cifar.default_folder()
     if synthetic:
@@ -158,6 +162,21 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
     finally:
         stop.release()
     _report(state, settings, log_path, plot)
+
+
+def _init_scheme(init: str | None) -> str:
+    """The --init scheme as written ("" for the default), refused in one line if torch.nn.init
+    has no such call: before any data is read."""
+    from derive.numeric import trainer
+
+    scheme = (init or "").strip()
+    if scheme and scheme != trainer.UNIFORM01:
+        try:
+            trainer.layer_init(scheme, 1, 1)
+        except InputError as error:
+            unknown = "unknown init scheme" in str(error)
+            raise InputError(f"{error}{', or ' + trainer.UNIFORM01 if unknown else ''}") from None
+    return scheme
 
 
 def _check_outputs(log_path: Path | None, plot: Path | None, checkpoint: Path | None) -> None:

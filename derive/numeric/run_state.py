@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+UNIFORM01 = "uniform01"  # the seed's torch.rand: weights and biases uniform in [0, 1)
+
+
+def default_init(hidden: str) -> str:
+    """What the trainer draws unless told: Glorot's normal weights (gain 1), He's for ReLU;
+    biases zero (as xavier_normal_ and kaiming_normal_ leave them to the caller)."""
+    return "kaiming_normal_(nonlinearity='relu')" if hidden == "relu" else "xavier_normal_()"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -17,8 +25,12 @@ class Settings:
     lr: float = 0.1
     seed: int = 0
     dtype: str = "float32"
-    init: str = "xavier"
+    init: str = ""  # a scheme as `derive init` takes it, or UNIFORM01; "" is default_init
     normalize: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.init:
+            object.__setattr__(self, "init", default_init(self.hidden))
 
 
 @dataclass

@@ -18,33 +18,49 @@ import numpy as np
 from derive.numeric import mlp
 from derive.numeric.checkpoint import load_checkpoint, save_checkpoint
 from derive.numeric.cifar import Images
-from derive.numeric.run_state import Settings, State
+from derive.numeric.initialization import Init, Layer, initialize, parse_init
+from derive.numeric.run_state import UNIFORM01, Settings, State
 
-__all__ = ["INITS", "Interrupted", "Settings", "State", "channel_stats", "evaluate",
-           "initial_state", "load_checkpoint", "save_checkpoint", "train"]
+__all__ = ["INITS", "Interrupted", "Settings", "State", "UNIFORM01", "channel_stats",
+           "evaluate", "initial_state", "layer_init", "load_checkpoint", "save_checkpoint", "train"]
 
-INITS = ("xavier", "uniform01")
-
-INITS = ("xavier", "uniform01")
+INITS = ("xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "default",
+         UNIFORM01)
 
 
 class Interrupted(Exception):
     """Training stopped on request; the state was saved."""
 
 
+def layer_init(scheme: str, n_in: int, n_out: int) -> tuple[Init, ...]:
+    """What `scheme` (as `derive init` takes it) gives Linear(n_in, n_out): the weight's
+    bound or std, and for `default` the bias's too."""
+    layer = Layer(f"Linear({n_in}, {n_out})", "Linear", (n_out, n_in), True)
+    return initialize(layer, parse_init(scheme, "init"))
+
+
+def _draw(scheme: str, n_in: int, n_out: int, rng: np.random.Generator) -> tuple[Any, Any]:
+    """W (n_out x n_in) and b: U[0, 1) both for uniform01, else the scheme's distributions,
+    biases zero where the scheme leaves them (only `default` draws a bias)."""
+    if scheme == UNIFORM01:
+        return rng.random((n_out, n_in)), rng.random(n_out)
+    drawn = {}
+    for init in layer_init(scheme, n_in, n_out):
+        size = (n_out, n_in) if init.tensor == "weight" else (n_out,)
+        value = float(init.value)
+        drawn[init.tensor] = (rng.uniform(-value, value, size) if init.distribution == "uniform"
+                              else rng.normal(0, value, size))
+    return drawn["weight"], drawn.get("bias", np.zeros(n_out))
+
+
 def initial_state(settings: Settings, xp: Any) -> State:
-    """Xavier (sigmoid, tanh) or He (relu) normal weights and zero biases; or uniform in
-    [0, 1) for both, as the seed's torch.rand initialisation."""
+    """Weights and biases drawn by `settings.init` (see `run_state.default_init`) from the
+    seed, layer by layer, weight before bias."""
     rng = np.random.default_rng(settings.seed)
     params = []
     widths = settings.layers
     for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
-        if settings.init == "uniform01":
-            W, b = rng.random((n_out, n_in)), rng.random(n_out)
-        else:
-            scale = np.sqrt(2.0 / n_in) if settings.hidden == "relu" else np.sqrt(
-                2.0 / (n_in + n_out))
-            W, b = rng.normal(0, scale, size=(n_out, n_in)), np.zeros(n_out)
+        W, b = _draw(settings.init, n_in, n_out, rng)
         params.append((xp.asarray(W, dtype=settings.dtype), xp.asarray(b, dtype=settings.dtype)))
     return State(params, rng=dict(rng.bit_generator.state))
 
