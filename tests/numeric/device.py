@@ -31,8 +31,8 @@ def _host(value: Any, name: str) -> Any:
 def _device(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.view(StrictDeviceArray)
-    if isinstance(value, tuple):
-        return tuple(_device(v) for v in value)
+    if isinstance(value, tuple | list):  # np.split returns a list, cupy.split device arrays
+        return type(value)(_device(v) for v in value)
     return value
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from derive.numeric.layers import LAYER_KERNELS, LOSS_KERNELS, kernels_for, loss_kernels_for
+from derive.numeric.recurrent import RecurrentConfig, draw_parameters
 from tests.numeric.device import StrictDevice, StrictDeviceArray
 
 RNG = np.random.default_rng(18)
@@ -68,6 +69,12 @@ CASES: list[tuple[str, dict[str, Any], Any, dict[str, Any]]] = [
       ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "SiLU", "Identity", "Softmax",
        "LogSoftmax")),
     ("GELU", {}, _normal(3, 4), {"approximate": "tanh"}),
+    ("RNN", draw_parameters(RecurrentConfig("RNN", 3, 4, num_layers=2), seed=1),
+     _normal(5, 2, 3), {"num_layers": 2}),
+    ("LSTM", draw_parameters(RecurrentConfig("LSTM", 3, 4, bidirectional=True), seed=2),
+     (_normal(5, 2, 3), _normal(2, 2, 4), _normal(2, 2, 4)), {"bidirectional": True}),
+    ("GRU", draw_parameters(RecurrentConfig("GRU", 3, 4), seed=3),
+     (_normal(2, 5, 3), _normal(1, 2, 4)), {"batch_first": True}),
 ]
 
 

@@ -47,9 +47,11 @@ MODULES = ("conv", "pooling", "elementwise", "softmax", "linear", "embedding", "
 
 
 def load_all() -> None:
-    """Import every kernel module, each of which registers its layer types."""
+    """Import every kernel module, each of which registers its layer types (the recurrent
+    layers live in derive.numeric.recurrent and register themselves the same way)."""
     for name in MODULES:
         importlib.import_module(f"derive.numeric.layers.{name}")
+    importlib.import_module("derive.numeric.recurrent.layers")
 
 
 load_all()

@@ -6,7 +6,7 @@ is an error naming it, never a silent skip.
 
 >>> kernels_for("Linear").params
 ('weight', 'bias')
->>> kernels_for("LSTM")  # doctest: +ELLIPSIS
+>>> kernels_for("Bilinear")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
 derive.errors.InputError: layer LSTM has no numerics yet (layers with numerics: ...)
