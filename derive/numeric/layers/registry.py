@@ -9,7 +9,7 @@ is an error naming it, never a silent skip.
 >>> kernels_for("Bilinear")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-derive.errors.InputError: layer LSTM has no numerics yet (layers with numerics: ...)
+derive.errors.InputError: layer Bilinear has no numerics yet (layers with numerics: ...)
 """
 
 from __future__ import annotations
