@@ -72,11 +72,15 @@ def plain_name(node: Any) -> str:
     >>> import sympy
     >>> plain_name(sympy.Symbol("W^{1}")), plain_name(sympy.Symbol("ell")), plain_name("H")
     ('W^1', 'l', 'H')
+    >>> plain_name(sympy.IndexedBase("h")[sympy.Symbol("i")])
+    'h_i'
     """
     name = node if isinstance(node, str) else str(getattr(node, "name", node))
     if name.startswith("ell") and not name[3:4].isalpha():
         name = "l" + name[3:]
-    return name.replace("{", "").replace("}", "").replace("\\", "")
+    name = name.replace("{", "").replace("}", "").replace("\\", "")
+    entry = re.fullmatch(r"(\w[\w^]*)\[([\w, ]+)\]", name)  # an entry: h[i] is h_i
+    return f"{entry.group(1)}_{re.sub(r'[, ]', '', entry.group(2))}" if entry else name
 
 
 @dataclass(frozen=True, order=True)
@@ -155,7 +159,8 @@ class Slip(Enum):
 @dataclass(frozen=True, eq=False)
 class Confusion:
     """The value an answer takes under a known slip (`other`: the quantity used in place of
-    the right one, or the text of an `OTHER` slip)."""
+    the right one, or the text of an `OTHER` slip); for a formula answer, `value` is a
+    function of its sample's values (`derive.solution.Formula.sample`)."""
 
     value: Any
     slip: Slip

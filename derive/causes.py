@@ -113,12 +113,16 @@ def number_cause(solution: Solution, answer: Answer, claim: Any, rtol: float | N
 
 def _perturbations(answers: Answers, answer: Answer) -> Iterator[tuple[Any, str]]:
     truth = answer.value
-    if isinstance(truth, Shape | str | Formula) or (isinstance(truth, list) and truth and
-                                                    isinstance(truth[0], Shape)):
+    if isinstance(truth, Shape):
+        yield from _shape_slips(answers, answer)
+        return
+    if isinstance(truth, str | Formula) or (isinstance(truth, list) and truth and
+                                            isinstance(truth[0], Shape)):
         return
     yield from _update_slips(answers, answer)
     for confusion in answer.confusions:
-        yield confusion.value, _confusion_text(answer.key, confusion)
+        if not callable(confusion.value):  # a formula answer's confusions are functions
+            yield confusion.value, _confusion_text(answer.key, confusion)
     value = np.asarray(truth, dtype=float)
     yield -value, "the sign is flipped"
     if value.ndim == 2 and value.shape[0] > 1 and value.shape[1] > 1:
@@ -130,6 +134,18 @@ def _perturbations(answers: Answers, answer: Answer) -> Iterator[tuple[Any, str]
     for other in answers.entries():
         if other.key != answer.key and not isinstance(other.value, Formula | str):
             yield other.value, f"this is the value of {key_text(other.key)}, not of " \
+                f"{key_text(answer.key)}"
+
+
+def _shape_slips(answers: Answers, answer: Answer) -> Iterator[tuple[Any, str]]:
+    """A shape written transposed, or another answer's shape."""
+    if len(answer.value) == 2:
+        yield Shape(reversed(answer.value)), "the sizes are swapped: this is the transpose's " \
+            f"shape, not the {key_text(answer.key)}"
+    for other in answers.entries():
+        if other.key != answer.key and isinstance(other.value, Shape) and tuple(
+                other.value) != tuple(answer.value):
+            yield other.value, f"this is the {key_text(other.key)}, not the " \
                 f"{key_text(answer.key)}"
 
 
@@ -222,4 +238,9 @@ def formula_verdict(solution: Solution, key: Key, claim: Any) -> tuple[str, str]
                          "its numbers")
     values, truth, factors = formula.sample()
     finding = judge(claim, truth, values, factors, place)
+    if finding.verdict == "wrong":
+        for confusion in solution.answers.answer(key).confusions:
+            if callable(confusion.value) and judge(claim, confusion.value(values), values,
+                                                   {}, place).verdict == "correct":
+                return "wrong", _confusion_text(key, confusion)
     return finding.verdict, finding.cause

@@ -79,13 +79,28 @@ def negative(claim: Any) -> bool:
     return any((number := written(item)) is not None and number < 0 for item in flat(claim))
 
 
-def claimed_shape(claim: Any) -> tuple[int, ...] | None:
-    """A claimed shape: ``16 x 5 x 5`` or a list of sizes; None when it is not one."""
+def claimed_shape(claim: Any) -> tuple[int | str, ...] | None:
+    """A claimed shape: ``16 x 5 x 5``, ``N x 100``, ``10 x (100 x 10)`` (a factor's shape,
+    read flat) or a list of sizes; None when it is not one.
+
+    >>> claimed_shape("10 x (100 x 10)"), claimed_shape("N × 100"), claimed_shape("2²")
+    ((10, 100, 10), ('N', 100), None)
+    >>> claimed_shape("16x5x5"), claimed_shape("30 X 30")
+    ((16, 5, 5), (30, 30))
+    """
     if isinstance(claim, str):
-        parts = [part.strip() for part in claim.lower().replace("×", "x").split("x")]
-        sizes = all(re.fullmatch(r"[0-9]{1,9}", part) for part in parts)  # '²'.isdigit() is True
-        return tuple(int(p) for p in parts) if sizes else None
+        flat_text = claim.replace("(", " ").replace(")", " ")
+        parts = [part.strip() for part in re.split(r"\s*×\s*|\s+[xX]\s+|(?<=\d)[xX](?=\d)",
+                                                    flat_text.strip())]
+        # '²'.isdigit() is True: sizes are ASCII digits, or a size's letter (N)
+        if not all(re.fullmatch(r"[0-9]{1,9}|[A-Za-z]\w{0,9}", part) for part in parts):
+            return None
+        return tuple(int(p) if p.isdigit() else p for p in parts)
     return tuple(int(c) for c in claim) if isinstance(claim, Sequence) else None
+
+
+def _sizes(shape: Any) -> tuple[int | str, ...]:
+    return tuple(int(n) if str(n).isdigit() else str(n) for n in shape)
 
 
 def compare(truth: Any, claim: Any, rtol: float | None = None) -> str:
@@ -95,11 +110,11 @@ def compare(truth: Any, claim: Any, rtol: float | None = None) -> str:
     ('correct', 'correct', 'wrong')
     """
     if isinstance(truth, Shape):
-        return "correct" if claimed_shape(claim) == tuple(truth) else "wrong"
+        return "correct" if claimed_shape(claim) == _sizes(truth) else "wrong"
     if isinstance(truth, list) and truth and isinstance(truth[0], Shape):
         claimed = claim.split(",") if isinstance(claim, str) else claim
         shapes = [claimed_shape(c) for c in claimed]
-        return "correct" if shapes == [tuple(t) for t in truth] else "wrong"
+        return "correct" if shapes == [_sizes(t) for t in truth] else "wrong"
     if isinstance(truth, str):
         return "correct" if str(claim).strip().lower() == truth.lower() else "wrong"
     if isinstance(truth, int) and not isinstance(truth, bool):

@@ -42,14 +42,22 @@ class Step:
 
 def step_answers(steps: tuple[Step, ...]) -> list[Answer]:
     """The quantity each step shows, keyed by its left side: a named symbol or matrix with a
-    value (``P_1 = n_0 n_1 + n_1 = 5050``, ``x^(1) = ...``), so every quantity is an answer."""
+    value (``P_1 = n_0 n_1 + n_1 = 5050``, ``x^(1) = ...``), and the shape a step states of a
+    named matrix or a derivative (``shape of dL/dW_1``), so every quantity is an answer."""
     import sympy
+
+    from derive.symbolic.matrices import MatrixPartial, Partial
 
     found = []
     for step in steps:
         lhs, _ = step.sides
-        if step.value is not None and isinstance(lhs, sympy.Symbol | sympy.MatrixSymbol):
+        named = isinstance(lhs, sympy.Symbol | sympy.MatrixSymbol)
+        if step.value is not None and named:
             found.append(Answer(Key.of(lhs), step.value, shape=step.shape))
+        if step.shape is not None and (named or isinstance(lhs, Partial | MatrixPartial)):
+            key = Key.derivative(*lhs.args[:2], aspect="shape") if not named else Key.of(
+                lhs, aspect="shape")
+            found.append(Answer(key, Shape(step.shape), nonnegative=True))
     return found
 
 

@@ -37,9 +37,36 @@ def test_seed_000_claims() -> None:
 
 
 def test_seed_001_and_002_claims() -> None:
-    assert verdicts("seed-001.toml") == {("batched-gradients", "dL/dZ_3"):
-                                         ("wrong", "sign flipped")}
+    assert verdicts("seed-001.toml") == {
+        ("batched-gradients", "dL/dZ_3"): ("wrong", "sign flipped"),
+        ("batched-gradients", "L"): ("wrong", "the log and the minus sign are missing")}
     assert all(verdict == "correct" for verdict, _ in verdicts("seed-002.toml").values())
+
+
+def test_seed_004_shape_statements() -> None:
+    found = verdicts("seed-004.toml")
+    wrong = {answer: cause for (_, answer), (verdict, cause) in found.items()
+             if verdict != "correct"}
+    assert set(wrong) == {"shape of dL/dW_2", "shape of W_2 (first)",
+                          "shape of dL/db_1 (first)", "shape of b_1"}
+    assert wrong["shape of dL/dW_2"].startswith("the sizes are swapped")
+    assert wrong["shape of b_1"] == "this is the shape of b_2, not the shape of b_1"
+    assert len(found) == 13
+
+
+@pytest.mark.parametrize("claim, cause", [
+    ("1/N * sum(Y * A_3)", "the log and the minus sign are missing"),
+    ("-1/N * sum(Y * A_3)", "the log is missing"),
+    ("1/N * sum(Y * log(A_3))", "the minus sign is missing"),
+    ("-sum(Y * log(A_3))", "a factor N too many")])
+def test_a_loss_formula_slip_is_named(claim: str, cause: str) -> None:
+    problem = derive.problem("mlp-grad", layers="5,7,4,3", hidden="sigmoid", convention="XWT",
+                             reduction="mean", names="yhat=A_3", claims={"L": claim})
+    assert [(v.verdict, v.cause) for v in check(derive.solve(problem))] == [("wrong", cause)]
+    right = derive.problem("mlp-grad", layers="5,7,4,3", hidden="sigmoid", convention="XWT",
+                           reduction="mean", names="yhat=A_3",
+                           claims={"L": "-1/N * sum(Y * log(A_3))"})
+    assert check(derive.solve(right))[0].verdict == "correct"
 
 
 def test_seed_003_claims() -> None:
@@ -156,7 +183,7 @@ def test_check_command_exit_status_and_json(run_cli) -> None:
     data = json.loads(out)["claims"]
     assert status == 1 and {c["verdict"] for c in data} == {"correct", "rounding slip", "wrong"}
     assert all(set(c) >= {"verdict", "cause", "claimed", "correct"} for c in data)
-    status, _, err = run_cli("check", str(EXAMPLES / "seed-004.toml"), "--strict")
+    status, _, err = run_cli("check", str(EXAMPLES / "seed-002.toml"), "--strict")
     assert status == 0
     status, _, err = run_cli("check", "missing.toml")
     assert status == 2 and "Traceback" not in err

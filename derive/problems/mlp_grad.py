@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from derive import fields as conv
-from derive.answers import Answers
+from derive.answers import Answer, Answers
 from derive.problem import spec
 from derive.problems.network import NetworkProblem
 from derive.solution import Solution
@@ -19,6 +19,7 @@ from derive.symbolic import backprop
 from derive.symbolic.elementwise import elementwise_steps
 from derive.symbolic.formula_samples import sampler
 from derive.symbolic.instance import instantiate, small_widths
+from derive.symbolic.loss_answer import loss_answer
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,8 +46,9 @@ def solve(problem: Problem) -> Solution:
     backprop.chain_steps(plan)
     formulas = backprop.backward_steps(plan)
     exprs = {key: formula.expr for key, formula in formulas.items()}
-    answers = {key: dataclasses.replace(formula, sample=sampler(problem, exprs, key))
-               for key, formula in formulas.items()}
+    answers = [Answer(key, dataclasses.replace(formula, sample=sampler(problem, exprs, key)))
+               for key, formula in formulas.items()]
+    answers += [loss_answer(model, plan.steps), *backprop.shape_answers(plan)]
     if problem.elementwise:
         plan.steps.extend(elementwise_steps(net, instance))
     sizes = "-".join(map(str, small_widths(problem.layers)))
@@ -57,5 +59,5 @@ def solve(problem: Problem) -> Solution:
              "ReLU'(0) is taken as 0" if any(r.name == "relu" for r in hidden) else ""]
     if net.depth > backprop.EXPANDED_DEPTH:
         notes.append("answers are written with the deltas of the backward recursion")
-    return Solution(problem, tuple(plan.steps), Answers.from_values(answers),
+    return Solution(problem, tuple(plan.steps), Answers(answers),
                     notes=tuple(n for n in notes if n))

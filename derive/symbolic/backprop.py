@@ -9,13 +9,14 @@ orientation. Each formula is checked on the small instance before it is kept.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from sympy import MatrixExpr, MatrixSymbol
 
-from derive.answers import Key, plain_name
-from derive.solution import Formula, Step, shape_words
+from derive.answers import Answer, Key, plain_name
+from derive.solution import Formula, Shape, Step, shape_words
 from derive.symbolic import formulas
 from derive.symbolic.activations import derivative_step
 from derive.symbolic.build import eq, equalities
@@ -95,6 +96,21 @@ def _factors(plan: Plan, layer: int, parameter: MatrixSymbol) -> list[tuple[Part
     target = shape_words(plan.shape(parameter)) if parameter.shape[1] != 1 else None
     last = f"{widths[layer]} x ({target})" if target else f"{widths[layer]} x {widths[layer]}"
     return factors + [(Partial(net.z(layer), parameter), last)]
+
+
+def shape_answers(plan: Plan) -> list[Answer]:
+    """The shapes the chain rule's steps state: every parameter, the loss (1 x 1), and each
+    Leibniz factor for one example (``10 x (100 x 10)`` is kept as 10 x 100 x 10)."""
+    net = plan.model.net
+    found = [Answer(Key.of(net.loss, aspect="shape"), Shape((1, 1)), nonnegative=True)]
+    for layer in range(net.depth, 0, -1):
+        for parameter in (net.W(layer), net.b(layer)):
+            found.append(Answer(Key.of(parameter, aspect="shape"),
+                                Shape(plan.shape(parameter)), nonnegative=True))
+            found += [Answer(Key.derivative(*factor.args, aspect="shape"),
+                             Shape(int(n) for n in re.findall(r"\d+", shape)), nonnegative=True)
+                      for factor, shape in _factors(plan, layer, parameter)]
+    return found
 
 
 def chain_steps(plan: Plan) -> None:

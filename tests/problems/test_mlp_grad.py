@@ -137,13 +137,14 @@ def test_seed_000_q2_4_in_its_own_notation() -> None:
     problem = derive.problem("mlp-grad", layers="3072,256,10", hidden="sigmoid",
                              output="softmax", loss="ce", names="b=c,z=A/B")
     answers = derive.solve(problem).answers
-    shown = {key_text(key): text(value.expr) for key, value in answers.items()}
+    shown = {key_text(key): text(value.expr) for key, value in answers.items()
+             if key.wrt and not key.aspect}
     assert shown["dl/dc_2"] == "yhat - y"
     assert shown["dl/dW_2"] == "(yhat - y) @ sigma(A).T"
     assert shown["dl/dc_1"] == "(W_2.T @ (yhat - y)) * sigma(A) * (1 - sigma(A))"
     assert shown["dl/dW_1"] == "((W_2.T @ (yhat - y)) * sigma(A) * (1 - sigma(A))) @ x.T"
     assert answers["dl/dW_1"].shape == (256, 3072) and answers["dl/dc_1"].shape == (256, 1)
-    assert all(0 <= value.check < 1e-6 for value in answers.values())
+    assert all(0 <= answers[key].check < 1e-6 for key in answers if key.wrt and not key.aspect)
 
 
 def test_seed_001_batched_network_has_a_positive_one_over_n() -> None:

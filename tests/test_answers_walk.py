@@ -1,0 +1,113 @@
+"""Every quantity a step shows is an answer, and every key the renderers print parses back
+to itself, over the built-in set and the examples (issue 14)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy
+
+import derive
+from derive.answers import Key, parse_key
+from derive.problemset import builtin
+from derive.render.keys import key_text
+from derive.render.tex import tex_escape
+from derive.solution import Formula, Solution
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SETS = ("builtin", *sorted(p.name for p in EXAMPLES.glob("*.toml")))
+
+
+@functools.cache
+def solved(name: str) -> tuple[Solution, ...]:
+    problems = builtin() if name == "builtin" else derive.load(EXAMPLES / name)
+    return tuple(derive.solve(problem) for problem in problems.problems)
+
+
+def _numbers(value: object) -> np.ndarray | None:
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+
+
+def _among(value: object, answers: list[object]) -> bool:
+    """The value is an answer's value, or (a number) one entry of an answer's value."""
+    shown = _numbers(value)
+    for answer in answers:
+        truth = _numbers(answer)
+        if shown is None or truth is None:
+            if shown is None and truth is None and answer == value:
+                return True
+            continue
+        if truth.shape == shown.shape and np.allclose(truth, shown, rtol=1e-12, atol=0):
+            return True
+        if shown.ndim == 0 and np.any(np.isclose(truth, shown, rtol=1e-12, atol=0)):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_quantity_a_step_shows_is_an_answer(name: str) -> None:
+    for solution in solved(name):
+        values = list(solution.answers.values())
+        for step in solution.steps:
+            lhs, _ = step.sides
+            where = f"{solution.problem.id}: {lhs}"
+            if step.value is not None:
+                assert _among(step.value, values), where
+            if step.shape is not None and isinstance(lhs, sympy.Symbol | sympy.MatrixSymbol):
+                assert Key.of(lhs, aspect="shape") in solution.answers, where
+            if step.shape is not None and len(getattr(lhs, "args", ())) == 2 and \
+                    type(lhs).__name__.endswith("Partial"):
+                assert Key.derivative(*lhs.args, aspect="shape") in solution.answers, where
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_printed_key_parses_back_in_every_format(name: str) -> None:
+    for solution in solved(name):
+        keys = list(solution.answers)
+        assert all(parse_key(key_text(key)) == key for key in keys), solution.problem.id
+        assert all(solution.answers.find(key_text(key)) == key for key in keys)
+        exported = json.loads(derive.render(solution, "json"))["answers"]
+        assert {parse_key(printed) for printed in exported} == set(keys)
+        text = derive.render(solution, "text")
+        markdown = derive.render(solution, "markdown")
+        latex = derive.render(solution, "latex")
+        for key in keys:
+            assert f"{key_text(key)} = " in text, key
+            formula = solution.answers[key]
+            if isinstance(formula, Formula) and formula.label is not None:
+                # shown as math by its label, e.g. the fraction dl/dB: the label is the key
+                label = formula.label
+                shown = Key.derivative(*label.args) if key.wrt else Key.of(label)
+                assert shown == key
+                continue
+            assert key_text(key) in markdown, key
+            assert tex_escape(key_text(key)) in latex, key
+
+
+CONVENTIONS = ("Wx", "WTx", "XW", "XWT")
+
+
+@pytest.mark.parametrize("names, typed", [
+    ("", ("dL/dW_1", "dl/dW1", "dL/dW_{1}", " dL/dW1 ")),
+    ("W=W^,b=W_0^", ("dL/dW^1", "dl/dW1", "dL/dW^{1}", "dl/dW_0^1 ")),
+    ("b=c,z=A/B", ("dL/dW_1", "dl/dc_1", "dL/dc1", "dl/dB")),
+])
+def test_claims_in_every_convention_and_names_resolve_to_one_key(names: str,
+                                                                 typed: tuple[str, ...]) -> None:
+    found = []
+    for convention in CONVENTIONS:
+        problem = derive.problem("mlp-grad", layers="4,3,2", convention=convention,
+                                 names=names)
+        answers = derive.solve(problem).answers
+        keys = [answers.find(name.strip()) for name in typed]
+        assert None not in keys, (convention, keys)
+        found.append([key_text(k) for k in keys if k is not None])
+    loose = [[name.lower().replace("_", "").replace("^", "") for name in row] for row in found]
+    assert all(row == loose[0] for row in loose)
