@@ -1,4 +1,5 @@
-"""Commands of the layer kinds: `model-backprop` (a whole model, one SGD step, with numbers)."""
+"""Commands of the layer kinds: `model-backprop` (a whole model, one SGD step, with numbers)
+and `layer-grad` (one layer's derivation, with numbers given dL/dY)."""
 
 from __future__ import annotations
 
@@ -71,4 +72,40 @@ def model_backprop(layers: tuple[str, ...], model_file: str | None, input_shape:
     emit("model-backprop", fields, **out)
 
 
-KINDS = (model_backprop,)
+@click.command("layer-grad")
+@click.option("--layer", required=True, help="One layer as PyTorch writes it: 'Conv2d(1, 1, 3)'.")
+@click.option("--input", "input_shape", help="Input shape per example (drawn from --seed): "
+                                             "1x5x5.")
+@click.option("--batch", help="Examples in a drawn input (default 1; 2 for batch norm).")
+@click.option("--x", "x", help="The input tensor, batch axis first: '1x1x3x3:1,2,...' or "
+                               "'[[...]]'.")
+@click.option("--weight", help="The layer's weight: '1x1x3x3:1,0,-1,...' or '1,2;3,4'.")
+@click.option("--bias", help="The layer's bias: '0.5' or '1,2'.")
+@click.option("--param", "params", multiple=True,
+              help="A tensor by state_dict name, repeatable: --param 'in_proj_bias=...'.")
+@click.option("--grad-output", help="dL/dY, the upstream gradient (the output's shape).")
+@click.option("--seed", help="Seed of the values not given (default 0).")
+@kind_options
+def layer_grad(layer: str, input_shape: str | None, batch: str | None, x: str | None,
+               weight: str | None, bias: str | None, params: tuple[str, ...],
+               grad_output: str | None, seed: str | None, **out: Any) -> None:
+    """One layer's forward and backward in index notation, with the shape of every factor;
+    given numbers (--x or --input, parameters, --grad-output), dL/dX and every parameter
+    gradient worked out; each relation checked against the kernels and differences.
+
+    \b
+    Examples:
+      derive layer-grad --layer "Conv2d(1, 1, 3)"
+      derive layer-grad --layer "Conv2d(1, 1, 2, stride=2)" --input 1x4x4 --seed 1
+      derive layer-grad --layer "Linear(2, 1)" --x 1,2 --weight 0.5,-1 --bias 0 \\
+        --grad-output 2
+    Answers (with numbers): Y, dL/dX, dL/dNAME for every parameter (dL/dweight, dL/dbias).
+    Maxima: 4,096 numbers per tensor, batch 64.
+    """
+    named = [*params, *(f"{k}={v}" for k, v in (("weight", weight), ("bias", bias)) if v)]
+    fields = {"layer": layer, "input": input_shape, "batch": batch, "x": x,
+              "params": named or None, "grad_output": grad_output, "seed": seed}
+    emit("layer-grad", fields, **out)
+
+
+KINDS = (model_backprop, layer_grad)

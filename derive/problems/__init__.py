@@ -28,6 +28,7 @@ KINDS: dict[str, str] = {
     "init": "derive.problems.init",
     "summary": "derive.problems.summary",
     "model-backprop": "derive.problems.model_backprop",
+    "layer-grad": "derive.problems.layer_grad",
 }
 
 
