@@ -7,17 +7,18 @@ a two-layer feed-forward block d -> ffn -> d, two layer norms).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import sympy
 
 from derive import fields as conv
-from derive.answers import Answers
+from derive.answers import Answer, Answers, Key, parse_key
 from derive.errors import FieldError, VerificationError
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
-from derive.solution import Solution, Step
+from derive.solution import Shape, Solution, Step
 from derive.symbolic.build import add, div, eq, mul, value_of
 
 d, h, d_k, f, N = sympy.symbols("d_model h d_k d_ff N", integer=True, positive=True)
@@ -81,11 +82,27 @@ def solve(problem: Problem) -> Solution:
     attention = count.step("P_attn", add(sympy.Symbol("P_QKV"), sympy.Symbol("P_O")),
                            heads_total + out, "self-attention total")
     answers: dict[str, Any] = {"per_head": per_head, "qkv": heads_total, "output_projection": out,
-                               "attention": attention}
+                               "attention": attention, "head_dim": dk}
     if problem.ffn is not None:
         answers.update(_encoder(count, problem, attention))
-    return Solution(problem, tuple(count.steps), Answers.from_values(answers, nonnegative=True),
+    entries = [Answer(parse_key(name), value, nonnegative=True) for name, value in answers.items()]
+    return Solution(problem, tuple(count.steps), Answers([*entries, *_torch_tensors(problem)]),
                     notes=("counts as torch.nn.MultiheadAttention / TransformerEncoderLayer",))
+
+
+def _torch_tensors(problem: Problem) -> list[Answer]:
+    """torch.nn.MultiheadAttention's tensors by their state_dict names: the shape and count
+    of in_proj_weight (Q, K and V stacked), in_proj_bias, out_proj.weight, out_proj.bias."""
+    dm = problem.d_model
+    shapes: dict[str, tuple[int, ...]] = {"in_proj_weight": (3 * dm, dm),
+                                          "out_proj.weight": (dm, dm)}
+    if problem.bias:
+        shapes.update({"in_proj_bias": (3 * dm,), "out_proj.bias": (dm,)})
+    found = []
+    for name, shape in shapes.items():
+        found += [Answer(Key(name, aspect="shape"), Shape(shape), nonnegative=True),
+                  Answer(Key(name, aspect="count"), math.prod(shape), nonnegative=True)]
+    return found
 
 
 def _encoder(count: _Counter, problem: Problem, attention: int) -> dict[str, int]:

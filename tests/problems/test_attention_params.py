@@ -42,3 +42,16 @@ def test_matches_torch(bias: bool, d_model: int, heads: int, ffn: int, layers: i
 def test_heads_must_divide(run_cli) -> None:
     status, out, err = run_cli("attention-params", "--d-model", "256", "--heads", "7")
     assert status == 2 and out == "" and "heads" in err and "divide" in err
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_head_dim_and_torchs_tensors_are_answers(bias: bool) -> None:
+    torch = pytest.importorskip("torch")
+    module = torch.nn.MultiheadAttention(256, 8, bias=bias, device="meta")
+    answers = derive.solve(derive.problem("attention-params", d_model=256, heads=8,
+                                          bias=bias)).answers
+    assert answers["head_dim"] == module.head_dim == 32
+    for name, tensor in module.state_dict().items():
+        assert tuple(answers[f"shape of {name}"]) == tuple(tensor.shape), name
+        assert answers[f"count of {name}"] == tensor.numel(), name
+    assert sum(answers[f"count of {n}"] for n in module.state_dict()) == answers["attention"]
