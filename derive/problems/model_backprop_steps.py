@@ -47,8 +47,10 @@ def initial_state(summary: Summary, given: Mapping[str, Any],
         if name in given:
             state[name] = given[name]
             continue
-        owner = name.rsplit(".", 1)[0]
-        weight = known.get(f"{owner}.weight" if owner != name else "weight")
+        # a matrix's own fan-in; a bias takes its weight's (0.bias: 0.weight, in_proj_bias:
+        # in_proj_weight); a 1-axis weight is a norm's scale
+        weight = entry if len(entry.shape) >= 2 else known.get(
+            name[:-4] + "weight") if name.endswith("bias") else None
         if entry.shape and weight is not None and len(weight.shape) >= 2:
             bound = 1 / math.sqrt(max(1, math.prod(weight.shape[1:])))
             state[name] = draw(rng, tuple(entry.shape), bound)
