@@ -207,7 +207,7 @@ def solve(problem: Problem) -> Solution:
         steps = _kernel_steps(inst, checks)
     else:
         steps = _relation_steps(form, inst, problem.numeric, checks)
-    tables = ()
+    tables: tuple[Table, ...] = ()
     if form is not None:
         rows = tuple((name, " x ".join(str(s) for s in shape)) for name, shape in form.factors)
         tables = (Table(("factor", "shape"), rows),)
