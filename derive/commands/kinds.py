@@ -141,15 +141,19 @@ def mlp_grad(layers: str, seed: str | None, elementwise: bool, **options: Any) -
 @click.option("--x", "x", required=True, help="Input: one example 1,0 or batch rows 1,0;0,1.")
 @click.option("--target", help="Target rows (one-hot or soft): 0,1")
 @click.option("--label", help="Class index per row (from 0), instead of --target.")
-@click.option("--weights", multiple=True, required=True,
+@click.option("--weights", multiple=True,
               help="W_l in the convention's orientation, rows separated by ';'; repeat per "
                    "layer: --weights '3,6;4,5' --weights '2,3;4,3'.")
+@click.option("--model", help="A model as PyTorch code instead of --weights: 'nn.Sequential("
+                              "nn.Linear(2, 2), nn.Sigmoid())' (model-backprop; parameters "
+                              "drawn from seed 0, CrossEntropyLoss).")
 @click.option("--biases", multiple=True, help="b_l, repeat per layer (default zeros): 1,-6")
 @click.option("--lr", help="Learning rate of the SGD step (default 0.1).")
 @network_options
 @kind_options
 def backprop(x: str, target: str | None, label: str | None, weights: tuple[str, ...],
-             biases: tuple[str, ...], lr: str | None, **options: Any) -> None:
+             biases: tuple[str, ...], lr: str | None, model: str | None,
+             **options: Any) -> None:
     """Worked numeric example: forward pass, loss, backward pass, one SGD step, new loss.
 
     \b
@@ -160,8 +164,15 @@ def backprop(x: str, target: str | None, label: str | None, weights: tuple[str, 
     Answers: z_l, a_l, yhat, loss, every delta, dl/da_l and gradient, the updated
     parameters (W_l new), the loss after the step (loss new).
     """
+    if model is not None:  # a model description: the model-backprop kind (see its options)
+        if weights or biases:
+            raise DeriveError("model: give --model or --weights/--biases, not both")
+        network_fields(options)  # the MLP's options do not apply
+        emit("backprop", {"model": model, "x": x, "target": target, "label": label, "lr": lr},
+             **options)
+        return
     fields = network_fields(options)
-    emit("backprop", {"x": x, "target": target, "label": label, "weights": list(weights),
+    emit("backprop", {"x": x, "target": target, "label": label, "weights": list(weights) or None,
                       "biases": list(biases) or None, "lr": lr, **fields}, **options)
 
 

@@ -8,6 +8,7 @@ kernels, and every gradient with central finite differences of the loss at these
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -43,6 +44,15 @@ class Problem(NetworkProblem):
         conv.listed(conv.real_vector, "vectors", 20), "b_l per layer (default zeros): 1,-6",
         None)
     lr: Decimal = spec(conv.real_number, "learning rate of the SGD step", Decimal("0.1"))
+
+    @classmethod
+    def from_fields(cls, raw: Mapping[str, Any]) -> Any:
+        """With a `model` (PyTorch text), the problem is `model-backprop`'s; else the MLP's."""
+        if raw.get("model") is not None:
+            from derive.problems import model_backprop
+
+            return model_backprop.Problem.from_fields(raw)
+        return super().from_fields(raw)
 
     @property
     def widths(self) -> tuple[int, ...]:
