@@ -114,6 +114,9 @@ class Problem(BaseProblem):
         try:
             object.__setattr__(self, "_run", build_run(self))
         except InputError as error:
+            named, sep, rest = str(error).partition(": ")
+            if sep and named in ("label", "freeze", "params", "target"):
+                raise FieldError(named, rest) from None  # the field the message names
             raise FieldError(field, str(error)) from None
 
     def run(self) -> Run:
