@@ -71,9 +71,12 @@ def check(file: Path, strict: bool, rtol: float | None, fmt: str | None, output:
               help="Write N randomized variants (question sheet and key each) into the -o folder.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0),
               help="Seed of the variants' draws.")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
+              help="Class roster (CSV: id, name): a sheet and key per student into -o out/.")
 @output_options
 def sheet(file: Path | None, solutions: bool, variants: int | None, seed: int,
-          fmt: str | None, output: Path | None, fragment: bool, digits: int) -> None:
+          roster: Path | None, fmt: str | None, output: Path | None, fragment: bool,
+          digits: int) -> None:
     """Render every problem of a problem-set file (TOML) into one document.
 
     \b
@@ -82,12 +85,18 @@ def sheet(file: Path | None, solutions: bool, variants: int | None, seed: int,
       derive sheet problems.toml -o key.pdf
       derive sheet problems.toml --no-solutions -o questions.tex
       derive sheet problems.toml --variants 30 --seed 7 -o out/
+      derive sheet quiz.toml --roster students.csv --seed 7 -o papers/
     """
     from derive import solve_set
     from derive.output import choose_format, rendered_as
     from derive.problemset import builtin, load
     from derive.render import render_set
 
+    if roster:
+        from derive.commands.classroom import papers
+
+        papers(file, roster, variants, seed, fmt, output, digits)
+        return
     problem_set = load(file) if file else builtin()
     if variants:
         _variants(problem_set, variants, seed, fmt, output, file)
@@ -115,9 +124,10 @@ def _variants(problem_set: Any, count: int, seed: int, fmt: str | None, folder: 
 
 
 def _register() -> None:
+    from derive.commands.classroom import COMMANDS as CLASSROOM
     from derive.training import train
 
-    for command in (*KINDS, train):
+    for command in (*KINDS, train, *CLASSROOM):
         cli.add_command(command)
 
 

@@ -39,6 +39,7 @@ class ProblemSet:
     problems: tuple[Problem, ...]
     entries: tuple[Mapping[str, Any], ...] = ()
     vary: tuple[Mapping[str, Any], ...] = ()
+    asks: tuple[Any, ...] = ()  # each problem's `ask` table as written (derive.classroom.asks)
 
 
 def load(path: str | Path) -> ProblemSet:
@@ -86,8 +87,9 @@ def from_data(data: Mapping[str, Any], source: str) -> ProblemSet:
     if not isinstance(entries, list) or not entries or len(entries) > MAX_PROBLEMS:
         raise InputError(f"{source}: needs 1 to {MAX_PROBLEMS} [[problems]] tables")
     vary = tuple(_variations(entry, index) for index, entry in enumerate(entries, 1))
-    kept = tuple({k: v for k, v in entry.items() if k != "vary"} if isinstance(entry, dict)
-                 else entry for entry in entries)
+    asks = tuple(entry.get("ask") if isinstance(entry, dict) else None for entry in entries)
+    kept = tuple({k: v for k, v in entry.items() if k not in ("vary", "ask")}
+                 if isinstance(entry, dict) else entry for entry in entries)
     problems = tuple(parse_problem(entry, index) for index, entry in enumerate(kept, 1))
     seen: set[str] = set()
     for problem in problems:
@@ -95,7 +97,7 @@ def from_data(data: Mapping[str, Any], source: str) -> ProblemSet:
             raise InputError(f"{source}: problem id {problem.id!r} is used twice; make ids unique")
         seen.add(problem.id)
     check_budget(problems, source)
-    return ProblemSet(title, problems, kept, vary)
+    return ProblemSet(title, problems, kept, vary, asks)
 
 
 def estimated_seconds(problem: Problem) -> float:
