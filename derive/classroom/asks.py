@@ -8,9 +8,10 @@ Each key is an answer's printed name (`derive.answers.parse_key`); `points` (def
 shared equally by the entries of a vector or matrix; `tolerance` is ``"X relative"`` or
 ``"X"`` / ``"X absolute"``; `unit` (optional) a word the answer may be written with
 (``5560 parameters``: the unit is stripped; any other word after a number makes the answer
-unparsable, since derive's answers carry no unit of their own). Without a tolerance a real answer is asked to half a unit of its
-``digits``-th significant digit (``--digits``, relative), an integer exactly. Without an `ask`
-table every numeric answer of at most `DEFAULT_MAX_ENTRIES` entries is asked, 1 point each,
+unparsable, since derive's answers carry no unit of their own). Without a tolerance a
+real answer is asked to half a unit of its ``digits``-th significant digit (``--digits``,
+relative), an integer exactly. Without an `ask` table every numeric answer of at most
+`DEFAULT_MAX_ENTRIES` entries is asked, 1 point each,
 the first `DEFAULT_MAX_ANSWERS` of them.
 
 What each answer exports (`Part.kind`): a scalar one ``numeric`` part; a vector or matrix one

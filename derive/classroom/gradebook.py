@@ -14,7 +14,6 @@ from pathlib import Path
 
 from derive.classroom.csvio import csv_text
 from derive.classroom.grading import Graded, Grader
-from derive.classroom.quiz import Quiz
 from derive.classroom.responses import Responses, Submission
 from derive.classroom.roster import Student, safe_name
 from derive.output import target_of

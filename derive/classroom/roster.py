@@ -72,7 +72,7 @@ def safe_name(student_id: str) -> str:
     """A file-name-safe form of an id (letters, digits, ``_ . -``), never hidden or empty.
 
     >>> safe_name("../../etc/passwd"), safe_name("Ana María")
-    ('_.._.._etc_passwd', 'Ana_Mar_a')
+    ('_._.._etc_passwd', 'Ana_Mar_a')
     """
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", student_id)[:64]
     return "_" + name[1:] if name.startswith(".") else name or "_"
