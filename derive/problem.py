@@ -13,19 +13,19 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
-from derive import fields as conv
+from derive import converters
 from derive.errors import FieldError, InputError
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
-def spec(converter: conv.Converter, help: str, default: Any = dataclasses.MISSING) -> Any:
+def spec(converter: converters.Converter, help: str, default: Any = dataclasses.MISSING) -> Any:
     """Declare a problem field: its converter, a one-line help and an optional default."""
     return dataclasses.field(default=default, metadata={"convert": converter, "help": help})
 
 
 def _problem_id(value: Any, name: str) -> str:
-    text = conv.text(value, name)
+    text = converters.text(value, name)
     if not re.match(ID_PATTERN, text):
         raise FieldError(name, "use 1-64 letters, digits, '_', '-' or '.', "
                          "starting with a letter or digit")
@@ -38,8 +38,10 @@ class Problem:
 
     kind: ClassVar[str] = ""
     id: str = spec(_problem_id, "identifier of the problem in a set", default="problem")
-    statement: str | None = spec(conv.text, "the problem in words (Markdown with $math$)", None)
-    claims: tuple[tuple[str, Any], ...] = spec(conv.claims, "answers someone claimed, by name",
+    statement: str | None = spec(
+        converters.text, "the problem in words (Markdown with $math$)", None)
+    claims: tuple[tuple[str, Any], ...] = spec(
+        converters.claims, "answers someone claimed, by name",
                                               ())
 
     @classmethod

@@ -103,11 +103,11 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
       derive train --data ~/cifar10 --checkpoint run.npz --resume
     """
     core = choose_blas_core(blas_core)
-    from derive import fields
+    from derive import converters
     from derive.numeric import cifar, memory, trainer
     from derive.numeric.mlp import network
 
-    widths = fields.layer_widths(layers, "layers")
+    widths = converters.layer_widths(layers, "layers")
     if widths[0] != cifar.PIXELS or widths[-1] != cifar.CLASSES:
         raise InputError(f"layers: CIFAR-10 needs {cifar.PIXELS} inputs and "
                          f"{cifar.CLASSES} outputs, e.g. 3072,256,10")

@@ -396,7 +396,6 @@ def bptt(layer: str, x: str, target: str, loss_on: str | None, params: tuple[str
                   "truncation": truncation, "lr": lr}, **out)
 
 
-KINDS = (params, conv_size, attention_params, loss, mlp_grad, backprop, graph, gd, jacobian,
-         softmax_ce, optimize,
-         init, summary, bptt)
-KINDS += layer_kinds.KINDS
+KINDS: tuple[click.Command, ...] = (
+    params, conv_size, attention_params, loss, mlp_grad, backprop, graph, gd, jacobian,
+    softmax_ce, optimize, init, summary, bptt, *layer_kinds.KINDS)

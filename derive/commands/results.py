@@ -49,7 +49,7 @@ def parse_claim(claim: str) -> tuple[str, Any]:
 
 def _numbers(value: str) -> list[list[Decimal]] | None:
     """Rows of numbers when every entry is one (`1,2;3,4`), else None (a text, a formula)."""
-    from derive.fields import entries
+    from derive.converters import entries
 
     try:
         return [[Decimal(item) for item in entries(row, "claim")]

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from derive.converters import MAX_SIZE
 from derive.errors import InputError
-from derive.fields import MAX_SIZE
 
 Convert = Callable[[Any, str], Any]
 
@@ -29,7 +29,7 @@ def _integer(value: Any, label: str, minimum: int) -> int:
 
 
 def at_least(minimum: int) -> Convert:
-    """A whole number from `minimum` to fields.MAX_SIZE."""
+    """A whole number from `minimum` to converters.MAX_SIZE."""
     return lambda value, label: _integer(value, label, minimum)
 
 

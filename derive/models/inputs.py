@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from derive.converters import MAX_SIZE
 from derive.errors import FieldError
-from derive.fields import MAX_SIZE
 from derive.models.limits import MAX_DIMS, MAX_ELEMENTS, MAX_INPUTS
 
 TOKENS = "tokens:"

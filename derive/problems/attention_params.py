@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answer, Answers, Key, parse_key
 from derive.errors import FieldError, VerificationError
 from derive.problem import Problem as BaseProblem
@@ -29,11 +29,11 @@ class Problem(BaseProblem):
     """Model width, heads, and optionally a feed-forward width and a number of layers."""
 
     kind = "attention-params"
-    d_model: int = spec(conv.positive_int, "model width d_model, e.g. 256")
-    heads: int = spec(conv.positive_int, "number of attention heads, e.g. 8")
-    bias: bool = spec(conv.boolean, "whether projections (and norms) have biases", True)
-    ffn: int | None = spec(conv.positive_int, "feed-forward width of an encoder layer", None)
-    num_layers: int = spec(conv.bounded_int(1, 10_000), "number of stacked encoder layers", 1)
+    d_model: int = spec(converters.positive_int, "model width d_model, e.g. 256")
+    heads: int = spec(converters.positive_int, "number of attention heads, e.g. 8")
+    bias: bool = spec(converters.boolean, "whether projections (and norms) have biases", True)
+    ffn: int | None = spec(converters.positive_int, "feed-forward width of an encoder layer", None)
+    num_layers: int = spec(converters.bounded_int(1, 10_000), "number of stacked encoder layers", 1)
 
     def validate(self) -> None:
         if self.d_model % self.heads:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answers
 from derive.errors import FieldError
 from derive.problem import spec
@@ -35,15 +35,15 @@ class Problem(NetworkProblem):
     """Concrete input, target, weights and biases, and the learning rate of one SGD step."""
 
     kind = "backprop"
-    x: Matrix = spec(conv.real_rows, "input: one example 1,0, or rows of a batch 1,0;0,1")
-    target: Matrix | None = spec(conv.real_rows, "target rows (one-hot or soft): 0,1", None)
-    label: tuple[int, ...] | None = spec(conv.index_list, "class index per row, from 0", None)
-    weights: tuple[Matrix, ...] = spec(conv.listed(conv.real_rows, "matrices", 20),
+    x: Matrix = spec(converters.real_rows, "input: one example 1,0, or rows of a batch 1,0;0,1")
+    target: Matrix | None = spec(converters.real_rows, "target rows (one-hot or soft): 0,1", None)
+    label: tuple[int, ...] | None = spec(converters.index_list, "class index per row, from 0", None)
+    weights: tuple[Matrix, ...] = spec(converters.listed(converters.real_rows, "matrices", 20),
                                        "W_l per layer, in the convention's orientation: 3,6;4,5")
     biases: tuple[tuple[Decimal, ...], ...] | None = spec(
-        conv.listed(conv.real_vector, "vectors", 20), "b_l per layer (default zeros): 1,-6",
-        None)
-    lr: Decimal = spec(conv.real_number, "learning rate of the SGD step", Decimal("0.1"))
+        converters.listed(converters.real_vector, "vectors", 20),
+        "b_l per layer (default zeros): 1,-6", None)
+    lr: Decimal = spec(converters.real_number, "learning rate of the SGD step", Decimal("0.1"))
 
     @classmethod
     def from_fields(cls, raw: Mapping[str, Any]) -> Any:

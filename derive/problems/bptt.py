@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from derive import fields as conv
+from derive import converters
 from derive.errors import FieldError, InputError
 from derive.models import parse_model
 from derive.models.nodes import Chain, Layer
@@ -38,7 +38,7 @@ Matrix = tuple[tuple[Decimal, ...], ...]
 
 def _layer(value: Any, name: str) -> str:
     """The call's text, once it parses as one RNN, LSTM or GRU."""
-    text = conv.text(value, name)
+    text = converters.text(value, name)
     _parsed(text, name)
     return text
 
@@ -71,7 +71,8 @@ def _parameters(value: Any, name: str) -> tuple[tuple[str, Matrix], ...]:
                          "[[0.1, 0.2], [0.3, 0.4]]")
     if len(items) > 8:
         raise FieldError(name, "at most 8 tensors (a one-layer RNN, LSTM or GRU has 4)")
-    return tuple((str(key).strip(), conv.real_rows(rows, f"{name}.{key}")) for key, rows in items)
+    return tuple((str(key).strip(), converters.real_rows(rows, f"{name}.{key}"))
+                 for key, rows in items)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,19 +81,19 @@ class Problem(BaseProblem):
 
     kind = "bptt"
     layer: str = spec(_layer, "torch's call: RNN(2, 3), LSTM(2, 3), GRU(2, 3, bias=False)")
-    x: Matrix = spec(conv.real_rows, "the input sequence, one row per step: 1,0;0,1;1,1")
-    target: Matrix = spec(conv.real_rows, "y: one row (last output) or one row per step")
-    loss_on: str = spec(conv.choice("last", "every"), "the loss on the last or every output",
+    x: Matrix = spec(converters.real_rows, "the input sequence, one row per step: 1,0;0,1;1,1")
+    target: Matrix = spec(converters.real_rows, "y: one row (last output) or one row per step")
+    loss_on: str = spec(converters.choice("last", "every"), "the loss on the last or every output",
                         "last")
     params: tuple[tuple[str, Matrix], ...] | None = spec(
         _parameters, "every tensor by its state_dict name (default: drawn from seed)", None)
-    seed: int = spec(conv.bounded_int(0, 2**32 - 1), "seed of the drawn parameters", 0)
-    h0: tuple[Decimal, ...] | None = spec(conv.real_vector, "initial state (default 0)", None)
-    c0: tuple[Decimal, ...] | None = spec(conv.real_vector, "LSTM initial cell (default 0)",
+    seed: int = spec(converters.bounded_int(0, 2**32 - 1), "seed of the drawn parameters", 0)
+    h0: tuple[Decimal, ...] | None = spec(converters.real_vector, "initial state (default 0)", None)
+    c0: tuple[Decimal, ...] | None = spec(converters.real_vector, "LSTM initial cell (default 0)",
                                           None)
-    truncation: int | None = spec(conv.bounded_int(1, MAX_STEPS),
+    truncation: int | None = spec(converters.bounded_int(1, MAX_STEPS),
                                   "window of truncated BPTT, in steps", None)
-    lr: Decimal | None = spec(conv.real_number, "learning rate of one SGD step", None)
+    lr: Decimal | None = spec(converters.real_number, "learning rate of one SGD step", None)
 
     @cached_property
     def call(self) -> Layer:

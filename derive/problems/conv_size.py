@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answers
 from derive.errors import FieldError, VerificationError
 from derive.problem import Problem as BaseProblem
@@ -63,21 +63,21 @@ def layer(value: Any, name: str) -> Layer:
     unknown = sorted(set(data) - LAYER_KEYS)
     if unknown:
         raise FieldError(name, f"unknown key {unknown[0]!r}; use {', '.join(sorted(LAYER_KEYS))}")
-    kind = conv.choice(*LAYER_TYPES)(data.get("type", "conv"), f"{name}.type")
+    kind = converters.choice(*LAYER_TYPES)(data.get("type", "conv"), f"{name}.type")
     if "kernel" not in data:
         raise FieldError(f"{name}.kernel", "missing; give the kernel size, e.g. k=3")
-    kernel = conv.size_pair(data["kernel"], f"{name}.kernel")
+    kernel = converters.size_pair(data["kernel"], f"{name}.kernel")
     default_stride = 1 if kind == "conv" else kernel
-    stride = conv.size_pair(data.get("stride", default_stride), f"{name}.stride")
-    padding = conv.pair(0)(data.get("padding", 0), f"{name}.padding")
-    dilation = conv.size_pair(data.get("dilation", 1), f"{name}.dilation")
+    stride = converters.size_pair(data.get("stride", default_stride), f"{name}.stride")
+    padding = converters.pair(0)(data.get("padding", 0), f"{name}.padding")
+    dilation = converters.size_pair(data.get("dilation", 1), f"{name}.dilation")
     if kind == "avgpool" and dilation != (1, 1):
         raise FieldError(f"{name}.dilation", "avgpool has no dilation; remove it")
     out = data.get("out_channels")
     if out is not None and kind != "conv":
         raise FieldError(f"{name}.out_channels", f"a {kind} keeps its channels; remove it")
-    out_channels = None if out is None else conv.positive_int(out, f"{name}.out_channels")
-    bias = conv.boolean(data.get("bias", True), f"{name}.bias")
+    out_channels = None if out is None else converters.positive_int(out, f"{name}.out_channels")
+    bias = converters.boolean(data.get("bias", True), f"{name}.bias")
     return Layer(kind, kernel, stride, padding, dilation, out_channels, bias)
 
 
@@ -94,8 +94,9 @@ class Problem(BaseProblem):
     """An input size, optional channels, and the layers applied to it."""
 
     kind = "conv-size"
-    input: tuple[int, int] = spec(conv.size_pair, "input height x width, e.g. 32x32")
-    channels: int | None = spec(conv.positive_int, "input channels (for C x H x W and params)",
+    input: tuple[int, int] = spec(converters.size_pair, "input height x width, e.g. 32x32")
+    channels: int | None = spec(
+        converters.positive_int, "input channels (for C x H x W and params)",
                                 None)
     layers: tuple[Layer, ...] = spec(layer_list, "layers, e.g. 'conv k=3 s=1 p=0 out=16'")
 

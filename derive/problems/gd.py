@@ -18,7 +18,7 @@ import numpy as np
 import sympy
 from sympy import MatAdd, MatMul
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answer, Answers, Key
 from derive.errors import FieldError, VerificationError
 from derive.expr import formula_field, parse
@@ -38,7 +38,7 @@ CLOSED_FORM_STEPS = 10
 
 
 def _plot_path(value: Any, name: str) -> str:
-    written = conv.text(value, name).strip()
+    written = converters.text(value, name).strip()
     if not re.fullmatch(r"[A-Za-z0-9_./-]{1,200}\.(png|pdf)", written) or ".." in written:
         raise FieldError(name, "give a .png or .pdf file name of letters, digits, _ - . and /")
     return written
@@ -54,12 +54,12 @@ class Problem(BaseProblem):
 
     kind = "gd"
     function: str = spec(formula_field, "f of the variables: x1**2 + x1*x2 + 4*x2**2")
-    x0: tuple[Decimal, ...] = spec(conv.real_vector, "start, variables in name order: 3,3")
-    lr: tuple[Decimal, ...] = spec(conv.listed(conv.real_number, "rates", 8),
+    x0: tuple[Decimal, ...] = spec(converters.real_vector, "start, variables in name order: 3,3")
+    lr: tuple[Decimal, ...] = spec(converters.listed(converters.real_number, "rates", 8),
                                    "step sizes, one or several: 0.1", (Decimal("0.1"),))
-    tol: Decimal = spec(conv.real_number, "epsilon of the stopping rule", Decimal("1e-6"))
-    max_steps: int = spec(conv.bounded_int(1, 100_000), "most iterations per rate", 1000)
-    steps: int | None = spec(conv.bounded_int(1, 100_000), "run exactly this many updates, "
+    tol: Decimal = spec(converters.real_number, "epsilon of the stopping rule", Decimal("1e-6"))
+    max_steps: int = spec(converters.bounded_int(1, 100_000), "most iterations per rate", 1000)
+    steps: int | None = spec(converters.bounded_int(1, 100_000), "run exactly this many updates, "
                              "with no stopping rule (replaces max_steps)", None)
     plot: str | None = spec(_plot_path, "write a picture of the paths (.png or .pdf)", None)
 

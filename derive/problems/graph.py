@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answers
 from derive.errors import FieldError, VerificationError
 from derive.expr import formula_field, parse
@@ -31,7 +31,7 @@ FD_TOLERANCE = 1e-6  # against high-precision central finite differences
 
 
 def _root_name(value: Any, name: str) -> str:
-    written = conv.text(value, name).strip()
+    written = converters.text(value, name).strip()
     if not written.isidentifier() or len(written) > 16:
         raise FieldError(name, "use a short name of letters and digits, e.g. z")
     return written
@@ -43,7 +43,7 @@ class Problem(BaseProblem):
 
     kind = "graph"
     expression: str = spec(formula_field, "the expression: relu(w1*relu(w0*x0 + b0) + b1 + x0)")
-    at: tuple[tuple[str, Decimal], ...] = spec(conv.assignments, "values: x0=1,w0=0.3")
+    at: tuple[tuple[str, Decimal], ...] = spec(converters.assignments, "values: x0=1,w0=0.3")
     name: str = spec(_root_name, "name of the output node", "f")
 
     def validate(self) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answer, Answers, Key
 from derive.errors import FieldError, InputError
 from derive.numeric.initialization import Init, Layer, Scheme, fans, initialize, parse_init
@@ -29,7 +29,7 @@ MAX_SCHEMES = 8
 
 def _layer(value: Any, name: str) -> Layer:
     try:
-        return parse_layer_call(conv.text(value, name), name)
+        return parse_layer_call(converters.text(value, name), name)
     except InputError as error:
         raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
 
@@ -39,7 +39,7 @@ def _schemes(value: Any, name: str) -> tuple[Scheme, ...]:
     if not isinstance(texts, list | tuple) or not texts or len(texts) > MAX_SCHEMES:
         raise FieldError(name, f"give 1 to {MAX_SCHEMES} schemes")
     try:
-        return tuple(parse_init(conv.text(text, name), name) for text in texts)
+        return tuple(parse_init(converters.text(text, name), name) for text in texts)
     except InputError as error:
         raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
 

@@ -18,7 +18,7 @@ import numpy as np
 import sympy
 from sympy import IndexedBase, KroneckerDelta
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answers, Key, plain_name
 from derive.errors import FieldError, VerificationError
 from derive.numeric import activations as kernels
@@ -39,7 +39,7 @@ TOLERANCE = 1e-6
 
 
 def _node(value: Any, name: str) -> str:
-    written = conv.text(value, name).strip()
+    written = converters.text(value, name).strip()
     if not jac.NODE.fullmatch(written):
         raise FieldError(name, f"{written!r} is not a node; write yhat, z2, a1, W1 or b1")
     return written
@@ -50,15 +50,15 @@ class Problem(NetworkProblem):
     """A function at a point, or a network and the two nodes of the Jacobian."""
 
     kind = "jacobian"
-    fn: str | None = spec(conv.choice(*FUNCTIONS), "a function: softmax, sigmoid, tanh, relu",
+    fn: str | None = spec(converters.choice(*FUNCTIONS), "a function: softmax, sigmoid, tanh, relu",
                           None)
-    at: tuple[Decimal, ...] | None = spec(conv.real_vector, "the point: 5,-2,-1,3", None)
-    layers: tuple[int, ...] | None = spec(conv.layer_widths, "network widths: 2,2,2", None)
+    at: tuple[Decimal, ...] | None = spec(converters.real_vector, "the point: 5,-2,-1,3", None)
+    layers: tuple[int, ...] | None = spec(converters.layer_widths, "network widths: 2,2,2", None)
     of: str = spec(_node, "the node differentiated: yhat, z2, a1", "yhat")
     wrt: str = spec(_node, "with respect to: W1, b1, z1, a1", "W1")
-    entry: tuple[int, int] | None = spec(conv.pair(1), "one entry i,j of the weight (from 1)",
+    entry: tuple[int, int] | None = spec(converters.pair(1), "one entry i,j of the weight (from 1)",
                                          None)
-    layout: str = spec(conv.choice("numerator", "denominator"),
+    layout: str = spec(converters.choice("numerator", "denominator"),
                        "numerator: (of) x (wrt); denominator: the transpose", "numerator")
 
     @property
@@ -239,8 +239,8 @@ def _network(problem: Problem) -> Solution:
 def _forward(net: SymbolicNetwork, hidden: list[Any], pair: Any, top: jac.Node) -> list[Step]:
     steps = []
     for layer in range(1, net.depth + 1):
-        conv = net.convention
-        formula = conv.forward(net.W(layer), net.a(layer - 1), net.b(layer), None)
+        convention = net.convention
+        formula = convention.forward(net.W(layer), net.a(layer - 1), net.b(layer), None)
         W = net.W(layer)
         steps.append(Step(eq(net.z(layer), formula), f"layer {layer}; {plain_name(W)} is "
                           f"{shape_words(net.shape(net.W(layer)))}", shape=net.shape(

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answer, Answers, Key
 from derive.errors import FieldError, InputError
 from derive.models import Input, parse_inputs
@@ -51,11 +51,11 @@ class Problem(BaseProblem):
     layer: str = spec(_text, "one layer as PyTorch writes it: Conv2d(1, 1, 3)")
     input: tuple[Input, ...] | None = spec(parse_inputs, "input shape per example: 1x5x5",
                                            None)
-    batch: int = spec(conv.bounded_int(1, instance.MAX_BATCH), "examples in a drawn input", 1)
+    batch: int = spec(converters.bounded_int(1, instance.MAX_BATCH), "examples in a drawn input", 1)
     x: Any = spec(tensor, "the input tensor, batch axis first", None)
     params: Any = spec(named_tensors, "parameters by state_dict name: weight=...", None)
     grad_output: Any = spec(tensor, "dL/dY, the upstream gradient", None)
-    seed: int = spec(conv.bounded_int(0, 2**31), "seed of values not given", 0)
+    seed: int = spec(converters.bounded_int(0, 2**31), "seed of values not given", 0)
 
     def validate(self) -> None:
         if self.x is not None and self.input is not None:

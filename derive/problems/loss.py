@@ -16,7 +16,7 @@ from typing import Any
 
 import sympy
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answer, Answers, Confusion, Key, Slip
 from derive.errors import FieldError
 from derive.problem import Problem as BaseProblem
@@ -39,14 +39,16 @@ class Problem(BaseProblem):
     """Predictions (logits or probabilities), a target, and the losses to evaluate."""
 
     kind = "loss"
-    logits: Rows | None = spec(conv.real_rows, "logits, one row per sample: 0.5,0.3,0.8", None)
-    probs: Rows | None = spec(conv.real_rows, "probabilities, one row per sample", None)
-    target: Rows | None = spec(conv.real_rows, "target values / distribution per row", None)
-    label: tuple[int, ...] | None = spec(conv.index_list, "class index per sample (from 0)", None)
-    losses: tuple[str, ...] = spec(conv.choices(*LOSSES), "losses: ce, mse, bce", ("ce",))
-    reduction: str | None = spec(conv.choice("mean", "sum"),
+    logits: Rows | None = spec(
+        converters.real_rows, "logits, one row per sample: 0.5,0.3,0.8", None)
+    probs: Rows | None = spec(converters.real_rows, "probabilities, one row per sample", None)
+    target: Rows | None = spec(converters.real_rows, "target values / distribution per row", None)
+    label: tuple[int, ...] | None = spec(
+        converters.index_list, "class index per sample (from 0)", None)
+    losses: tuple[str, ...] = spec(converters.choices(*LOSSES), "losses: ce, mse, bce", ("ce",))
+    reduction: str | None = spec(converters.choice("mean", "sum"),
                                  "over the batch: mean or sum (default per loss)", None)
-    half_mse: bool = spec(conv.boolean, "MSE with the factor 1/2", False)
+    half_mse: bool = spec(converters.boolean, "MSE with the factor 1/2", False)
 
     def validate(self) -> None:
         if (self.logits is None) == (self.probs is None):

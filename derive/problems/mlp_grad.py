@@ -1,6 +1,6 @@
 """`mlp-grad`: the gradient of the loss for every weight and bias of a fully connected network.
 
-The derivation is planned rule by rule (`derive.symbolic.backprop`) in the course's
+The derivation is planned rule by rule (`derive.symbolic.gradient_plan`) in the course's
 convention and names; every formula is checked against finite differences on the same
 network at small sizes before it is kept.
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answer, Answers
 from derive.problem import spec
 from derive.problems.network import NetworkProblem
 from derive.solution import Solution
-from derive.symbolic import backprop
+from derive.symbolic import gradient_plan
 from derive.symbolic.elementwise import elementwise_steps
 from derive.symbolic.formula_samples import sampler
 from derive.symbolic.instance import instantiate, small_widths
@@ -27,9 +27,9 @@ class Problem(NetworkProblem):
     """A fully connected network, its activations, output and loss, and the convention."""
 
     kind = "mlp-grad"
-    layers: tuple[int, ...] = spec(conv.layer_widths, "widths, input first: 3072,256,10")
-    seed: int = spec(conv.nonnegative_int, "seed of the check's random values", 0)
-    elementwise: bool = spec(conv.boolean, "also write each gradient entry by entry", False)
+    layers: tuple[int, ...] = spec(converters.layer_widths, "widths, input first: 3072,256,10")
+    seed: int = spec(converters.nonnegative_int, "seed of the check's random values", 0)
+    elementwise: bool = spec(converters.boolean, "also write each gradient entry by entry", False)
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -40,15 +40,15 @@ def solve(problem: Problem) -> Solution:
     """Forward definitions, local derivatives, chain rule, backward recursion, each checked."""
     model = problem.model()
     net, hidden, instance = model.net, model.hidden, instantiate(model, problem.seed)
-    plan = backprop.Plan(model, instance)
-    backprop.forward_steps(plan)
-    backprop.local_steps(plan)
-    backprop.chain_steps(plan)
-    formulas = backprop.backward_steps(plan)
+    plan = gradient_plan.Plan(model, instance)
+    gradient_plan.forward_steps(plan)
+    gradient_plan.local_steps(plan)
+    gradient_plan.chain_steps(plan)
+    formulas = gradient_plan.backward_steps(plan)
     exprs = {key: formula.expr for key, formula in formulas.items()}
     answers = [Answer(key, dataclasses.replace(formula, sample=sampler(problem, exprs, key)))
                for key, formula in formulas.items()]
-    answers += [loss_answer(model, plan.steps), *backprop.shape_answers(plan)]
+    answers += [loss_answer(model, plan.steps), *gradient_plan.shape_answers(plan)]
     if problem.elementwise:
         plan.steps.extend(elementwise_steps(net, instance))
     sizes = "-".join(map(str, small_widths(problem.layers)))
@@ -57,7 +57,7 @@ def solve(problem: Problem) -> Solution:
              f"at sizes {sizes}" + (f" with a batch of {instance.X.shape[0]}"
                                     if net.convention.rows else ""),
              "ReLU'(0) is taken as 0" if any(r.name == "relu" for r in hidden) else ""]
-    if net.depth > backprop.EXPANDED_DEPTH:
+    if net.depth > gradient_plan.EXPANDED_DEPTH:
         notes.append("answers are written with the deltas of the backward recursion")
     return Solution(problem, tuple(plan.steps), Answers(answers),
                     notes=tuple(n for n in notes if n))

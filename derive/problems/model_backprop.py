@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answer, Answers, Key, Update
 from derive.errors import FieldError, InputError
 from derive.models import Input, parse_inputs, parse_layers, parse_model, summarize
@@ -90,17 +90,18 @@ class Problem(BaseProblem):
                                            None)
     x: Any = spec(tensor, "the input tensor, batch axis first", None)
     target: Any = spec(tensor, "target tensor (one-hot, soft, or regression values)", None)
-    label: tuple[int, ...] | None = spec(conv.index_list, "class index per example", None)
+    label: tuple[int, ...] | None = spec(converters.index_list, "class index per example", None)
     loss: str = spec(_text, "torch's loss: CrossEntropyLoss(), MSELoss(reduction='sum'), ...",
                      "CrossEntropyLoss()")
-    half: bool = spec(conv.boolean, "MSE with the factor 1/2", False)
+    half: bool = spec(converters.boolean, "MSE with the factor 1/2", False)
     params: Any = spec(named_tensors, "parameters by state_dict name: 0.weight=...", None)
-    seed: int = spec(conv.bounded_int(0, 2**31), "seed of values not given", 0)
-    lr: Decimal = spec(conv.real_number, "learning rate of the SGD step", Decimal("0.1"))
+    seed: int = spec(converters.bounded_int(0, 2**31), "seed of values not given", 0)
+    lr: Decimal = spec(converters.real_number, "learning rate of the SGD step", Decimal("0.1"))
     freeze: tuple[str, ...] = spec(names, "parameters held fixed: 0.bias,2.bias", ())
-    weight_decay: Decimal = spec(conv.real_number, "L2 penalty lambda (0: none)", Decimal(0))
-    decay_half: bool = spec(conv.boolean, "penalty (lambda/2) sum w^2 instead of lambda", False)
-    decay_biases: bool = spec(conv.boolean, "biases in the penalty too", False)
+    weight_decay: Decimal = spec(converters.real_number, "L2 penalty lambda (0: none)", Decimal(0))
+    decay_half: bool = spec(
+        converters.boolean, "penalty (lambda/2) sum w^2 instead of lambda", False)
+    decay_biases: bool = spec(converters.boolean, "biases in the penalty too", False)
 
     def validate(self) -> None:
         if (self.model is None) == (self.layers is None):

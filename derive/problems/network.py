@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from derive import fields as conv
+from derive import converters
 from derive.errors import FieldError
 from derive.problem import Problem, spec
 from derive.symbolic.activations import ACTIVATIONS, Activation
@@ -32,17 +32,18 @@ def _names(value: Any, name: str) -> tuple[tuple[str, str], ...]:
 class NetworkProblem(Problem):
     """A network's activations, output and loss, its convention and its names."""
 
-    hidden: tuple[str, ...] = spec(conv.choice_list(*ACTIVATIONS),
+    hidden: tuple[str, ...] = spec(converters.choice_list(*ACTIVATIONS),
                                    "hidden activation, one for all or one per hidden layer",
                                    ("sigmoid",))
-    output: str = spec(conv.choice(*DEFAULT_LOSS), "output layer: softmax, sigmoid, identity",
+    output: str = spec(converters.choice(*DEFAULT_LOSS), "output layer: softmax, sigmoid, identity",
                        "softmax")
-    loss: str | None = spec(conv.choice("ce", "bce", "mse"),
+    loss: str | None = spec(converters.choice("ce", "bce", "mse"),
                             "loss: ce, bce or mse (default: the output's own)", None)
-    half_mse: bool = spec(conv.boolean, "MSE with the factor 1/2", False)
-    convention: str = spec(conv.choice(*CONVENTIONS), "Wx, WTx, XWT or XW", "Wx")
-    reduction: str = spec(conv.choice("mean", "sum"), "over the batch (row conventions)", "mean")
-    slope: Decimal = spec(conv.real_number, "slope of leaky_relu for z < 0", Decimal("0.01"))
+    half_mse: bool = spec(converters.boolean, "MSE with the factor 1/2", False)
+    convention: str = spec(converters.choice(*CONVENTIONS), "Wx, WTx, XWT or XW", "Wx")
+    reduction: str = spec(
+        converters.choice("mean", "sum"), "over the batch (row conventions)", "mean")
+    slope: Decimal = spec(converters.real_number, "slope of leaky_relu for z < 0", Decimal("0.01"))
     names: tuple[tuple[str, str], ...] = spec(_names, "symbol names: W=W^,b=c,z=A/B", ())
 
     @property

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answer, Answers, Key
 from derive.errors import FieldError, InputError, VerificationError
 from derive.expr import formula_field, parse
@@ -47,7 +47,7 @@ def _calls(parser: Any, what: str) -> Any:
         if not isinstance(texts, list | tuple) or not texts or len(texts) > MAX_OPTIMIZERS:
             raise FieldError(name, f"give 1 to {MAX_OPTIMIZERS} {what} calls")
         try:
-            return tuple(parser(conv.text(text, name), name) for text in texts)
+            return tuple(parser(converters.text(text, name), name) for text in texts)
         except InputError as error:
             raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
     return convert
@@ -55,13 +55,13 @@ def _calls(parser: Any, what: str) -> Any:
 
 def _schedule(value: Any, name: str) -> Spec:
     try:
-        return parse_schedule(conv.text(value, name), name)
+        return parse_schedule(converters.text(value, name), name)
     except InputError as error:
         raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
 
 
 def _plot_path(value: Any, name: str) -> str:
-    written = conv.text(value, name).strip()
+    written = converters.text(value, name).strip()
     if not re.fullmatch(r"[A-Za-z0-9_./-]{1,200}\.(png|pdf)", written) or ".." in written:
         raise FieldError(name, "give a .png or .pdf file name of letters, digits, _ - . and /")
     return written
@@ -73,12 +73,12 @@ class Problem(BaseProblem):
 
     kind = "optimize"
     function: str = spec(formula_field, "f of the variables: x1**2 + 10*x2**2")
-    x0: tuple[Decimal, ...] = spec(conv.real_vector, "start, variables in name order: 3,3")
+    x0: tuple[Decimal, ...] = spec(converters.real_vector, "start, variables in name order: 3,3")
     optimizer: tuple[Spec, ...] = spec(_calls(parse_optimizer, "optimizer"),
                                        "torch.optim calls: Adam(lr=0.1)")
-    steps: int = spec(conv.bounded_int(1, MAX_STEPS), f"updates (1 to {MAX_STEPS})", 10)
+    steps: int = spec(converters.bounded_int(1, MAX_STEPS), f"updates (1 to {MAX_STEPS})", 10)
     schedule: Spec | None = spec(_schedule, "an lr scheduler call: StepLR(step_size=3)", None)
-    momentum_form: str = spec(conv.choice(*MOMENTUM_FORMS),
+    momentum_form: str = spec(converters.choice(*MOMENTUM_FORMS),
                               "SGD momentum as torch (b = mu b + g; x -= lr b) or cs231n "
                               "(v = mu v - lr g; x += v)", "torch")
     plot: str | None = spec(_plot_path, "write a picture of the paths (.png or .pdf)", None)

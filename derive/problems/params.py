@@ -7,7 +7,7 @@ from typing import Any
 
 import sympy
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answers, Key
 from derive.errors import VerificationError
 from derive.problem import Problem as BaseProblem
@@ -21,8 +21,9 @@ class Problem(BaseProblem):
     """Widths of a fully connected network, input first, e.g. 100,50,25,10."""
 
     kind = "params"
-    layers: tuple[int, ...] = spec(conv.layer_widths, "widths, input first, e.g. 100,50,25,10")
-    bias: bool = spec(conv.boolean, "whether every layer has a bias vector", True)
+    layers: tuple[int, ...] = spec(
+        converters.layer_widths, "widths, input first, e.g. 100,50,25,10")
+    bias: bool = spec(converters.boolean, "whether every layer has a bias vector", True)
 
     def estimated_seconds(self) -> float:
         """Solving and rendering time (measured here): linear in the depth."""

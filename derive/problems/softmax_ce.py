@@ -17,7 +17,7 @@ from typing import Any
 import sympy
 from sympy import IndexedBase
 
-from derive import fields as conv
+from derive import converters
 from derive.answers import Answer, Answers, Key
 from derive.errors import FieldError
 from derive.problem import Problem as BaseProblem
@@ -39,7 +39,7 @@ def _names(value: Any, field_name: str) -> tuple[tuple[str, str], ...]:
         pairs = [(str(k), str(v)) for k, v in value.items()]
     else:
         pairs = [tuple(part.split("=", 1)) if "=" in part else (part, "")  # type: ignore[misc]
-                 for part in conv.text(value, field_name).split(",") if part.strip()]
+                 for part in converters.text(value, field_name).split(",") if part.strip()]
     names = dict(zip(NAME_KEYS, NAME_KEYS, strict=True))
     for key, name in pairs:
         key, name = key.strip(), name.strip()
@@ -86,10 +86,10 @@ class Problem(BaseProblem):
     kind = "softmax-ce"
     names: tuple[tuple[str, str], ...] = spec(
         _names, "names of the logits and the target: h=z,y=t", (("h", "h"), ("y", "y")))
-    logits: tuple[Decimal, ...] | None = spec(conv.real_vector, "logits: 1.2,0.3,-0.5", None)
+    logits: tuple[Decimal, ...] | None = spec(converters.real_vector, "logits: 1.2,0.3,-0.5", None)
     target: tuple[Decimal, ...] | None = spec(
-        conv.real_vector, "target distribution (one-hot or soft): 0,1,0", None)
-    classes: int = spec(conv.bounded_int(2, 8), "classes in the exact checks (2 to 8)", 3)
+        converters.real_vector, "target distribution (one-hot or soft): 0,1,0", None)
+    classes: int = spec(converters.bounded_int(2, 8), "classes in the exact checks (2 to 8)", 3)
 
     def validate(self) -> None:
         if (self.logits is None) != (self.target is None):
