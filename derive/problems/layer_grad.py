@@ -169,6 +169,18 @@ def _answers(inst: instance.Instance) -> list[Answer]:
     return found
 
 
+def _intermediates(steps: list[Step], targets: set[str]) -> list[Answer]:
+    """The intermediate quantities the relations show (the mean mu, the padded input Xtilde,
+    ...), keyed by their names: every quantity a step shows is an answer. The relations'
+    targets (Y, dX, dweight, ...) are answers already."""
+    found = []
+    for step in steps:
+        base = getattr(step.sides[0], "base", None)
+        if step.value is not None and base is not None and str(base.label) not in targets:
+            found.append(Answer(Key.of(base.label), step.value, shape=step.shape))
+    return found
+
+
 def _notes(problem: Problem, inst: instance.Instance, form: LayerForm | None) -> list[str]:
     notes = [DY_NOTE, *(form.notes if form else ())]
     if form is None:
@@ -211,6 +223,8 @@ def solve(problem: Problem) -> Solution:
     if form is not None:
         rows = tuple((name, " x ".join(str(s) for s in shape)) for name, shape in form.factors)
         tables = (Table(("factor", "shape"), rows),)
-    answers = Answers(_answers(inst) if problem.numeric or form is None else ())
+    targets = {str(r.lhs.base.label) for r in form.relations if r.target} if form else set()
+    answers = Answers(_answers(inst) + _intermediates(steps, targets) if problem.numeric or
+                      form is None else ())
     notes = _notes(problem, inst, form) + ([TIES] if tied else [])
     return Solution(problem, tuple(steps), answers, notes=tuple(notes), tables=tables)

@@ -197,5 +197,6 @@ def solve(problem: Problem) -> Solution:
                                   update=Update(shown.view(run.state[name]), gradient,
                                                 float(problem.lr))))
     answers.append(Answer(Key("loss", new=True), result.loss_after, nonnegative=True))
+    answers += shown.gradient_answers(steps)
     return Solution(problem, tuple(steps), Answers(answers),
                     notes=shown.notes(problem, run, residuals))

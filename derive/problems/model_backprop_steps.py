@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from derive.answers import Answer, Key
 from derive.errors import InputError
 from derive.models import Summary
 from derive.numeric.layers import kernels_for, layer_residuals
@@ -148,6 +149,21 @@ def steps(run: Run, result: Result, residuals: Mapping[str, float]) -> list[Step
     out.append(Step(sympy.Eq(after, sympy.Function(run.objective.loss)(
         last, sympy.Symbol("T"))), "the loss after the step", None, result.loss_after, 0.0))
     return out
+
+
+def gradient_answers(shown: list[Step]) -> list[Answer]:
+    """The gradients of the loss the backward steps show (dL/dY of each layer's output, dL/dX
+    of the input) as answers: every quantity a step shows is an answer. The parameters'
+    gradients are answers of their own (with their updates), so they are skipped here."""
+    found = []
+    for step in shown:
+        lhs = step.relation.lhs if isinstance(step.relation, sympy.Eq) else step.relation
+        if isinstance(lhs, sympy.Derivative) and step.value is not None:
+            wrt = lhs.variables[0]
+            if str(wrt) == "X" or str(wrt).startswith("Y_"):
+                found.append(Answer(Key.derivative(lhs.expr, wrt), step.value,
+                                    shape=step.shape))
+    return found
 
 
 def notes(problem: Any, run: Run, residuals: Mapping[str, float]) -> tuple[str, ...]:
