@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from derive.errors import InputError
 from derive.models.inputs import Input, parse_inputs
 from derive.models.nodes import Chain, Frozen, Layer, Node, Parallel, Repeat, Residual, Tied
 from derive.models.receptive import Field
@@ -102,6 +103,20 @@ def count(model: Chain, inputs: Any) -> Summary:
     """The summary of `model` for inputs written as ``3x32x32`` / ``tokens:128`` / a list:
     the API that the params, conv-size and attention-params kinds can call."""
     return summarize(model, parse_inputs(inputs, "input"))
+
+
+def prefix(model: Chain, inputs: Any) -> tuple[tuple[LayerRow, ...], InputError | None]:
+    """The rows of `model`'s layers up to the first that cannot take its input, and that
+    layer's error (None when every layer fits): the shapes before a failing layer are
+    answers too."""
+    flow = parse_inputs(inputs, "input")
+    walk = Walk(flow)
+    for child, item in model.children:
+        try:
+            flow = _node(walk, item, child, flow)
+        except InputError as error:  # a layer's or a combinator's, naming its place
+            return tuple(walk.rows), error
+    return tuple(walk.rows), None
 
 
 def _join(prefix: str, name: str) -> str:
