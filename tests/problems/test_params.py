@@ -69,3 +69,23 @@ def test_a_deep_network_costs_linear_time() -> None:
 def test_the_widths_have_a_maximum() -> None:
     with pytest.raises(derive.errors.InputError, match="'layers'.* 2 to 5000 sizes"):
         derive.problem("params", layers=",".join(["10"] * 5001))
+
+
+def test_counts_come_from_the_linear_rule() -> None:
+    """params is a view on derive.models: the same rows as summary's Linear layers."""
+    from derive.models import count, parse_layers
+
+    solution = derive.solve(derive.problem("params", layers=[30, 1024, 512, 1]))
+    summary = count(parse_layers(["Linear(30, 1024)", "Linear(1024, 512)", "Linear(512, 1)"]),
+                    "30")
+    assert solution.answers["total"] == summary.total == 557057
+    assert solution.answers["per_layer"] == [row.n_params for row in summary.rows]
+    assert solution.answers["count of W_2"] == 1024 * 512
+    assert solution.answers["count of b_3"] == 1
+
+
+def test_forgotten_biases_are_named(run_cli) -> None:
+    status, out, _ = run_cli("params", "--layers", "100,50,25,10", "--claim", "total=6500")
+    assert status == 1 and "the biases were left out" in out
+    answer = derive.solve(derive.problem("params", layers="3,2")).answers.answer("total")
+    assert answer.nonnegative
