@@ -1,13 +1,14 @@
 """`attention-params`: parameters of multi-head self-attention, an encoder layer, a stack.
 
-Counts follow `torch.nn.MultiheadAttention` (Q, K, V and output projections, each
+The per-head steps are this kind's own; each total is checked against the layer rules
+(`MultiheadAttention`, `Repeat(N, TransformerEncoderLayer(...))`), whose tensors give the
+torch breakdown. Counts follow `torch.nn.MultiheadAttention` (Q, K, V and output projections, each
 d x d with an optional bias of d) and `torch.nn.TransformerEncoderLayer` (attention,
 a two-layer feed-forward block d -> ffn -> d, two layer norms).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,10 @@ import sympy
 from derive import converters
 from derive.answers import Answer, Answers, Key, parse_key
 from derive.errors import FieldError, VerificationError
+from derive.models import Input, Summary, count
+from derive.models.nodes import Chain, Layer, Node, Repeat
+from derive.models.registry import RULES
+from derive.models.rules import bind
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.solution import Shape, Solution, Step
@@ -83,25 +88,54 @@ def solve(problem: Problem) -> Solution:
                            heads_total + out, "self-attention total")
     answers: dict[str, Any] = {"per_head": per_head, "qkv": heads_total, "output_projection": out,
                                "attention": attention, "head_dim": dk}
+    mha = _rules(problem, "MultiheadAttention", (dm, heads))
+    _agree("attention", attention, mha.total)
     if problem.ffn is not None:
         answers.update(_encoder(count, problem, attention))
+        _check_encoder(problem, answers)
     entries = [Answer(parse_key(name), value, nonnegative=True) for name, value in answers.items()]
-    return Solution(problem, tuple(count.steps), Answers([*entries, *_torch_tensors(problem)]),
+    return Solution(problem, tuple(count.steps), Answers([*entries, *_torch_tensors(mha)]),
                     notes=("counts as torch.nn.MultiheadAttention / TransformerEncoderLayer",))
 
 
-def _torch_tensors(problem: Problem) -> list[Answer]:
-    """torch.nn.MultiheadAttention's tensors by their state_dict names: the shape and count
-    of in_proj_weight (Q, K and V stacked), in_proj_bias, out_proj.weight, out_proj.bias."""
-    dm = problem.d_model
-    shapes: dict[str, tuple[int, ...]] = {"in_proj_weight": (3 * dm, dm),
-                                          "out_proj.weight": (dm, dm)}
-    if problem.bias:
-        shapes.update({"in_proj_bias": (3 * dm,), "out_proj.bias": (dm,)})
+def _rules(problem: Problem, kind: str, args: tuple[int, ...], copies: int = 1) -> Summary:
+    """The layer rules' summary of one `kind` layer (repeated `copies` times) on a
+    sequence of one position of width d_model."""
+    where = f"attention-params: {kind}"
+    node: Node = Layer(kind, bind(RULES[kind], args, {"bias": problem.bias}, where), where)
+    if copies > 1:
+        node = Repeat(copies, node)
+    return count(Chain((("0", node),)), Input((1, problem.d_model)))
+
+
+def _agree(name: str, value: int, rules: int) -> None:
+    """The per-head steps against the layer rules' count: a mismatch is a bug."""
+    if value != rules:
+        raise VerificationError(f"attention-params: {name} is {value} by the steps, {rules} "
+                                "by the layer rules")
+
+
+def _check_encoder(problem: Problem, answers: dict[str, Any]) -> None:
+    """The encoder layer and the stack against Repeat(N, TransformerEncoderLayer(...))."""
+    args = (problem.d_model, problem.heads, problem.ffn or 0)
+    stack = _rules(problem, "TransformerEncoderLayer", args, problem.num_layers)
+    _agree("the layer", answers["layer"], stack.rows[0].n_params)
+    _agree("the stack", answers["total"], stack.total)
+    entries = stack.rows[0].params
+    _agree("the feed-forward block", answers["ffn"],
+           sum(e.numel for e in entries if ".linear" in f".{e.name}"))
+    _agree("the norms", answers["norms"], sum(e.numel for e in entries if ".norm" in e.name))
+
+
+def _torch_tensors(mha: Summary) -> list[Answer]:
+    """torch.nn.MultiheadAttention's tensors by their state_dict names, as the layer rule
+    names them: the shape and count of in_proj_weight (Q, K and V stacked), in_proj_bias,
+    out_proj.weight, out_proj.bias."""
     found = []
-    for name, shape in shapes.items():
-        found += [Answer(Key(name, aspect="shape"), Shape(shape), nonnegative=True),
-                  Answer(Key(name, aspect="count"), math.prod(shape), nonnegative=True)]
+    for entry in mha.rows[0].params:
+        name = entry.name.split(".", 1)[1]  # the rule's name, without the model's "0."
+        found += [Answer(Key(name, aspect="shape"), Shape(entry.shape), nonnegative=True),
+                  Answer(Key(name, aspect="count"), entry.numel, nonnegative=True)]
     return found
 
 

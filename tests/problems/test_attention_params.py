@@ -55,3 +55,18 @@ def test_head_dim_and_torchs_tensors_are_answers(bias: bool) -> None:
         assert tuple(answers[f"shape of {name}"]) == tuple(tensor.shape), name
         assert answers[f"count of {name}"] == tensor.numel(), name
     assert sum(answers[f"count of {n}"] for n in module.state_dict()) == answers["attention"]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_breakdown_is_the_layer_rules(bias: bool) -> None:
+    """The torch tensors come from the MultiheadAttention rule; the totals agree with
+    Repeat(N, TransformerEncoderLayer(...)) summarized by derive.models."""
+    from derive.models import count, parse_layers
+
+    answers = derive.solve(derive.problem("attention-params", d_model=64, heads=4, bias=bias,
+                                          ffn=128, num_layers=3)).answers
+    assert answers["shape of in_proj_weight"] == (192, 64)
+    assert ("count of in_proj_bias" in answers) == bias
+    stack = count(parse_layers([f"Repeat(3, TransformerEncoderLayer(64, 4, 128, bias={bias}))"]),
+                  "10x64")
+    assert answers["total"] == stack.total and answers["head_dim"] == 16
