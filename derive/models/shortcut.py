@@ -17,10 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from derive import converters
-from derive.errors import FieldError
+from derive.errors import FieldError, InputError
+from derive.models.inputs import parse_inputs
+from derive.models.limits import MAX_CALLS
+from derive.models.nodes import Chain
 from derive.models.nodes import Layer as Node
+from derive.models.nodes import Node as AnyNode
 from derive.models.registry import RULES
 from derive.models.rules import bind
+from derive.models.syntax import parse_layers
 
 LAYER_TYPES = ("conv", "maxpool", "avgpool")
 LAYER_KEYS = {"type", "kernel", "stride", "padding", "dilation", "out_channels", "bias"}
@@ -115,3 +120,32 @@ def node(short: Layer, channels: int, where: str) -> Node:
     elif short.type == "maxpool":
         args["dilation"] = short.dilation
     return Node(rule.type, bind(rule, (), args, where), where)
+
+
+def resolve(items: Sequence[str], inputs: Any, name: str = "layers") -> Chain:
+    """`parse_layers` where an entry may also be a shortcut (``conv k=5 p=2 out=6``): its
+    in_channels are the channels reaching it, so the layers before it are walked first.
+
+    >>> chain = resolve(["Conv2d(3, 6, 5)", "maxpool k=2", "conv k=5 out=16"], "3x32x32")
+    >>> [(child.type, child.args.get("in_channels")) for _, child in chain.children]
+    [('Conv2d', 3), ('MaxPool2d', None), ('Conv2d', 6)]
+    """
+    from derive.models.summary import _node
+    from derive.models.walk import Walk
+
+    if isinstance(items, str) or not items or len(items) > MAX_CALLS:
+        raise InputError(f"{name}: expected 1 to {MAX_CALLS:,} layers")
+    flow = parse_inputs(inputs, "input")
+    walk = Walk(flow)
+    children: list[tuple[str, Any]] = []
+    for index, item in enumerate(items, 1):
+        where = f"{name}[{index}]"
+        if is_shortcut(item):
+            channels = flow[0].shape[0] if len(flow[0].shape) == 3 else 1
+            nodes: list[AnyNode] = [node(layer(item, where), channels, where)]
+        else:
+            nodes = [child for _, child in parse_layers([item], where).children]
+        for child in nodes:
+            flow = _node(walk, child, str(len(children)), flow)
+            children.append((str(len(children)), child))
+    return Chain(tuple(children))

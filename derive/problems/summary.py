@@ -16,7 +16,15 @@ import sympy
 
 from derive.answers import Answer, Answers, Key
 from derive.errors import FieldError, InputError, VerificationError
-from derive.models import Input, Summary, parse_inputs, parse_layers, parse_model, summarize
+from derive.models import (
+    Input,
+    Summary,
+    parse_inputs,
+    parse_layers,
+    parse_model,
+    shortcut,
+    summarize,
+)
 from derive.models.nodes import Chain
 from derive.models.summary import LayerRow
 from derive.problem import Problem as BaseProblem
@@ -73,6 +81,8 @@ class Problem(BaseProblem):
         """The parsed model."""
         if self.model is not None:
             return parse_model(self.model)
+        if any(map(shortcut.is_shortcut, self.layers or ())):  # conv k=5 p=2 out=6
+            return shortcut.resolve(self.layers or (), self.input)
         return parse_layers(self.layers or ())
 
     def summary(self) -> Summary:
