@@ -30,6 +30,7 @@ from derive.render.keys import key_text
 from derive.solution import Formula, Shape, Solution
 
 MAX_RESOLVES = 400
+EXACT = 1e-9  # relative: a slip's value and the claim agree to float64 computation
 
 
 def claim_place(problem: Any, name: str) -> str:
@@ -97,13 +98,17 @@ def _recomputed(answers: Answers, answer: Answer, given: Mapping[Key, Any]) -> A
 
 # -- the catalogue ------------------------------------------------------------------------
 def number_cause(solution: Solution, answer: Answer, claim: Any, rtol: float | None) -> str:
-    """The first slip in the catalogue that gives the claim, in words; "" when none does."""
-    for candidate, cause in _perturbations(solution.answers, answer):
-        try:
-            if compare(candidate, claim, rtol) == "correct":
-                return cause
-        except (TypeError, ValueError):
-            continue
+    """The first slip in the catalogue that gives the claim, in words; "" when none does.
+    A slip that gives the claim exactly is preferred to one that gives it to its digits
+    (``0.62`` claimed where mse = 0.62 and ce / 2 = 0.6216: the value of mse)."""
+    candidates = list(_perturbations(solution.answers, answer))
+    for tolerance in ([EXACT] if rtol is None else []) + [rtol]:
+        for candidate, cause in candidates:
+            try:
+                if compare(candidate, claim, tolerance) == "correct":
+                    return cause
+            except (TypeError, ValueError):
+                continue
     for changed, cause in _resolved(solution):
         if answer.key in changed.answers and compare(
                 changed.answers[answer.key], claim, rtol) == "correct":

@@ -26,7 +26,7 @@ import numpy as np
 
 from derive.answers import Answer, Key
 from derive.causes import claim_place, formula_verdict, number_cause, rounded_inputs
-from derive.claimed_number import VERDICTS, compare, negative
+from derive.claimed_number import VERDICTS, coarse_cause, compare, negative, written
 from derive.errors import InputError
 from derive.render.keys import key_text
 from derive.solution import Formula, Solution
@@ -92,7 +92,45 @@ def _number_verdict(solution: Solution, answer: Answer, claim: Any, rtol: float 
     rounded = rounded_inputs(solution.answers, answer, claim, written, rtol)
     if rounded:
         return "rounding slip", rounded
-    return "wrong", number_cause(solution, answer, claim, rtol) or UNEXPLAINED
+    # a slip that gives the claim (as closely as its digits tell) names it before "too few
+    # digits": 0.2 written for an update of 0.2 to 0.2036 is the update skipped
+    coarse = "" if rtol is not None else coarse_cause(answer.value, claim)
+    return "wrong", number_cause(solution, answer, claim, rtol) or coarse or unexplained(
+        solution, answer, claim)
+
+
+def unexplained(solution: Solution, answer: Answer, claim: Any) -> str:
+    """What is known of a wrong number no slip explains: the claim against the right value
+    (for one number) and what the answer is, in the words of the step that shows it.
+
+    >>> import derive
+    >>> s = derive.solve(derive.problem("params", layers="4,3"))
+    >>> print(unexplained(s, s.answers.answer("total"), 7))
+    7 is not 15; no single slip explains it: work it again from the problem's numbers
+    """
+    what = _shown_by(solution, answer)
+    said = f" ({key_text(answer.key)}, {what})" if what else ""
+    truth = answer.value
+    if isinstance(truth, int | float) and not isinstance(truth, bool) and \
+            written(claim) is not None:
+        shown = truth if isinstance(truth, int) else float(f"{truth:.4g}")
+        return f"{written(claim)} is not {shown}{said}; {UNEXPLAINED}"
+    return f"{key_text(answer.key)} is {what}; {UNEXPLAINED}" if what else UNEXPLAINED
+
+
+def _shown_by(solution: Solution, answer: Answer) -> str:
+    """The caption of the step that shows the answer's value, when one step alone does."""
+    found = [str(step.why) for step in solution.steps if step.value is not None and
+             _same(step.value, answer.value)]
+    return found[0] if len(set(found)) == 1 else ""
+
+
+def _same(value: Any, truth: Any) -> bool:
+    try:
+        a, b = np.asarray(value, dtype=float), np.asarray(truth, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-12, atol=0))
 
 
 def _negative(claim: Any) -> bool:

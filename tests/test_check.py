@@ -94,7 +94,10 @@ def test_seed_003_claims() -> None:
     ([0.5, 1.25], (Decimal("0.5"),), "wrong"),
     (0.98531, Decimal("0.987"), "wrong"),  # two units from 0.985: more than a slip
     (0.6657, Decimal("2"), "wrong"), (0.6657, Decimal("-1"), "wrong"),  # no decimals
-    (0.6657, Decimal("1"), "correct"),  # 0.6657 rounds to 1
+    (0.6657, Decimal("1"), "wrong"), (0.6657, Decimal("0.7"), "wrong"),  # too few digits
+    (0.6657, Decimal("0.67"), "correct"), (0.5, Decimal("0.5"), "correct"),  # exact
+    ([0.62, 0.0031], (Decimal("0.62"), Decimal("0.003")), "correct"),  # the matrix's scale
+    (0.0031, Decimal("0.003"), "wrong"),
     (1234.5, Decimal("1.2E+3"), "correct"), (1334.5, Decimal("1.2E+3"), "wrong"),
     (0.00004, Decimal("-0.0001"), "wrong"),  # the other sign is never a slip
     (0.98531, 0.98, "wrong"),  # a float claim keeps its written digits; off is wrong
@@ -229,9 +232,11 @@ def test_the_api_check_can_be_called_twice() -> None:
 
 def test_a_negative_claim_of_a_loss_is_wrong_with_that_reason(run_cli) -> None:
     status, out, _ = run_cli("loss", "--logits", "0.1090,0.0534", "--label", "0", "--claim",
-                             "ce=-1")
+                             "ce=-0.67")
     assert status == 1 and "0 rounding slip, 1 wrong." in out
     assert "ce is never negative" in out and "sign flipped" in out
+    _, out, _ = run_cli("loss", "--logits", "0.1090,0.0534", "--label", "0", "--claim", "ce=-1")
+    assert "ce is never negative" in out and "sign flipped" not in out  # -1 is too coarse
 
 
 @pytest.mark.parametrize("kind, fields, name", [
@@ -249,3 +254,23 @@ def test_a_coordinate_may_be_negative() -> None:
     solution = derive.solve(derive.problem("gd", function="x1**2", x0="-1", lr="0.1",
                                            claims={"lr 0.1 x": -5}))
     assert "cannot be negative" not in check(solution)[0].cause
+
+
+@pytest.mark.parametrize("claim, cause", [
+    ("0", "0 is not 0.6657"),
+    ("1", "too few digits: 1 keeps no significant digit; to 2 significant digits it is 0.67"),
+    ("0.7", "too few digits: 0.7 keeps 1 significant digit"),
+    ("0.33", "a factor 2 is missing"), ("1.3", "a factor 2 too many")])
+def test_a_coarse_claim_is_matched_no_more_loosely_than_its_digits(run_cli, claim,
+                                                                   cause) -> None:
+    """ce = 0.6657: a cause must be a value the claim would be correct for (2 significant
+    digits), so 0 is not 'a factor 2 missing' (0.33 rounded to units)."""
+    status, out, _ = run_cli("loss", "--logits", "0.1090,0.0534", "--label", "0", "--claim",
+                             f"ce={claim}")
+    assert status == 1 and cause in out, out
+    assert claim != "0" or "factor" not in out
+
+
+def test_the_new_loss_of_seed_003_says_what_is_known() -> None:
+    cause = verdicts("seed-003.toml")[("p2-numeric-backprop", "loss new")][1]
+    assert cause.startswith("0.1 is not 0.3421 (loss new, the loss after the step")
