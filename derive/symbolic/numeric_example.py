@@ -10,25 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
 import sympy
 from sympy import IndexedBase, MatAdd, MatMul, MatrixExpr, MatrixSymbol
 
-from derive.answers import Answer, Confusion, Key
+from derive.answers import Answer, Key
 from derive.errors import InputError, VerificationError
 from derive.numeric import mlp
 from derive.solution import Step, measured
 from derive.symbolic import formulas
 from derive.symbolic.activations import Activation
 from derive.symbolic.build import add, div, eq, equalities, mul
-from derive.symbolic.example_answers import activation_in_place, kept, updated, weight_gradient
 from derive.symbolic.instance import FLOOR, TOLERANCE, Instance, instance_at
 from derive.symbolic.matrices import MatrixPartial, Partial, Updated, evaluate
 from derive.symbolic.model import Model
 from derive.symbolic.network import N
+from derive.symbolic.numeric_example_answers import ExampleAnswers
 from derive.symbolic.outputs import Names
 
 MAX_WRITTEN = 10  # entries written out term by term only when a sum has at most this many
@@ -39,7 +38,7 @@ SWAMPED = ("at numbers this large, rounding in float64 swamps finite differences
 
 
 @dataclass
-class Example:
+class Example(ExampleAnswers):
     """One network at given numbers (row layout), and the steps that show its computation."""
 
     model: Model
@@ -96,9 +95,6 @@ class Example:
             raise VerificationError(f"{what}: the formula gives {value.tolist()}, the kernels "
                                     f"{np.asarray(expected).tolist()}")
         return measured(residual)
-
-    def _oriented(self, kind: str, value: Any) -> Any:
-        return self.at.oriented(kind, value)
 
     def _matrix_step(self, lhs: Any, formula: MatrixExpr, why: str, value: Any,
                      check: float | None, extra: Sequence[Any] = ()) -> None:
@@ -280,60 +276,3 @@ class Example:
                                "network", value=after))
         self._keep(Answer(Key("loss", new=True), after, nonnegative=True))
         return after
-
-
-    # -- answers ------------------------------------------------------------------------
-    def _keep(self, answer: Answer) -> None:
-        self.answers[answer.key] = answer
-
-    def _values(self) -> dict[Key, Any]:
-        return {key: answer.value for key, answer in self.answers.items()}
-
-    def _delta_answer(self, layer: int, delta: Any) -> Answer:
-        """dL/dZ_l; the output layer's recomputed from yhat as (yhat - y) / divisor."""
-        net = self.model.net
-        key = Key.derivative(net.loss, net.z(layer))
-        if layer < net.depth:
-            return Answer(key, delta, shape=delta.shape, batch=self.X.shape[0])
-        target = self._oriented("data", self.Y)
-        divisor = float(self.numeric.divisor(self.Y.shape[0], self.Y.shape[1]))
-        return kept(key, delta, (Key.of(net.yhat),), lambda yhat: (np.asarray(
-            yhat, dtype=float) - target) / divisor, self._values(), batch=self.X.shape[0])
-
-    def _activation_gradient(self, layer: int) -> Answer:
-        """dL/dA_l = delta_(l+1) W_(l+1) in row layout, shown in the convention's layout."""
-        net = self.model.net
-        value = self._oriented("data", self.deltas[layer] @ self.params[layer][0])
-        return Answer(Key.derivative(net.loss, net.a(layer)), value, shape=value.shape,
-                      batch=self.X.shape[0])
-
-    def _gradient_answer(self, target: str, layer: int, value: Any) -> Answer:
-        """dL/dW_l (recomputed from a_(l-1) and the delta; with dL/dA in place of the delta
-        as a known confusion) or dL/db_l."""
-        net = self.model.net
-        key = Key.derivative(net.loss, formulas.parameter(net, target, layer))
-        if target == "b":
-            return Answer(key, value, shape=value.shape, batch=self.X.shape[0])
-        conv = net.convention
-        compute = raw = weight_gradient(conv.rows, conv.transposed)
-        below = self.at.arrays[net.a(layer - 1)]
-        delta = Key.derivative(net.loss, net.z(layer))
-        inputs: tuple[Key, ...] = (Key.of(net.a(layer - 1)), delta) if layer > 1 else (delta,)
-        if layer == 1:
-            compute = partial(compute, below)
-        confusions: tuple[Confusion, ...] = ()
-        if layer < net.depth:
-            dA = self._oriented("data", self.deltas[layer] @ self.params[layer][0])
-            confusions = (activation_in_place(raw(below, dA), Key.derivative(
-                net.loss, net.a(layer))),)
-        return kept(key, value, inputs, compute, self._values(), confusions=confusions,
-                    batch=self.X.shape[0])
-
-    def _updated(self, parameter: Any, target: str, layer: int, value: Any,
-                 lr: float) -> Answer:
-        net = self.model.net
-        gradient = Key.derivative(net.loss, parameter)
-        old = self._oriented(target, self.params[layer - 1][0 if target == "W" else 1])
-        confusions = tuple(c.__class__(old - lr * np.asarray(c.value), c.slip, c.other)
-                           for c in self.answers[gradient].confusions)
-        return updated(Key.of(parameter, new=True), value, old, gradient, lr, confusions)
