@@ -21,6 +21,7 @@ import sympy
 
 from derive.numeric.optim.run import Record
 from derive.numeric.optim.specs import Spec
+from derive.symbolic.build import add, div, mul, neg
 
 Index = tuple[sympy.Expr, str]  # (t as SymPy, t as written) of the step being shown
 
@@ -71,8 +72,9 @@ def _gradient(spec: Spec, decoupled: bool, tag: str) -> Equation:
            + (", plus the L2 term lambda x (weight decay coupled)" if coupled else ""))
 
     def rhs(t: sympy.Expr) -> sympy.Expr:
-        g = sign * sympy.Function(r"\nabla f")(x(t - 1))
-        return g + HYPER["weight_decay"] * x(t - 1) if coupled else g
+        g = sympy.Function(r"\nabla f")(x(t - 1))
+        g = neg(g) if sign < 0 else g
+        return add(g, mul(HYPER["weight_decay"], x(t - 1))) if coupled else g
     return Equation("g", "g", rhs, why, lambda r: r.shown["d"] if r.shown else None)
 
 
@@ -81,22 +83,23 @@ def _sgd(spec: Spec, form: str, tag: str) -> list[Equation]:
     g, x = _at("g", tag), _at("x", tag)
     eta_t = _at(eta.name, tag)
     if spec["momentum"] == 0:
-        return [Equation("x", "x", lambda t: x(t - 1) - eta_t(t) * g(t), "the step", _x)]
+        return [Equation("x", "x", lambda t: add(x(t - 1), neg(mul(eta_t(t), g(t)))),
+                         "the step", _x)]
     if form == "cs231n":
         v = _at("v", tag)
-        step = ((lambda t: x(t - 1) - mu * v(t - 1) + (1 + mu) * v(t)) if spec["nesterov"]
-                else (lambda t: x(t - 1) + v(t)))
-        return [Equation("v", "v", lambda t: mu * v(t - 1) - eta_t(t) * g(t),
+        step = ((lambda t: add(x(t - 1), neg(mul(mu, v(t - 1))), mul(add(1, mu), v(t))))
+                if spec["nesterov"] else (lambda t: add(x(t - 1), v(t))))
+        return [Equation("v", "v", lambda t: add(mul(mu, v(t - 1)), neg(mul(eta_t(t), g(t)))),
                          "CS231n's velocity, v_0 = 0", _state("velocity")),
                 Equation("x", "x", step, "the step along the velocity" + (
                     " (Nesterov: x - mu v_(t-1) + (1 + mu) v_t)" if spec["nesterov"] else ""),
                     _x)]
     b = _at("b", tag)
-    direction = ((lambda t: g(t) + mu * b(t)) if spec["nesterov"] else b)
-    return [Equation("b", "b", lambda t: mu * b(t - 1) + (1 - tau) * g(t),
+    direction = ((lambda t: add(g(t), mul(mu, b(t)))) if spec["nesterov"] else b)
+    return [Equation("b", "b", lambda t: add(mul(mu, b(t - 1)), mul(add(1, neg(tau)), g(t))),
                      "torch's momentum buffer; its first step is b_1 = g_1 (no dampening)",
                      _state("momentum_buffer")),
-            Equation("x", "x", lambda t: x(t - 1) - eta_t(t) * direction(t),
+            Equation("x", "x", lambda t: add(x(t - 1), neg(mul(eta_t(t), direction(t)))),
                      "the step" + (" with Nesterov's look-ahead g_t + mu b_t"
                                    if spec["nesterov"] else ""), _x)]
 
@@ -105,36 +108,39 @@ def _adagrad(spec: Spec, tag: str) -> list[Equation]:
     g, x = _at("g", tag), _at("x", tag)
     G, rate = _at("G", tag), _at(r"\tilde{\eta}", tag)
     eps = HYPER["eps"]
-    return [Equation("lrdecay", r"\tilde{\eta}", lambda t: symbol(r"\eta", t, tag)
-                     / (1 + (t - 1) * HYPER["lr_decay"]), "the decayed rate",
+    return [Equation("lrdecay", r"\tilde{\eta}", lambda t: div(symbol(r"\eta", t, tag), _decay(t)),
+                     "the decayed rate",
                      lambda r: r.shown["clr"] if r.shown else None),
-            Equation("G", "G", lambda t: G(t - 1) + g(t) ** 2,
+            Equation("G", "G", lambda t: add(G(t - 1), g(t) ** 2),
                      "the sum of squared gradients (torch's state 'sum')", _state("sum")),
-            Equation("x", "x", lambda t: x(t - 1) - rate(t) * g(t) / (sympy.sqrt(G(t)) + eps),
+            Equation("x", "x", lambda t: add(x(t - 1), neg(div(mul(rate(t), g(t)), add(
+                sympy.sqrt(G(t)), eps)))),
                      "the step, each coordinate scaled by its own history", _x)]
 
 
 def _rmsprop(spec: Spec, tag: str) -> list[Equation]:
     g, x, v, a = _at("g", tag), _at("x", tag), _at("v", tag), _at(r"\bar{g}", tag)
     alpha, eps, mu = HYPER["alpha"], HYPER["eps"], HYPER["momentum"]
-    found = [Equation("v", "v", lambda t: alpha * v(t - 1) + (1 - alpha) * g(t) ** 2,
+    found = [Equation("v", "v", lambda t: _average(alpha, v(t - 1), g(t) ** 2),
                       "the running average of squared gradients (square_avg)",
                       _state("square_avg"))]
     def scale(t: sympy.Expr) -> sympy.Expr:
-        centered = a(t) ** 2 if spec["centered"] else 0
-        return sympy.sqrt(v(t) - centered) + eps
+        inside = add(v(t), neg(a(t) ** 2)) if spec["centered"] else v(t)
+        return add(sympy.sqrt(inside), eps)
     if spec["centered"]:
-        found.append(Equation("gbar", r"\bar{g}", lambda t: alpha * a(t - 1) + (1 - alpha) * g(t),
+        found.append(Equation("gbar", r"\bar{g}", lambda t: _average(alpha, a(t - 1), g(t)),
                               "the running average of gradients (grad_avg)",
                               _state("grad_avg")))
     eta_t = _at(r"\eta", tag)
     if spec["momentum"] > 0:
         b = _at("b", tag)
         return found + [
-            Equation("b", "b", lambda t: mu * b(t - 1) + g(t) / scale(t),
+            Equation("b", "b", lambda t: add(mul(mu, b(t - 1)), div(g(t), scale(t))),
                      "the momentum buffer, b_0 = 0", _state("momentum_buffer")),
-            Equation("x", "x", lambda t: x(t - 1) - eta_t(t) * b(t), "the step", _x)]
-    return found + [Equation("x", "x", lambda t: x(t - 1) - eta_t(t) * g(t) / scale(t),
+            Equation("x", "x", lambda t: add(x(t - 1), neg(mul(eta_t(t), b(t)))), "the step",
+                     _x)]
+    return found + [Equation("x", "x", lambda t: add(x(t - 1), neg(div(mul(eta_t(t), g(t)),
+                                                                      scale(t)))),
                              "the step", _x)]
 
 
@@ -144,26 +150,38 @@ def _adam(spec: Spec, decoupled: bool, tag: str) -> list[Equation]:
     mhat, vhat = _at(r"\hat{m}", tag), _at(r"\hat{v}", tag)
     b1, b2, eps, eta_t = HYPER["beta1"], HYPER["beta2"], HYPER["eps"], (
         lambda t: symbol(r"\eta", t, tag))
-    found = [Equation("m", "m", lambda t: b1 * m(t - 1) + (1 - b1) * g(t),
+    found = [Equation("m", "m", lambda t: _average(b1, m(t - 1), g(t)),
                       "the first moment (exp_avg)", _state("exp_avg")),
-             Equation("v", "v", lambda t: b2 * v(t - 1) + (1 - b2) * g(t) ** 2,
+             Equation("v", "v", lambda t: _average(b2, v(t - 1), g(t) ** 2),
                       "the second moment (exp_avg_sq)", _state("exp_avg_sq")),
-             Equation("mhat", r"\hat{m}", lambda t: m(t) / (1 - b1 ** t),
+             Equation("mhat", r"\hat{m}", lambda t: div(m(t), add(1, neg(b1 ** t))),
                       "the bias-corrected first moment", _shown("m_hat"))]
     second = _at("v^{max}", tag) if spec["amsgrad"] else v
     if spec["amsgrad"]:
         found.append(Equation("vmax", "v^{max}", lambda t: sympy.Max(second(t - 1), v(t)),
                               "amsgrad's running maximum (max_exp_avg_sq)",
                               _state("max_exp_avg_sq")))
-    found.append(Equation("vhat", r"\hat{v}", lambda t: second(t) / (1 - b2 ** t),
+    found.append(Equation("vhat", r"\hat{v}", lambda t: div(second(t), add(1, neg(b2 ** t))),
                           "the bias-corrected second moment", _shown("v_hat")))
-    start = ((lambda t: x(t - 1) - eta_t(t) * HYPER["weight_decay"] * x(t - 1))
-             if decoupled and spec["weight_decay"] else (lambda t: x(t - 1)))
-    found.append(Equation("x", "x", lambda t: start(t) - eta_t(t) * mhat(t) / (
-        sympy.sqrt(vhat(t)) + eps), "the step" + (
+    decay = ((lambda t: [neg(mul(eta_t(t), HYPER["weight_decay"], x(t - 1)))])
+             if decoupled and spec["weight_decay"] else (lambda t: []))
+    found.append(Equation("x", "x", lambda t: add(x(t - 1), *decay(t), neg(div(
+        mul(eta_t(t), mhat(t)), add(sympy.sqrt(vhat(t)), eps)))), "the step" + (
         ", with the weight decay -eta lambda x applied to x itself (decoupled)"
         if decoupled and spec["weight_decay"] else ""), _x))
     return found
+
+
+def _average(rate: sympy.Symbol, last: sympy.Expr, new: sympy.Expr) -> sympy.Expr:
+    """rate * last + (1 - rate) * new: an exponential moving average, in the textbook order."""
+    return add(mul(rate, last), mul(add(1, neg(rate)), new))
+
+
+def _decay(t: sympy.Expr) -> sympy.Expr:
+    """Adagrad's 1 + (t - 1) delta (a number once t is one)."""
+    if t.is_number:
+        return 1 + (t - 1) * HYPER["lr_decay"]
+    return add(1, mul(add(t, -1), HYPER["lr_decay"]))
 
 
 def _x(record: Record) -> Any:
