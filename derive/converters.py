@@ -107,6 +107,35 @@ def layer_widths(value: Any, name: str) -> tuple[int, ...]:
     return int_list(value, name, min_length=2)
 
 
+SIZE_LETTER = re.compile(r"[A-Z](?:[0-9]{1,3}|[a-z]{1,8})?")  # D, N1, Hid: one capital first
+MAX_LETTERS = 12  # sizes named by letters: each is a symbol of every derived polynomial
+
+
+def layer_sizes(value: Any, name: str) -> tuple[int | str, ...]:
+    """Widths input first, each a positive integer or a size's letter (an allowlist: one
+    capital, then digits or a lowercase word, e.g. D, N1; at most `MAX_LETTERS` of them).
+
+    >>> layer_sizes("D,H,C", "layers"), layer_sizes(["N", "N1", 2], "layers")
+    (('D', 'H', 'C'), ('N', 'N1', 2))
+    """
+    items = entries(value, name) if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not any(isinstance(i, str) for i in items):
+        return layer_widths(value, name)
+    letters = [item for item in items if isinstance(item, str) and not item.isdigit()]
+    for item in letters:
+        if not SIZE_LETTER.fullmatch(item):
+            raise FieldError(name, f"{item!r} is not a size; use a positive integer or a letter "
+                             "(a capital, then digits or a lowercase word: D, N1)")
+    if len(letters) > MAX_LETTERS:
+        raise FieldError(name, f"at most {MAX_LETTERS} sizes named by letters, got {len(letters)}")
+    given = [item for item in items if item not in letters]
+    numbers = iter(int_list(given, name, min_length=0) if given else ())
+    sizes = tuple(item if item in letters else next(numbers) for item in items)
+    if len(sizes) < 2:
+        raise FieldError(name, f"needs 2 to {MAX_WIDTHS} sizes, got {len(sizes)}")
+    return sizes
+
+
 def pair(minimum: int) -> Converter:
     """An (h, w) pair of integers >= minimum, from `3`, `3x5`, `3,5` or `[3, 5]`."""
 

@@ -20,6 +20,7 @@ from derive.symbolic.elementwise import elementwise_steps
 from derive.symbolic.formula_samples import sampler
 from derive.symbolic.instance import instantiate, small_widths
 from derive.symbolic.loss_answer import loss_answer
+from derive.symbolic.sizes import stand_ins
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,12 +28,18 @@ class Problem(NetworkProblem):
     """A fully connected network, its activations, output and loss, and the convention."""
 
     kind = "mlp-grad"
-    layers: tuple[int, ...] = spec(converters.layer_widths, "widths, input first: 3072,256,10")
+    layers: tuple[int | str, ...] = spec(
+        converters.layer_sizes, "widths, input first: 3072,256,10, or letters: D,H,C")
     seed: int = spec(converters.nonnegative_int, "seed of the check's random values", 0)
     elementwise: bool = spec(converters.boolean, "also write each gradient entry by entry", False)
 
     @property
     def widths(self) -> tuple[int, ...]:
+        """The numeric widths: a letter's random small stand-in (`derive.symbolic.sizes`)."""
+        return stand_ins(self.layers)
+
+    @property
+    def sizes(self) -> tuple[int | str, ...]:
         return self.layers
 
 
@@ -51,7 +58,7 @@ def solve(problem: Problem) -> Solution:
     answers += [loss_answer(model, plan.steps), *gradient_plan.shape_answers(plan)]
     if problem.elementwise:
         plan.steps.extend(elementwise_steps(net, instance))
-    sizes = "-".join(map(str, small_widths(problem.layers)))
+    sizes = "-".join(map(str, small_widths(problem.widths)))
     notes = [f"convention {net.convention.name}",
              f"every formula checked against central finite differences on the same network "
              f"at sizes {sizes}" + (f" with a batch of {instance.X.shape[0]}"

@@ -18,6 +18,7 @@ from derive.symbolic.conventions import CONVENTIONS
 from derive.symbolic.model import Model
 from derive.symbolic.network import SymbolicNetwork, parse_names
 from derive.symbolic.outputs import PAIRS, OutputLoss
+from derive.symbolic.sizes import has_letters
 
 DEFAULT_LOSS = {output: loss for output, loss in PAIRS}
 MAX_DEPTH = 100  # layers derived: about five seconds
@@ -50,6 +51,18 @@ class NetworkProblem(Problem):
     def widths(self) -> tuple[int, ...]:
         raise NotImplementedError
 
+    @property
+    def sizes(self) -> tuple[int | str, ...]:
+        """The widths as given: integers, or letters (`derive.symbolic.sizes`)."""
+        return self.widths
+
+    @property
+    def letters(self) -> tuple[str | None, ...]:
+        """Each width's letter, or None; () when no width is a letter."""
+        if not has_letters(self.sizes):
+            return ()
+        return tuple(size if isinstance(size, str) else None for size in self.sizes)
+
     def estimated_seconds(self) -> float:
         """Solving and rendering time (measured here): about 50 ms a layer."""
         return SECONDS_PER_LAYER * (len(self.widths) - 1)
@@ -72,6 +85,9 @@ class NetworkProblem(Problem):
             raise FieldError("half_mse", "only applies to the mse loss")
         if not 0 <= self.slope < 1:
             raise FieldError("slope", "leaky_relu's slope must be in [0, 1)")
+        if "N" in self.letters and CONVENTIONS[self.convention].rows:
+            raise FieldError("layers", f"N is the batch in the {self.convention} convention; "
+                             "name the width by another letter")
         network = self.network()
         for layer in range(1, depth + 1):  # every layer's names resolve, or a FieldError says why
             network.W(layer), network.b(layer), network.z(layer), network.a(layer - 1)
@@ -95,7 +111,8 @@ class NetworkProblem(Problem):
         return [ACTIVATIONS[name] for name in names[: depth - 1]]
 
     def network(self) -> SymbolicNetwork:
-        return SymbolicNetwork(CONVENTIONS[self.convention], self.widths, dict(self.names))
+        return SymbolicNetwork(CONVENTIONS[self.convention], self.widths, dict(self.names),
+                               self.letters)
 
     def model(self) -> Model:
         """The network with its rules."""

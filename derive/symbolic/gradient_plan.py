@@ -9,7 +9,6 @@ orientation. Each formula is checked on the small instance before it is kept.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +24,7 @@ from derive.symbolic.matrices import Partial, chain, evaluate
 from derive.symbolic.model import Model
 from derive.symbolic.network import N, SymbolicNetwork
 from derive.symbolic.outputs import Names
+from derive.symbolic.sizes import display
 
 EXPANDED_DEPTH = 3  # up to this depth the answers are written out in full, not with deltas
 
@@ -82,20 +82,34 @@ def local_steps(plan: Plan) -> None:
     plan.steps.extend(plan.model.pair.derivation(_names(plan.model.net), plan.model.half))
 
 
-def _factors(plan: Plan, layer: int, parameter: MatrixSymbol) -> list[tuple[Partial, str]]:
+FactorShape = tuple[Any, ...]  # (rows, columns), columns possibly a parameter's shape
+
+
+def _factors(plan: Plan, layer: int, parameter: MatrixSymbol) -> list[tuple[Partial,
+                                                                              FactorShape]]:
     """The Leibniz factors from the loss down to `parameter` of `layer`, with their shapes
-    for one example (numerator layout)."""
-    net, widths = plan.model.net, plan.model.net.widths
-    classes = widths[-1]
-    factors = [(Partial(net.loss, net.yhat), f"1 x {classes}"),
-               (Partial(net.yhat, net.z(net.depth)), f"{classes} x {classes}")]
+    for one example (numerator layout), in the problem's sizes (numbers or letters)."""
+    net, size = plan.model.net, plan.model.net.size
+    classes = size(net.depth)
+    factors: list[tuple[Partial, FactorShape]] = [
+        (Partial(net.loss, net.yhat), (1, classes)),
+        (Partial(net.yhat, net.z(net.depth)), (classes, classes))]
     for inner in range(net.depth - 1, layer - 1, -1):
-        factors += [(Partial(net.z(inner + 1), net.a(inner)),
-                     f"{widths[inner + 1]} x {widths[inner]}"),
-                    (Partial(net.a(inner), net.z(inner)), f"{widths[inner]} x {widths[inner]}")]
-    target = shape_words(plan.shape(parameter)) if parameter.shape[1] != 1 else None
-    last = f"{widths[layer]} x ({target})" if target else f"{widths[layer]} x {widths[layer]}"
-    return factors + [(Partial(net.z(layer), parameter), last)]
+        factors += [(Partial(net.z(inner + 1), net.a(inner)), (size(inner + 1), size(inner))),
+                    (Partial(net.a(inner), net.z(inner)), (size(inner), size(inner)))]
+    target = tuple(plan.shape(parameter)) if parameter.shape[1] != 1 else size(layer)
+    return factors + [(Partial(net.z(layer), parameter), (size(layer), target))]
+
+
+def _words(shape: FactorShape) -> str:
+    """A factor's shape as the notes write it: ``10 x (100 x 10)``."""
+    return " x ".join(f"({shape_words(n)})" if isinstance(n, tuple) else str(n) for n in shape)
+
+
+def _flat(shape: FactorShape) -> Shape:
+    """A factor's shape read flat, each size a number or a letter: 10 x 100 x 10."""
+    return Shape(display(n) for part in shape
+                 for n in (part if isinstance(part, tuple) else (part,)))
 
 
 def shape_answers(plan: Plan) -> list[Answer]:
@@ -106,9 +120,9 @@ def shape_answers(plan: Plan) -> list[Answer]:
     for layer in range(net.depth, 0, -1):
         for parameter in (net.W(layer), net.b(layer)):
             found.append(Answer(Key.of(parameter, aspect="shape"),
-                                Shape(plan.shape(parameter)), nonnegative=True))
-            found += [Answer(Key.derivative(*factor.args, aspect="shape"),
-                             Shape(int(n) for n in re.findall(r"\d+", shape)), nonnegative=True)
+                                _flat(tuple(plan.shape(parameter))), nonnegative=True))
+            found += [Answer(Key.derivative(*factor.args, aspect="shape"), _flat(shape),
+                             nonnegative=True)
                       for factor, shape in _factors(plan, layer, parameter)]
     return found
 
@@ -119,7 +133,7 @@ def chain_steps(plan: Plan) -> None:
     for layer in range(net.depth, 0, -1):
         for parameter in (net.W(layer), net.b(layer)):
             factors = _factors(plan, layer, parameter)
-            shapes = " . ".join(shape for _, shape in factors)
+            shapes = " . ".join(_words(shape) for _, shape in factors)
             plan.steps.append(Step(eq(Partial(net.loss, parameter),
                                       chain(*(factor for factor, _ in factors))),
                                    f"chain rule for {plain_name(parameter)}; shapes for one "

@@ -1,7 +1,8 @@
 """A fully connected network as matrix symbols of symbolic size, named as the course names them.
 
 Sizes are symbols n_0..n_L (and N for a batch), so every formula is dimension-generic;
-`sizes` maps them to the problem's widths for display, or to small sizes for checks.
+`sizes` maps them to the problem's widths for display, or to small sizes for checks. A width
+named by a letter (`letters`, e.g. D, H, C) is that symbol instead of n_l, and shapes keep it.
 
 Names (`--names`, or a table in a problem file) override the defaults per key: `x`, `W`,
 `b`, `z`, `a`, `yhat`, `y`, `delta`, `loss`. A layer name is a letter that gets the layer
@@ -23,6 +24,7 @@ from sympy import MatrixSymbol
 
 from derive.errors import FieldError
 from derive.symbolic.conventions import Convention
+from derive.symbolic.sizes import letter
 
 LAYER_KEYS = ("W", "b", "z", "a", "delta")
 PLAIN_KEYS = ("x", "yhat", "y", "loss")
@@ -64,6 +66,12 @@ class SymbolicNetwork:
     convention: Convention
     widths: tuple[int, ...]
     names: Mapping[str, str] = field(default_factory=dict)
+    letters: tuple[str | None, ...] = ()  # a width named by a letter stays that symbol
+
+    @property
+    def lettered(self) -> tuple[sympy.Symbol, ...]:
+        """The dims named by letters: shapes keep them as symbols."""
+        return tuple(dim for dim, name in zip(self.dims, self.letters, strict=False) if name)
 
     @property
     def depth(self) -> int:
@@ -71,7 +79,10 @@ class SymbolicNetwork:
 
     @cached_property
     def dims(self) -> tuple[sympy.Symbol, ...]:
-        return sympy.symbols(f"n_0:{len(self.widths)}", positive=True, integer=True)
+        numbered = sympy.symbols(f"n_0:{len(self.widths)}", positive=True, integer=True)
+        names = self.letters or (None,) * len(self.widths)
+        return tuple(letter(name) if name else dim for dim, name in zip(numbered, names,
+                                                                         strict=True))
 
     @property
     def batch(self) -> sympy.Expr:
@@ -144,8 +155,13 @@ class SymbolicNetwork:
         """The loss's name in answer keys: l for the default ell."""
         return "l" if self.loss.name == "ell" else self.loss.name
 
+    def size(self, layer: int) -> sympy.Expr:
+        """Layer `layer`'s width as shapes show it: its letter, or its number."""
+        dim = self.dims[layer]
+        return dim if dim in self.lettered else sympy.Integer(self.widths[layer])
+
     def shape(self, matrix: MatrixSymbol, batch: Any = None) -> tuple[Any, ...]:
-        """The matrix's shape at the problem's widths (the batch stays N)."""
-        sizes = {**dict(zip(self.dims, self.widths, strict=True)),
-                 N: N if batch is None else batch}
+        """The matrix's shape at the problem's widths (the batch and letters stay symbols)."""
+        sizes = {**{dim: width for dim, width in zip(self.dims, self.widths, strict=True)
+                    if dim not in self.lettered}, N: N if batch is None else batch}
         return tuple(sympy.sympify(d).xreplace(sizes) for d in matrix.shape)
