@@ -39,6 +39,9 @@ def _model_text(layers: tuple[str, ...], model_file: str | None) -> dict[str, An
 @click.option("--half-mse", "half", is_flag=True, help="MSE with the factor 1/2.")
 @click.option("--param", "params", multiple=True,
               help="A parameter by state_dict name, repeatable: --param '0.weight=1,2;3,4'.")
+@click.option("--mask", "masks", multiple=True,
+              help="A Dropout layer's mask by layer name, repeatable: --mask 2=1,0,1 "
+                   "(scaled by 1/(1-p)).")
 @click.option("--seed", help="Seed of the values not given (default 0).")
 @click.option("--lr", help="Learning rate of the SGD step (default 0.1).")
 @click.option("--freeze", help="Parameters held fixed: 0.bias,2.bias")
@@ -48,7 +51,8 @@ def _model_text(layers: tuple[str, ...], model_file: str | None) -> dict[str, An
 @kind_options
 def model_backprop(layers: tuple[str, ...], model_file: str | None, input_shape: str | None,
                    x: str | None, target: str | None, label: str | None, loss: str | None,
-                   half: bool, params: tuple[str, ...], seed: str | None, lr: str | None,
+                   half: bool, params: tuple[str, ...], masks: tuple[str, ...],
+                   seed: str | None, lr: str | None,
                    freeze: str | None, weight_decay: str | None, decay_half: bool,
                    decay_biases: bool, **out: Any) -> None:
     """Backprop through a model with numbers: every layer forward and backward, the loss,
@@ -66,7 +70,8 @@ def model_backprop(layers: tuple[str, ...], model_file: str | None, input_shape:
     """
     fields = {**_model_text(layers, model_file), "input": input_shape, "x": x,
               "target": target, "label": label, "loss": loss, "half": half or None,
-              "params": list(params) or None, "seed": seed, "lr": lr, "freeze": freeze,
+              "params": list(params) or None, "masks": list(masks) or None, "seed": seed,
+              "lr": lr, "freeze": freeze,
               "weight_decay": weight_decay, "decay_half": decay_half or None,
               "decay_biases": decay_biases or None}
     emit("model-backprop", fields, **out)

@@ -6,7 +6,8 @@ not given drawn from ``seed`` (stated); an input ``x`` (batch axis first) or a s
 ``input`` drawn from the seed; a ``target`` tensor or class ``label``s; a ``loss`` as torch
 writes it (``CrossEntropyLoss(label_smoothing=0.1)``, ``MSELoss(reduction='sum')`` with
 ``half`` for the 1/2, ``BCELoss()``, ``BCEWithLogitsLoss()``, ``NLLLoss()``); ``lr``;
-``freeze`` (names held fixed); optional L2 ``weight_decay`` (``decay_half``,
+``freeze`` (names held fixed); ``masks`` (each Dropout layer's 0/1 mask by layer name, scaled
+1/(1-p) as torch's inverted dropout); optional L2 ``weight_decay`` (``decay_half``,
 ``decay_biases``). The solution: every layer's output, the loss, every layer's backward
 rule with its numbers, every parameter gradient, the SGD step and the loss after; answers
 keyed by state_dict names (dL/d0.weight, 0.weight new, loss new). Each layer's backward is
@@ -95,6 +96,7 @@ class Problem(BaseProblem):
                      "CrossEntropyLoss()")
     half: bool = spec(converters.boolean, "MSE with the factor 1/2", False)
     params: Any = spec(named_tensors, "parameters by state_dict name: 0.weight=...", None)
+    masks: Any = spec(named_tensors, "each Dropout's mask by layer name: 2=1,0,1", None)
     seed: int = spec(converters.bounded_int(0, 2**31), "seed of values not given", 0)
     lr: Decimal = spec(converters.real_number, "learning rate of the SGD step", Decimal("0.1"))
     freeze: tuple[str, ...] = spec(names, "parameters held fixed: 0.bias,2.bias", ())
@@ -116,7 +118,7 @@ class Problem(BaseProblem):
             object.__setattr__(self, "_run", build_run(self))
         except InputError as error:
             named, sep, rest = str(error).partition(": ")
-            if sep and named in ("label", "freeze", "params", "target"):
+            if sep and named in ("label", "freeze", "params", "target", "masks"):
                 raise FieldError(named, rest) from None  # the field the message names
             raise FieldError(field, str(error)) from None
 
@@ -158,7 +160,8 @@ def build_run(problem: Problem) -> Run:
     config = {**config, "half": problem.half} if loss == "MSELoss" else config
     target = np.array(problem.label, dtype=np.int64) if problem.label is not None else \
         problem.target
-    if target.ndim == 1 and problem.x is not None and problem.x.ndim == 1:
+    if problem.label is None and target.ndim == 1 and problem.x is not None and \
+            problem.x.ndim == 1:  # one example's target row (class indices keep their axis)
         target = target[None]
     classes = summary.rows[-1].output[0] if summary.rows[-1].output else 1
     if problem.label is not None and (len(problem.label) != x.shape[0] or max(
@@ -170,6 +173,7 @@ def build_run(problem: Problem) -> Run:
         raise InputError(f"freeze: no parameter {unknown[0]!r}; parameters: "
                          f"{', '.join(state)}")
     steps = [LayerStep(name, layer.type, dict(layer.args)) for name, layer in layers]
+    steps = _give_masks(steps, problem.masks or {}, x, summary)
     objective = Objective(loss, config, float(problem.weight_decay), problem.decay_half,
                           problem.decay_biases)
     run = Run(steps, state, objective, x, target, problem.freeze)
@@ -178,6 +182,41 @@ def build_run(problem: Problem) -> Run:
     except (ValueError, IndexError) as error:
         raise InputError(f"target: does not fit the model's output ({error})") from None
     return run
+
+
+def _give_masks(steps: list[LayerStep], masks: dict[str, Any], x: Any,
+                summary: Any) -> list[LayerStep]:
+    """Each Dropout layer's mask (by layer name) into its config, shaped as its input (batch
+    axis first; one example's mask may leave the batch axis out)."""
+    outputs = {row.name: row.output for row in summary.rows}
+    inputs = {step.name: (x.shape[0], *(outputs[steps[i - 1].name] if i else x.shape[1:]))
+              for i, step in enumerate(steps)}
+    by_name = {step.name: step for step in steps}
+    given = {}
+    for name, mask in masks.items():
+        step = by_name.get(name)
+        if step is None or step.layer_type != "Dropout":
+            dropouts = [s.name for s in steps if s.layer_type == "Dropout"] or ["none"]
+            raise InputError(f"masks: layer {name!r} is not a Dropout layer; Dropout layers: "
+                             f"{', '.join(dropouts)}")
+        shape = inputs[name]
+        if mask.shape == shape[1:] and shape[0] == 1:
+            mask = mask[None]
+        if mask.shape != shape:
+            raise InputError(f"masks: layer {name}'s mask has shape {mask.shape}; its input "
+                             f"is {shape}")
+        if not np.isin(mask, (0, 1)).all():
+            raise InputError(f"masks: layer {name}'s mask holds 0s and 1s only")
+        given[name] = mask.astype(float)
+    steps = [LayerStep(s.name, s.layer_type, {**s.config, "mask": given[s.name]})
+             if s.name in given else s for s in steps]
+    for step in steps:
+        if step.layer_type == "Dropout" and "mask" not in step.config and step.config.get(
+                "training", True) and float(step.config.get("p", 0.5)) > 0:
+            raise InputError(f"masks: Dropout layer {step.name} needs its mask "
+                             f"(masks = {{ \"{step.name}\" = [[1, 0, ...]] }}, CLI --mask "
+                             f"{step.name}=1,0,...)")
+    return steps
 
 
 def solve(problem: Problem) -> Solution:

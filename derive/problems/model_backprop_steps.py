@@ -177,6 +177,13 @@ def notes(problem: Any, run: Run, residuals: Mapping[str, float]) -> tuple[str, 
                       f"{'included' if problem.decay_biases else 'not decayed'}")
     if run.frozen:
         result.append(f"held fixed: {', '.join(run.frozen)}")
+    for step in run.steps:
+        if step.layer_type == "Dropout" and step.config.get("mask") is not None:
+            p = float(step.config.get("p", 0.5))
+            result.append(f"Dropout layer {step.name} (training) with its given mask m: Y = m X "
+                          f"/ (1 - p), inverted scaling 1/(1 - {p:g}) = {1 / (1 - p):.6g} "
+                          "(torch's nn.Dropout keeps the expected value)" if p < 1 else
+                          f"Dropout layer {step.name} with p = 1: every entry is zeroed")
     if problem.params is None or len(problem.params) < len(run.trainable()):
         result.append(DRAWN)
     count = sum(np.size(run.state[k]) for k in run.trainable())

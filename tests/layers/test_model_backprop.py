@@ -86,3 +86,51 @@ def test_every_format_renders(fmt: str) -> None:
     from derive.render import render
 
     assert render(solve(problem("model-backprop", **MAZUR)), fmt)
+
+
+def test_dropout_mask_matches_torch_with_that_mask() -> None:
+    """A Dropout layer with its given mask (inverted scaling 1/(1-p)) against torch autograd,
+    the mask applied by hand as m / (1 - p) in the reference."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 4))
+    mask = np.array([[1, 0, 1], [0, 1, 1]], dtype=float)
+    solution = solve(problem("model-backprop", layers=["Linear(4, 3)", "Tanh()",
+                                                       "Dropout(p=0.25)", "Linear(3, 2)"],
+                             x=x.tolist(), label=[1, 0], masks={"2": mask.tolist()}, seed=2))
+    state = {k: torch.tensor(v, requires_grad=True)
+             for k, v in solution.problem.run().state.items()}
+    hidden = torch.tanh(torch.tensor(x) @ state["0.weight"].T + state["0.bias"])
+    logits = (hidden * torch.tensor(mask) / 0.75) @ state["3.weight"].T + state["3.bias"]
+    loss = torch.nn.functional.cross_entropy(logits, torch.tensor([1, 0]))
+    loss.backward()
+    assert solution.answers["loss"] == pytest.approx(loss.item(), rel=1e-12)
+    for name, tensor in state.items():
+        got = np.asarray(solution.answers[f"dL/d{name}"]).reshape(tensor.shape)
+        assert np.allclose(got, tensor.grad.numpy(), atol=1e-12), name
+
+
+def test_class_index_labels_keep_the_output_shape() -> None:
+    """One example written as a row with a class-index label: dL/dY has the output's shape
+    (1 x C), not 1 x 1 x C (the label was given an extra axis as if it were a target row)."""
+    solution = solve(problem("model-backprop", layers=["Linear(3, 3)", "Linear(3, 2)"],
+                             x=[1, 2, 3], label=[1]))
+    shapes = {str(s.relation.lhs if hasattr(s.relation, "lhs") else s.relation): s.shape
+              for s in solution.steps}
+    assert shapes["Derivative(L, Y_{1})"] == (1, 2)
+    assert shapes["Derivative(L, Y_{0})"] == (1, 3)
+    assert np.shape(solution.answers["dL/dY_0"]) == (1, 3)
+
+
+@pytest.mark.parametrize("args", [
+    ["--layer", "Linear(2, 3)", "--layer", "Dropout(0.5)", "--x", "1,2", "--label", "1"],
+    ["--layer", "Linear(2, 3)", "--layer", "Dropout(0.5)", "--x", "1,2", "--label", "1",
+     "--mask", "0=1,0,1"],
+    ["--layer", "Linear(2, 3)", "--layer", "Dropout(0.5)", "--x", "1,2", "--label", "1",
+     "--mask", "1=1,0"],
+    ["--layer", "Linear(2, 3)", "--layer", "Dropout(0.5)", "--x", "1,2", "--label", "1",
+     "--mask", "1=1,2,1"],
+])
+def test_bad_mask_is_one_line_exit_2(run_cli: Any, args: list[str]) -> None:
+    status, _, err = run_cli("model-backprop", *args)
+    assert status == 2 and "masks" in err and len(err.strip().splitlines()) == 1, err
