@@ -40,6 +40,7 @@ class Problem:
     id: str = spec(_problem_id, "identifier of the problem in a set", default="problem")
     statement: str | None = spec(
         converters.text, "the problem in words (Markdown with $math$)", None)
+    title: str | None = spec(converters.text, "the problem's heading in the answer key", None)
     claims: tuple[tuple[str, Any], ...] = spec(
         converters.claims, "answers someone claimed, by name",
                                               ())

@@ -24,8 +24,10 @@ REGENERATE = "run pytest tests/test_outputs.py --update-goldens"
 def test_answer_keys_are_in_sync(example: Path, update_goldens: bool) -> None:
     problem_set = derive.load(example)
     solutions = derive.solve_set(problem_set)
+    # each key shows every claim of the document beside the right answer, with its verdict
+    checks = {s.problem.id: derive.check(s) for s in solutions}
     for suffix, fmt in (("tex", "latex"), ("md", "markdown")):
-        key = derive.render_set(problem_set.title, solutions, fmt)
+        key = derive.render_set(problem_set.title, solutions, fmt, checks=checks)
         path = OUTPUTS / f"{example.stem}.{suffix}"
         if update_goldens:
             OUTPUTS.mkdir(exist_ok=True)

@@ -9,6 +9,7 @@ from derive.render.figures import mermaid, tikz
 from derive.render.keys import key_text
 from derive.render.options import Options
 from derive.render.printing import tex
+from derive.render.prose import heading, math_printer, printer, shape_words, verification
 from derive.render.report import check_context
 from derive.render.tex import statement_tex
 from derive.render.values import check_text, shape_text, tex_value
@@ -26,10 +27,20 @@ def step_lines(step: Step, digits: int) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def step_context(step: Step, digits: int) -> dict[str, Any]:
+def step_context(step: Step, digits: int, fmt: str = "latex") -> dict[str, Any]:
+    """A step's caption (typeset), its chain of sides in TeX, its shape and its check mark."""
     return {"lhs": tex(step.sides[0], digits=digits), "lines": step_lines(step, digits),
-            "why": step.why, "shape": shape_text(step.shape, TIMES),
+            "why": printer(fmt)(step.why), "shape": shape_text(step.shape, TIMES),
             "check": check_text(step.check)}
+
+
+def answer_context(name: Any, value: Any, digits: int, fmt: str) -> dict[str, Any]:
+    """An answer's typeset name (or label), boxed value and shape in words."""
+    shape = getattr(value, "shape", None) if isinstance(value, Formula) else None
+    return {"key": key_text(name), "name": math_printer(fmt)(key_text(name)),
+            "tex": answer_tex(value, digits),
+            "label": tex(value.label) if getattr(value, "label", None) else "",
+            "shape": printer(fmt)(shape_words(shape)) if shape else ""}
 
 
 TIMES = r" \times "
@@ -57,19 +68,20 @@ def solution_context(solution: Solution, number: int, options: Options,
     """Everything a solution template places; the kind's module name picks its template."""
     problem = solution.problem
     statement = problem.statement or ""
+    caption = printer(fmt)
     return {
         "number": number,
         "id": problem.id,
+        "heading": heading(problem),
+        "verified": caption(verification(solution.steps)),
         "kind": problem.kind,
         "module": problem.kind.replace("-", "_"),
         "statement": statement,
         "statement_tex": statement_tex(statement, f"problem {problem.id!r}, field 'statement'"),
-        "steps": [step_context(step, options.digits) for step in solution.steps],
-        "answers": [{"name": key_text(name), "tex": answer_tex(value, options.digits),
-                     "label": tex(value.label) if getattr(value, "label", None) else "",
-                     "shape": shape_text(getattr(value, "shape", None), TIMES)}
+        "steps": [step_context(step, options.digits, fmt) for step in solution.steps],
+        "answers": [answer_context(name, value, options.digits, fmt)
                     for name, value in solution.answers.items()],
-        "notes": list(solution.notes),
+        "notes": [caption(note) for note in solution.notes],
         "tables": [{"header": table.header, "rows": table.rows} for table in solution.tables],
         "show_solution": options.solutions,
         "figure": figure_code(solution, fmt, options.digits) if options.solutions else "",

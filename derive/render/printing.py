@@ -47,6 +47,28 @@ class TexPrinter(LatexPrinter):
     def _print_OneMatrix(self, expr: sympy.OneMatrix) -> str:
         return r"\mathbf{1}"
 
+    def _print_Transpose(self, expr: sympy.Transpose) -> str:
+        """A diagonal (hence symmetric) factor is its own transpose: no T."""
+        if _is_diagonal(expr.arg):
+            return self._print(expr.arg)
+        return str(super()._print_Transpose(expr))
+
+    def _print_MatAdd(self, expr: sympy.MatAdd) -> str:
+        """A sum in its stated order: the terms without a minus first (diag(p) - p p^T)."""
+        terms = sorted(expr.args, key=_negative)
+        if terms != list(expr.args):
+            expr = sympy.MatAdd(*terms, evaluate=False)
+        return str(super()._print_Add(expr))
+
+    def _print_Indexed(self, expr: sympy.Indexed) -> str:
+        """An entry of a subscripted name groups the name: (Z_2)_{1,1}, never Z_{21,1}."""
+        printed = str(super()._print_Indexed(expr))
+        base = self._print(expr.base.label)
+        if "_" not in base:
+            return printed
+        indices = ",".join(self._print(index) for index in expr.indices)
+        return rf"\left({base}\right)_{{{indices}}}"
+
 
 class TextPrinter(StrPrinter):
     """Plain text in the reader's term order; symbols in `given` print as their numbers."""
@@ -135,6 +157,18 @@ class TextPrinter(StrPrinter):
 
     def _print_Transpose(self, expr: sympy.Transpose) -> str:
         return f"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}.T"
+
+
+def _is_diagonal(expr: Any) -> bool:
+    """diag(...), a DiagMatrix or an identity: equal to its own transpose."""
+    name = getattr(getattr(expr, "func", None), "__name__", "")
+    return name.lower() in {"diag", "diagmatrix", "diagonalmatrix", "identity"} or \
+        bool(getattr(expr, "is_diagonal", False) is True)
+
+
+def _negative(term: Any) -> bool:
+    factor = term.args[0] if isinstance(term, sympy.MatMul) and term.args else None
+    return bool(getattr(factor, "is_negative", False))
 
 
 def tex(expr: Any, given: Mapping[sympy.Symbol, Any] | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,13 +33,26 @@ def _listed(value: Any) -> Any:
     return [_listed(v) for v in value] if isinstance(value, tuple) else value
 
 
+WIDTH = 40  # a column wider than this wraps onto more lines; nothing is cut
+
+
+def _wrapped_row(row: Sequence[str], widths: Sequence[int]) -> list[str]:
+    """One table row as lines: each cell wrapped to its column (long formulas break at spaces,
+    or mid-token when they have none); the last column runs on."""
+    cells = [textwrap.wrap(cell, width, break_on_hyphens=False) or [""]
+             for cell, width in zip(row[:-1], widths, strict=True)] + [[row[-1]]]
+    height = max(len(cell) for cell in cells)
+    return ["  ".join((cell[i] if i < len(cell) else "").ljust(width)
+                      for cell, width in zip(cells[:-1], widths, strict=True))
+            + "  " + (cells[-1][0] if i == 0 else "") for i in range(height)]
+
+
 def report_text(verdicts: Sequence[Verdict], digits: int) -> str:
-    """A table with one row per claim, then a one-line summary."""
+    """A table with one row per claim (long cells wrapped), then a one-line summary."""
     rows = [HEADER] + [(v.problem, v.answer, _claimed_text(v, digits), _right_text(v, digits),
                         v.verdict, v.cause) for v in verdicts]
-    widths = [min(40, max(len(row[i]) for row in rows)) for i in range(len(HEADER) - 1)]
-    lines = ["  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths, strict=False))
-             + "  " + row[-1] for row in rows]
+    widths = [min(WIDTH, max(len(row[i]) for row in rows)) for i in range(len(HEADER) - 1)]
+    lines = [line.rstrip() for row in rows for line in _wrapped_row(row, widths)]
     counts = {name: sum(v.verdict == name for v in verdicts)
               for name in ("correct", "rounding slip", "wrong")}
     summary = ", ".join(f"{count} {name}" for name, count in counts.items())
@@ -62,6 +76,34 @@ def check_context(verdict: Verdict, digits: int, fmt: str) -> dict[str, Any]:
         claimed = f"${tex_value(_listed(claim), digits)}$"
     truth = verdict.correct
     correct = tex(truth.expr) if isinstance(truth, Formula) else tex_value(truth, digits)
-    return {"answer": verdict.answer, "claimed": claimed, "correct": correct,
-            "verdict": verdict.verdict, "cause": verdict.cause,
-            "wrong": verdict.verdict != "correct"}
+    from derive.render.prose import printer
+
+    caption = printer(fmt)
+    context = {"answer": caption(verdict.answer), "claimed": claimed, "correct": correct,
+               "verdict": verdict.verdict,
+               "cause": caption(verdict.cause) if verdict.cause else "",
+               "wrong": verdict.verdict != "correct"}
+    return {**context, "markdown": _claim_markdown(context) if fmt == "markdown" else ""}
+
+
+def _claim_markdown(c: dict[str, Any]) -> str:
+    """A judged claim as a Markdown list item; matrices in display math on lines of their
+    own (GitHub and Jupyter mangle `\\\\` inside inline math)."""
+    head = f"- {c['answer']} — *{c['verdict']}*" + (f": {c['cause']}" if c["cause"] else "")
+    claimed = c["claimed"].strip("$") if c["claimed"].startswith("$") else ""
+    if not claimed:
+        shown = [rf"\text{{claimed }} {c['claimed']}"]
+    else:
+        shown = [rf"\text{{claimed }} {claimed}"]
+    if c["wrong"]:
+        shown.append(rf"\text{{right }} {c['correct']}")
+    if not claimed:  # a formula claimed as text: say it in words, the right one in math
+        body = f"claimed {c['claimed']}" + (f", right ${c['correct']}$" if c["wrong"] else "")
+        return f"{head}; {body}" if "\\\\" not in c["correct"] else \
+            f"{head}; claimed {c['claimed']}, right:\n\n  $$\n  {c['correct']}\n  $$\n"
+    math = r" \quad\to\quad ".join(shown)
+    if "\\\\" in math:
+        return f"{head}\n\n  $$\n  {math}\n  $$\n"
+    if c["wrong"]:
+        return f"{head}; claimed ~~${claimed}$~~ → ${c['correct']}$"
+    return f"{head}: ${claimed}$ ✓"

@@ -6,11 +6,14 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from derive.render.captions import caption_unicode
 from derive.render.figures import tree
 from derive.render.keys import key_text
 from derive.render.options import Options
 from derive.render.printing import text
-from derive.render.values import check_text, shape_text, text_value
+from derive.render.prose import heading, verification
+from derive.render.unicode_tex import statement_unicode
+from derive.render.values import shape_text, text_value
 from derive.solution import Formula, ImageFigure, Solution, Step, Table
 
 
@@ -42,14 +45,17 @@ def _answer(value: Any, digits: int) -> str:
 def render_solution(solution: Solution, number: int, options: Options) -> str:
     """One problem as indented text."""
     problem = solution.problem
-    lines = [f"{number}. {problem.id} ({problem.kind})"]
+    lines = [f"{number}. {heading(problem)}   [{problem.id}]"]
     if problem.statement:
-        lines += textwrap.wrap(problem.statement, 96, initial_indent="   ",
+        lines += textwrap.wrap(statement_unicode(problem.statement), 96, initial_indent="   ",
                                subsequent_indent="   ")
     if options.solutions:
+        if verification(solution.steps):
+            lines.append(f"   Verification: {caption_unicode(verification(solution.steps))}.")
         for index, step in enumerate(solution.steps, 1):
-            lines.append(f"   {number}.{index} {step.why}")
-            tail = [item for item in (shape_text(step.shape), check_text(step.check)) if item]
+            lines.append(f"   {number}.{index} {caption_unicode(step.why)}")
+            tail = [item for item in (shape_text(step.shape, " × "),
+                                      "✓" if step.check is not None else "") if item]
             lines.append(f"       {_step_chain(step, options.digits)}"
                          + (f"   [{'; '.join(tail)}]" if tail else ""))
         if isinstance(solution.figure, ImageFigure):
@@ -60,7 +66,7 @@ def render_solution(solution: Solution, number: int, options: Options) -> str:
         for table in solution.tables:
             lines += [""] + ["   " + line for line in _table(table)]
         if solution.notes:
-            lines += ["", "   Conventions: " + "; ".join(solution.notes)]
+            lines += ["", "   Conventions: " + "; ".join(map(caption_unicode, solution.notes))]
         lines += ["", "   Answers:"]
         lines += [f"     {key_text(name)} = {_answer(value, options.digits)}"
                   for name, value in solution.answers.items()]

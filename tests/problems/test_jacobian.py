@@ -82,8 +82,8 @@ def test_seed_003_problem_1_shapes() -> None:
                      of="yhat", wrt="W1", entry="1,2",
                      names="W=W^,b=W_0^,z=Z^,a=H,x=X,yhat=Yhat")
     shown = derive.render(solution, "text")
-    assert "dYhat/dZ^2 = diag(Yhat) - Yhat @ Yhat.T   [2 x 2]" in shown
-    assert "dZ^2/dH = W^2.T   [2 x 2]" in shown
+    assert "dYhat/dZ^2 = diag(Yhat) - Yhat @ Yhat.T   [2 × 2]" in shown
+    assert "dZ^2/dH = W^2.T   [2 × 2]" in shown
     assert "dZ^1[k]/dW^1[i, j] = [j = k]*X[i]" in shown
     assert solution.answers["dYhat/dW^1"].shape == (2, 2, 2)
     denominator = solve(layers="5,3,4", hidden="relu", convention="WTx", of="yhat", wrt="W1",
@@ -94,7 +94,7 @@ def test_seed_003_problem_1_shapes() -> None:
 def test_seed_004_factor_shapes() -> None:
     shown = derive.render(solve(layers="3072,100,10", hidden="relu", convention="XW",
                                 of="yhat", wrt="W1"), "text")
-    assert "shapes: 10 x 10 . 10 x 100 . 100 x 100 . 100 x (3072 x 100)" in shown
+    assert "shapes: 10 × 10 · 10 × 100 · 100 × 100 · 100 × (3072 × 100)" in shown
 
 
 def test_json_holds_shape_formula_and_check(run_cli) -> None:

@@ -1,0 +1,159 @@
+"""One ASCII math atom of a caption (W_0^1, sigma'(z), lambda_max, dL/dW_1, yhat) as TeX
+or Unicode.
+
+>>> identifier_tex("W_0^{1}"), identifier_tex("lambda_max"), identifier_tex("dL/dW_1")
+('W_{0}^{1}', '\\\\lambda_{\\\\max}', '\\\\partial L/\\\\partial W_{1}')
+>>> identifier_unicode("W_1"), identifier_unicode("sigma'"), identifier_unicode("p^T")
+('W₁', "σ'", 'pᵀ')
+"""
+
+from __future__ import annotations
+
+import re
+
+GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
+    "theta": "θ", "lambda": "λ", "mu": "μ", "sigma": "σ", "tau": "τ", "phi": "φ",
+    "psi": "ψ", "omega": "ω", "rho": "ρ", "ell": "ℓ", "Sigma": "Σ", "Delta": "Δ",
+}
+# words that are math wherever they stand, with their TeX and Unicode forms
+MATH_WORDS = {
+    "yhat": (r"\hat{y}", "ŷ"), "Yhat": (r"\hat{Y}", "Ŷ"), "Xhat": (r"\hat{X}", "X̂"),
+    "xhat": (r"\hat{x}", "x̂"), "Xtilde": (r"\tilde{X}", "X̃"), "Ytilde": (r"\tilde{Y}", "Ỹ"),
+    "dYtilde": (r"\mathrm{d}\tilde{Y}", "dỸ"), "grad": (r"\nabla", "∇"),
+    "fan": (r"\mathrm{fan}", "fan"),
+}
+# function names: math beside math, prose alone ("relu" as a step's whole caption)
+FUNCTIONS = {
+    "log": r"\log", "exp": r"\exp", "max": r"\max", "min": r"\min", "sum": r"\sum",
+    "tanh": r"\tanh", "diag": r"\operatorname{diag}", "relu": r"\operatorname{ReLU}",
+    "ReLU": r"\operatorname{ReLU}", "sigmoid": r"\operatorname{sigmoid}",
+    "softmax": r"\operatorname{softmax}", "sqrt": r"\sqrt", "Var": r"\operatorname{Var}",
+    "floor": r"\operatorname{floor}", "det": r"\det",
+}
+_OPERATORS = {
+    " x ": (r" \times ", " × "), " . ": (r" \cdot ", " · "), "*": (r" \cdot ", "·"),
+    "!=": (r" \neq ", " ≠ "), "<=": (r" \leq ", " ≤ "), ">=": (r" \geq ", " ≥ "),
+    "->": (r" \to ", " → "), "||": (r"\|", "‖"), "~": (r" \sim ", " ~ "),
+    "...": (r"\ldots", "…"), "||_2": (r"\|_{2}", "‖₂"), "-": ("-", "−"), "|": (r"|", "|"),
+}
+_SUBSCRIPTS = dict(zip("0123456789+-=()aehijklmnoprstuvx",
+                       "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", strict=True))
+_SUPERSCRIPTS = dict(zip("0123456789+-=()inT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿᵀ", strict=True))
+_SCRIPT = re.compile(r"([_^])(\[[^\]]*\]|\{(?:[^{}]|\{[^{}]*\})*\}|\([^()]*\)|[A-Za-z0-9]+)")
+
+
+def hat(word: str) -> str | None:
+    """mhat, hatm -> m (an estimate's hat written in ASCII)."""
+    found = re.fullmatch(r"hat([mvgpxy])|([mvgpxy])hat", word)
+    return (found.group(1) or found.group(2)) if found else None
+
+
+def _word_tex(word: str) -> str:
+    if hat(word):
+        return rf"\hat{{{hat(word)}}}"
+    if word in GREEK:
+        return f"\\{word}"
+    if word in MATH_WORDS:
+        return MATH_WORDS[word][0]
+    if word in FUNCTIONS:
+        return FUNCTIONS[word]
+    if len(word) == 1 or word.isdigit():
+        return word
+    letters = re.fullmatch(r"([a-z])(\d+)", word)
+    if letters:
+        return f"{letters.group(1)}_{{{letters.group(2)}}}"
+    return rf"\mathrm{{{word}}}"
+
+
+def _inner(script: str) -> str:
+    return script[1:-1] if script[:1] in "{(" else script
+
+
+def identifier_tex(atom: str) -> str:
+    """A name with primes, sub- and superscripts and a `.T`; or d<of>/d<wrt>."""
+    if "/" in atom:
+        of, wrt = atom.split("/", 1)
+        return rf"\partial {identifier_tex(of[1:])}/\partial {identifier_tex(wrt[1:])}"
+    if atom.startswith("(") and atom.endswith(")"):
+        return f"({_math(atom[1:-1])})"
+    transposed, starred = atom.endswith(".T"), atom.endswith("*")
+    atom = atom.removesuffix(".T").removesuffix("*")
+    base = re.match(r"[A-Za-z]+'*", atom)
+    head = base.group() if base else ""
+    word = head.rstrip("'")
+    out = _word_tex(word) + "'" * (len(head) - len(word))
+    for mark, script in _SCRIPT.findall(atom[len(head):]):
+        out += f"{mark}{{{_script_tex(_inner(script))}}}"
+    rest = atom[len(head):]
+    out += "'" * (len(rest) - len(rest.rstrip("'")))
+    return out + ("^{T}" if transposed else "^{*}" if starred else "")
+
+
+def _script_tex(script: str) -> str:
+    if re.fullmatch(r"[A-Za-z]+|\d+", script):
+        return _word_tex(script)
+    return _math(script)
+
+
+def _math(source: str) -> str:
+    from derive.render.captions import math_tex
+
+    return math_tex(source)
+
+
+def operator_tex(op: str) -> str:
+    """An operator (` x `, ` . `, `!=`, ...) as TeX."""
+    return _OPERATORS.get(op, (op, op))[0]
+
+
+def operator_unicode(op: str) -> str:
+    """An operator as Unicode (×, ·, ≠, −, →)."""
+    return _OPERATORS.get(op, (op, op))[1]
+
+
+def _word_unicode(word: str) -> str:
+    if hat(word):
+        return f"{hat(word)}\u0302"
+    if word in GREEK:
+        return GREEK[word]
+    if word in MATH_WORDS:
+        return MATH_WORDS[word][1]
+    letters = re.fullmatch(r"([a-z])(\d+)", word)
+    if letters:
+        return letters.group(1) + _scripted(letters.group(2), _SUBSCRIPTS, "_")
+    return {"relu": "ReLU", "sum": "Σ"}.get(word, word)
+
+
+def _scripted(text: str, table: dict[str, str], mark: str) -> str:
+    """Text in sub/superscript characters when each has one; else `_text` or `^(text)`."""
+    if all(char in table for char in text):
+        return "".join(table[char] for char in text)
+    return f"{mark}{text}" if len(text) == 1 or text.isalnum() else f"{mark}({text})"
+
+
+def identifier_unicode(atom: str) -> str:
+    """A name as Unicode: Greek letters, sub- and superscript digits, ᵀ for a transpose."""
+    if "/" in atom:
+        of, wrt = atom.split("/", 1)
+        return f"∂{identifier_unicode(of[1:])}/∂{identifier_unicode(wrt[1:])}"
+    transposed, starred = atom.endswith(".T"), atom.endswith("*")
+    atom = atom.removesuffix(".T").removesuffix("*")
+    base = re.match(r"[A-Za-z]+'*", atom)
+    head = base.group() if base else ""
+    word = head.rstrip("'")
+    out = _word_unicode(word) + "'" * (len(head) - len(word))
+    for mark, script in _SCRIPT.findall(atom[len(head):]):
+        inner = _unicode_math(_inner(script))
+        out += _scripted(inner, _SUBSCRIPTS if mark == "_" else _SUPERSCRIPTS, mark)
+    rest = atom[len(head):]
+    out += "'" * (len(rest) - len(rest.rstrip("'")))
+    return out + ("ᵀ" if transposed else "*" if starred else "")
+
+
+def _unicode_math(source: str) -> str:
+    if source in GREEK or source in MATH_WORDS:
+        return _word_unicode(source)
+    from derive.render.captions import math_unicode
+
+    return math_unicode(source).replace(" ", "")
