@@ -6,7 +6,9 @@ The layer is torch's constructor call (`RNN(2, 3)`, `LSTM(2, 3)`, `GRU(2, 3)`), 
 `derive.models` (ast, never evaluated); one sequence (batch 1), one layer, one direction.
 Parameters are given by torch's state_dict names or drawn from a seed as torch
 initialises them, U(-1/sqrt(H), 1/sqrt(H)). The loss is L = 1/2 sum_{t in S} ||h_t - y_t||^2
-on the last output (S = {T}) or on every output. Every step is checked before it is kept:
+on the last output (S = {T}) or on every output; or, through a Linear `head` (z_t = W_hy h_t +
+b_y, torch's head.weight and head.bias), 1/2 sum ||z_t - y_t||^2 or softmax cross-entropy
+sum -log softmax(z_t)[k_t] with a class `label` per step in the loss. Every step is checked before it is kept:
 forward formulas against the kernels, every gradient against central differences.
 """
 
@@ -27,6 +29,7 @@ from derive.models.nodes import Chain, Layer
 from derive.numeric.recurrent import RecurrentConfig, draw_parameters, parameter_shapes
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
+from derive.problems.bptt_head import HEAD, Readout, draw_head
 from derive.problems.bptt_steps import solution_parts
 from derive.solution import Solution
 
@@ -69,8 +72,9 @@ def _parameters(value: Any, name: str) -> tuple[tuple[str, Matrix], ...]:
     else:
         raise FieldError(name, "expected a table of state_dict names, e.g. weight_hh_l0 = "
                          "[[0.1, 0.2], [0.3, 0.4]]")
-    if len(items) > 8:
-        raise FieldError(name, "at most 8 tensors (a one-layer RNN, LSTM or GRU has 4)")
+    if len(items) > 10:
+        raise FieldError(name, "at most 10 tensors (a one-layer RNN, LSTM or GRU has 4, a "
+                         "head 2)")
     return tuple((str(key).strip(), converters.real_rows(rows, f"{name}.{key}"))
                  for key, rows in items)
 
@@ -82,7 +86,14 @@ class Problem(BaseProblem):
     kind = "bptt"
     layer: str = spec(_layer, "torch's call: RNN(2, 3), LSTM(2, 3), GRU(2, 3, bias=False)")
     x: Matrix = spec(converters.real_rows, "the input sequence, one row per step: 1,0;0,1;1,1")
-    target: Matrix = spec(converters.real_rows, "y: one row (last output) or one row per step")
+    target: Matrix | None = spec(converters.real_rows, "y: one row (last output) or one row "
+                                 "per step (squared error)", None)
+    head: str | None = spec(converters.text, "a Linear head on each output: Linear(3, 2) "
+                            "(head.weight, head.bias)", None)
+    loss: str = spec(converters.choice("mse", "ce"), "1/2 squared error (mse) or softmax "
+                     "cross-entropy (ce)", "mse")
+    label: tuple[int, ...] | None = spec(converters.index_list, "ce's class index: one (last "
+                                         "output) or one per step", None)
     loss_on: str = spec(converters.choice("last", "every"), "the loss on the last or every output",
                         "last")
     params: tuple[tuple[str, Matrix], ...] | None = spec(
@@ -118,9 +129,7 @@ class Problem(BaseProblem):
         if len(self.x[0]) != args["input_size"]:
             raise FieldError("x", f"rows of {len(self.x[0])}, but input_size is "
                              f"{args['input_size']}")
-        rows = T if self.loss_on == "every" else 1
-        if (len(self.target), len(self.target[0])) != (rows, H):
-            raise FieldError("target", f"expected {rows} row(s) of {H} (hidden_size) entries")
+        self._validate_readout(T, H)
         for name, vector in (("h0", self.h0), ("c0", self.c0)):
             if vector is not None and len(vector) != H:
                 raise FieldError(name, f"expected {H} entries (hidden_size)")
@@ -132,10 +141,48 @@ class Problem(BaseProblem):
             raise FieldError("lr", "the learning rate must be positive")
         self._validate_params()
 
+    @cached_property
+    def head_shape(self) -> tuple[int, int, bool] | None:
+        """(out_features, in_features, bias) of the head, or None."""
+        if self.head is None:
+            return None
+        try:
+            node = parse_model(self.head, "head")
+        except InputError as error:
+            raise FieldError("head", str(error).removeprefix("head: ")) from None
+        layer = node.children[0][1] if isinstance(node, Chain) and len(node.children) == 1 \
+            else None
+        if not isinstance(layer, Layer) or layer.type != "Linear":
+            raise FieldError("head", "expected one Linear layer: Linear(3, 2)")
+        return layer.args["out_features"], layer.args["in_features"], layer.args["bias"]
+
+    def _validate_readout(self, T: int, H: int) -> None:
+        rows = T if self.loss_on == "every" else 1
+        width = H if self.head_shape is None else self.head_shape[0]
+        if self.head_shape is not None and self.head_shape[1] != H:
+            raise FieldError("head", f"in_features is {self.head_shape[1]}, but the layer's "
+                             f"output has {H} (hidden_size)")
+        if self.head_shape is not None and self.head_shape[0] > MAX_SIZE:
+            raise FieldError("head", f"out_features at most {MAX_SIZE} by hand")
+        if self.loss == "ce":
+            if self.label is None or self.target is not None:
+                raise FieldError("label", "cross-entropy takes label (class indices), not target")
+            if len(self.label) != rows or max(self.label) >= width:
+                raise FieldError("label", f"expected {rows} class index(es), each below {width}")
+            return
+        if self.target is None or self.label is not None:
+            raise FieldError("target", "squared error takes target (rows), not label")
+        if (len(self.target), len(self.target[0])) != (rows, width):
+            raise FieldError("target", f"expected {rows} row(s) of {width} entries")
+
+    def readout(self) -> Readout:
+        """The loss and head the example reads the states through."""
+        return Readout(self.loss, self.head is not None, self.label or ())
+
     def _validate_params(self) -> None:
         if self.params is None:
             return
-        shapes = parameter_shapes(self.config)
+        shapes = self.shapes()
         given = dict(self.params)
         if set(given) != set(shapes):
             raise FieldError("params", f"give every tensor: {', '.join(shapes)}")
@@ -147,19 +194,32 @@ class Problem(BaseProblem):
                 raise FieldError("params", f"{name} is {' x '.join(map(str, shape))} in "
                                  f"torch, got {' x '.join(map(str, found))}")
 
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        """Every tensor's shape by torch's name, the head's (head.weight, head.bias) last."""
+        shapes = dict(parameter_shapes(self.config))
+        if self.head_shape is not None:
+            C, H, bias = self.head_shape
+            shapes.update(zip(HEAD[: 1 + bias], ((C, H), (C,)), strict=False))
+        return shapes
+
     def arrays(self) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
-        """The parameters (with h0, c0 as (1, 1, H)), x (T, in) and the target rows."""
+        """The parameters (with h0, c0 as (1, 1, H)), x (T, in) and the target rows (none
+        for cross-entropy, which reads `label`)."""
         config = self.config
         if self.params is None:
             params = draw_parameters(config, self.seed)
+            if self.head_shape is not None:
+                C, H, bias = self.head_shape
+                params.update(draw_head((C, H), bias, self.seed))
         else:
-            shapes = parameter_shapes(config)
+            shapes = self.shapes()
             params = {name: np.array(rows, dtype=float).reshape(shapes[name])
                       for name, rows in self.params}
         for name, vector in (("h0", self.h0), ("c0", self.c0)):
             if vector is not None:
                 params[name] = np.array(vector, dtype=float).reshape(1, 1, -1)
-        return params, np.array(self.x, dtype=float), np.array(self.target, dtype=float)
+        target = np.zeros((0, 0)) if self.target is None else np.array(self.target, dtype=float)
+        return params, np.array(self.x, dtype=float), target
 
 
 def solve(problem: Problem) -> Solution:
@@ -168,7 +228,7 @@ def solve(problem: Problem) -> Solution:
     config = problem.config
     lr = None if problem.lr is None else float(problem.lr)
     steps, answers, notes, table = solution_parts(config, params, x, target, problem.loss_on,
-                                                  problem.truncation, lr)
+                                                  problem.truncation, lr, problem.readout())
     if problem.params is None:
         bound = 1 / math.sqrt(config.hidden_size)
         notes = [f"parameters drawn from seed {problem.seed} as torch initialises them, "

@@ -22,7 +22,7 @@ The loss is L = 1/2 sum_{t in S} ||h_t - y_t||^2, S = {T} or {1..T}: trace.outpu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from derive.numeric.mlp import numerical_gradient
 from derive.numeric.recurrent import RecurrentConfig, backward_through_time, forward
 from derive.numeric.recurrent.sequence import Backward, Forward
 from derive.numeric.recurrent.trace import output_loss
+from derive.problems.bptt_head import Readout
 
 STEP = 1e-6  # central-difference step
 ENTRYWISE = 200  # up to this many parameter entries, each is checked; beyond, directions
@@ -44,11 +45,12 @@ class Computed:
     config: RecurrentConfig
     params: dict[str, Any]  # torch's names, h0 and c0 as (1, 1, H)
     x: np.ndarray  # (T, input_size)
-    target: np.ndarray  # (1, H) for "last", (T, H) for "every"
+    target: np.ndarray  # (1, H) for "last", (T, H) for "every"; empty for cross-entropy
     where: str
     cache: Forward
     back: Backward
     loss: float
+    readout: Readout = field(default_factory=Readout)
 
     @property
     def steps(self) -> int:
@@ -64,28 +66,38 @@ class Computed:
 
 
 def computed(config: RecurrentConfig, params: dict[str, Any], x: np.ndarray,
-             target: np.ndarray, where: str, truncation: int | None) -> Computed:
-    """Forward, loss and BPTT (truncated with a window of `truncation` steps)."""
+             target: np.ndarray, where: str, truncation: int | None,
+             readout: Readout | None = None) -> Computed:
+    """Forward, loss and BPTT (truncated with a window of `truncation` steps); the loss on
+    the states themselves, or through `readout`'s head and loss."""
+    readout = readout or Readout()
     H = config.hidden_size
     params = {"h0": np.zeros((1, 1, H)), **({"c0": np.zeros((1, 1, H))}
                                              if config.mode == "LSTM" else {}), **params}
     y, cache = forward(np, params, x[:, None, :], config)
-    shaped = target[:, None, :] if where == "every" else target
-    loss, dy = output_loss(np, y, shaped, where, config)
+    head_grads: dict[str, Any] = {}
+    if readout.plain:
+        shaped = target[:, None, :] if where == "every" else target
+        loss, dy = output_loss(np, y, shaped, where, config)
+    else:
+        loss, dy, head_grads = readout.loss_and_grad(params, y, target, where)
     truncated = RecurrentConfig(config.mode, config.input_size, H,
                                 nonlinearity=config.nonlinearity, bias=config.bias,
                                 truncation=truncation)
     back = backward_through_time(np, params, cache, dy, truncated)
-    return Computed(truncated, params, x, target, where, cache, back, loss)
+    back.grads.update(head_grads)
+    return Computed(truncated, params, x, target, where, cache, back, loss, readout)
 
 
-def _terms(run: Computed, step: int, h: np.ndarray) -> np.ndarray:
-    """1/2 ||h - y_step||^2 per row of h when step (1-based) is in the loss, else 0."""
-    if run.where == "every":
-        return 0.5 * ((h - run.target[step - 1]) ** 2).sum(axis=1)
-    if step == run.steps:
-        return 0.5 * ((h - run.target[0]) ** 2).sum(axis=1)
-    return np.zeros(len(h))
+def _terms(run: Computed, step: int, h: np.ndarray,
+           params: dict[str, Any] | None = None) -> np.ndarray:
+    """Step's loss term per row of h (1/2 ||h - y_step||^2, or through the head and its
+    loss) when step (1-based) is in the loss, else 0."""
+    index = run.readout.step_index(run.where, step, run.steps)
+    if index is None:
+        return np.zeros(len(h))
+    row = run.target[index] if run.readout.loss == "mse" else None
+    return run.readout.terms(run.params if params is None else params, h, row, index)
 
 
 def continued(run: Computed, params: dict[str, Any], start: int, end: int, h: np.ndarray,
@@ -97,7 +109,7 @@ def continued(run: Computed, params: dict[str, Any], start: int, end: int, h: np
     states = {"h0": h[None]} | ({"c0": c[None]} if c is not None else {})
     x = np.repeat(run.x[start:end, None, :], len(h), axis=1)
     y, _ = forward(np, {**params, **states}, x, run.config)
-    return sum((_terms(run, start + s + 1, y[s]) for s in range(end - start)),
+    return sum((_terms(run, start + s + 1, y[s], params) for s in range(end - start)),
                np.zeros(len(h)))
 
 

@@ -20,6 +20,7 @@ from derive.answers import Answer, Answers, Key, Update
 from derive.errors import InputError, VerificationError
 from derive.numeric.recurrent import RecurrentConfig, forward
 from derive.problems.bptt_cells import forward_steps, vec
+from derive.problems.bptt_head import Readout
 from derive.problems.bptt_numbers import (
     Computed,
     computed,
@@ -42,7 +43,11 @@ GRU_NOTE = ("torch's GRU applies the reset gate to W_hn h_{t-1} + b_hn; Cho et a
 
 
 def tensor_symbol(name: str, shape: tuple[int, ...]) -> MatrixSymbol:
-    """W_ih, W_hh, b_ih, b_hh for torch's weight_ih_l0, ... (the stacked tensors)."""
+    """W_ih, W_hh, b_ih, b_hh for torch's weight_ih_l0, ... (the stacked tensors); W_hy, b_y
+    for the head's head.weight, head.bias."""
+    if name.startswith("head."):
+        return MatrixSymbol("W_{hy}" if name == "head.weight" else "b_{y}", shape[0],
+                            shape[1] if len(shape) > 1 else 1)
     return MatrixSymbol(SYMBOLS[name.rsplit("_", 1)[0]], shape[0], shape[1] if len(
         shape) > 1 else 1)
 
@@ -56,6 +61,8 @@ def _checked(residual: float, what: str) -> float:
 
 def loss_step(run: Computed) -> Step:
     """L = 1/2 sum_{t in S} ||h_t - y_t||^2, recomputed from the states."""
+    if not run.readout.plain:
+        return head_loss_step(run)
     H, T = run.config.hidden_size, run.steps
     shown = range(1, T + 1) if run.where == "every" else [T]
     terms = [sympy.Rational(1, 2) * Norm(minus(vec("h", t, H), vec("y", t, H))) ** 2
@@ -65,6 +72,63 @@ def loss_step(run: Computed) -> Step:
     return Step(Eq(LOSS, sympy.Add(*terms, evaluate=False), evaluate=False),
                 "the loss, 1/2 sum of squares of " + ("every output" if run.where == "every"
                                                      else "the last output"),
+                value=run.loss, check=_checked(relative(run.loss, again), "the loss"))
+
+
+def head_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
+    """With a head: z_t = W_hy h_t + b_y (and for CE p_t = softmax(z_t)) at each step in the
+    loss, each an answer (`z_t`, `p_t`), recomputed from the head's tensors."""
+    readout = run.readout
+    steps: list[Step] = []
+    answers: list[Answer] = []
+    if not readout.head:
+        return steps, answers
+    C = np.shape(run.params["head.weight"])[0]
+    W = tensor_symbol("head.weight", np.shape(run.params["head.weight"]))
+    bias = run.params.get("head.bias")
+    terms = [] if bias is None else [tensor_symbol("head.bias", np.shape(bias))]
+    for t in _loss_steps(run):
+        h = run.state(t)
+        z = readout.logits(run.params, h)[0]
+        again = h[0] @ np.asarray(run.params["head.weight"]).T + (0 if bias is None else bias)
+        steps.append(Step(Eq(vec("z", t, C), sympy.MatAdd(sympy.MatMul(W, vec(
+            "h", t, run.config.hidden_size)), *terms, evaluate=False), evaluate=False),
+            f"the head's output at step {t}", shape=(C,), value=z,
+            check=_checked(relative(z, again), f"z_{t}")))
+        answers.append(Answer(Key(f"z_{t}"), z, shape=(C,)))
+        if readout.loss == "ce":
+            p = readout.probabilities(run.params, h)[0]
+            steps.append(Step(Eq(vec("p", t, C), sympy.Function("softmax")(vec("z", t, C))),
+                              f"the class probabilities at step {t}", shape=(C,), value=p,
+                              check=_checked(relative(p, np.exp(z) / np.exp(z).sum()),
+                                             f"p_{t}")))
+            answers.append(Answer(Key(f"p_{t}"), p, shape=(C,)))
+    return steps, answers
+
+
+def _loss_steps(run: Computed) -> list[int]:
+    return list(range(1, run.steps + 1)) if run.where == "every" else [run.steps]
+
+
+def head_loss_step(run: Computed) -> Step:
+    """L through the head: 1/2 sum ||z_t - y_t||^2 or sum -log p_t[k_t], recomputed."""
+    readout, C = run.readout, np.shape(run.params["head.weight"])[0] if run.readout.head \
+        else run.config.hidden_size
+    terms, again = [], 0.0
+    for index, t in enumerate(_loss_steps(run)):
+        z = readout.logits(run.params, run.state(t))[0]
+        if readout.loss == "ce":
+            k = readout.labels[index]
+            terms.append(-sympy.log(sympy.Indexed(sympy.IndexedBase(f"p_{t}"), k)))
+            again += float(np.log(np.exp(z).sum()) - z[k])
+        else:
+            terms.append(sympy.Rational(1, 2) * Norm(minus(vec("z", t, C), vec("y", t, C))) ** 2)
+            again += 0.5 * float(((z - run.target[index]) ** 2).sum())
+    what = ("softmax cross-entropy with class " + ", ".join(map(str, readout.labels))
+            if readout.loss == "ce" else "1/2 sum of squares")
+    return Step(Eq(LOSS, sympy.Add(*terms, evaluate=False), evaluate=False),
+                f"the loss, {what} of the head's " + (
+                    "every output" if run.where == "every" else "last output"),
                 value=run.loss, check=_checked(relative(run.loss, again), "the loss"))
 
 
@@ -111,7 +175,8 @@ def update_steps(run: Computed, lr: float) -> tuple[list[Step], list[Answer]]:
             value=new[name], check=measured(0.0)))
         answers.append(Answer(Key(name, new=True), new[name], shape=old.shape, update=Update(
             old=old, gradient=Key("L", wrt=name), rate=lr)))
-    again = computed(run.config, new, run.x, run.target, run.where, run.config.truncation)
+    again = computed(run.config, new, run.x, run.target, run.where, run.config.truncation,
+                     run.readout)
     steps.append(Step(Eq(sympy.Symbol("L'"), sympy.Float(again.loss), evaluate=False),
                       "the loss after the step", check=measured(0.0)))
     answers.append(Answer(Key("L", new=True), again.loss, nonnegative=True))
@@ -132,16 +197,18 @@ def _notes(run: Computed, lr: float | None) -> list[str]:
 
 def solution_parts(config: RecurrentConfig, params: dict[str, Any], x: np.ndarray,
                    target: np.ndarray, where: str, truncation: int | None,
-                   lr: float | None) -> tuple[list[Step], Answers, list[str], tuple[Table, ...]]:
+                   lr: float | None, readout: Readout | None = None,
+                   ) -> tuple[list[Step], Answers, list[str], tuple[Table, ...]]:
     """Steps, answers, notes and tables of the worked example."""
     with np.errstate(all="ignore"):
         y, _ = forward(np, params, x[:, None, :], config)
     if not np.isfinite(y).all():
         raise InputError("x, params: the forward pass overflows with these numbers")
-    run = computed(config, params, x, target, where, truncation)
-    steps = [*forward_steps(run), loss_step(run)]
-    answers = [Answer(Key("L"), run.loss, nonnegative=True)]
-    symbolic = config.mode == "RNN" and truncation is None
+    run = computed(config, params, x, target, where, truncation, readout)
+    outputs, output_answers = head_steps(run)
+    steps = [*forward_steps(run), *outputs, loss_step(run)]
+    answers = [*output_answers, Answer(Key("L"), run.loss, nonnegative=True)]
+    symbolic = config.mode == "RNN" and truncation is None and run.readout.plain
     if symbolic and config.nonlinearity == "tanh" and config.bias:
         steps += derivation_steps(run)
     for part in (backward_steps, gradient_steps):
