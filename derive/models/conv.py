@@ -1,4 +1,4 @@
-"""Rules of Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d.
+"""Rules of Conv1d/2d/3d and ConvTranspose1d/2d/3d.
 
 weight: (C_out, C_in/groups, *kernel) for a convolution, (C_in, C_out/groups, *kernel)
 for a transposed one; bias: (C_out). MACs as torch.utils.flop_counter's conv_flop_count
@@ -33,8 +33,9 @@ from derive.symbolic.build import add, div, mul
 
 C_in, C_out, g = sympy.symbols("C_in C_out g", integer=True, positive=True)
 KERNELS = {1: (sympy.Symbol("k", integer=True, positive=True),),
-           2: sympy.symbols("k_h k_w", integer=True, positive=True)}
-AXIS_WORDS = {"L": "length", "H": "height", "W": "width"}
+           2: sympy.symbols("k_h k_w", integer=True, positive=True),
+           3: sympy.symbols("k_d k_h k_w", integer=True, positive=True)}
+AXIS_WORDS = {"L": "length", "D": "depth", "H": "height", "W": "width"}
 
 
 def _pads(args: Args, dims: int) -> tuple[int, ...]:
@@ -52,7 +53,8 @@ def _check(args: Args, label: str) -> None:
     for key in ("in_channels", "out_channels"):
         if args[key] % args["groups"]:
             raise InputError(f"{label}: groups {args['groups']} does not divide {key} "
-                             f"{args[key]}")
+                             f"{args[key]} (in_channels and out_channels must be divisible "
+                             "by groups)")
     if args.get("padding") == "same" and any(step != 1 for step in args["stride"]):
         raise InputError(f"{label}: padding='same' needs stride 1 (torch refuses it otherwise)")
     extra = args.get("output_padding")
@@ -163,5 +165,5 @@ def _rule(name: str, dims: int, transposed: bool) -> Rule:
                 macs=_macs, sizes=sizes, window=_window, validate=_check)
 
 
-register(_rule("Conv1d", 1, False), _rule("Conv2d", 2, False),
-         _rule("ConvTranspose1d", 1, True), _rule("ConvTranspose2d", 2, True))
+register(*(_rule(f"Conv{d}d", d, False) for d in (1, 2, 3)),
+         *(_rule(f"ConvTranspose{d}d", d, True) for d in (1, 2, 3)))

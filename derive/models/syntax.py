@@ -9,9 +9,9 @@ in `derive.models.limits` is checked while reading, and reading is linear in the
 >>> node = parse_model("nn.Sequential(nn.Conv2d(3, 6, 5), nn.ReLU())")
 >>> [(name, child.type) for name, child in node.children]
 [('0', 'Conv2d'), ('1', 'ReLU')]
->>> parse_model("Conv3d(1, 2, 3)")
+>>> parse_model("Conv4d(1, 2, 3)")
 Traceback (most recent call last):
-derive.errors.InputError: model: line 1: unknown layer 'Conv3d'; known: ...
+derive.errors.InputError: model: line 1: unknown layer 'Conv4d'; known: ...
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 torch reads them, the gain of the nonlinearity, and the uniform bound or normal std, exact
 (SymPy) where the inputs are exact and checked against torch's float formulas.
 
-The layer shapes are a small local table (Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d):
-torch's weight is (out, in / groups, *kernel) for a conv and (in, out / groups, *kernel) for a
-transposed conv, so torch's fan_in = shape[1] * prod(kernel) is (in / groups) k_h k_w for a
-conv and (out / groups) k_h k_w for a transposed one.
+The layer shapes are the layer rules of `derive.models` (Linear, Conv1d/2d/3d,
+ConvTranspose1d/2d/3d): torch's weight is (out, in / groups, *kernel) for a conv and (in,
+out / groups, *kernel) for a transposed conv, so torch's fan_in = shape[1] * prod(kernel) is
+(in / groups) k_h k_w for a conv and (out / groups) k_h k_w for a transposed one.
 
 >>> layer = parse_layer("Conv2d(3, 16, 3)")
 >>> layer.weight, fans(layer.weight)
@@ -31,10 +31,7 @@ from derive.constructor_calls import (
     Signature,
     bind,
     choice,
-    flag,
-    integer,
     parse_call,
-    show,
 )
 from derive.errors import InputError, VerificationError
 
@@ -44,38 +41,8 @@ NONLINEARITIES = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "c
                   "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu")
 
 
-def _kernel(dims: int) -> Any:
-    def convert(value: Any, where: str) -> tuple[int, ...]:
-        values = value if isinstance(value, tuple) else (value,) * dims
-        if len(values) != dims:
-            raise InputError(f"{where}: give one size or {dims} sizes")
-        return tuple(integer(1, MAX_KERNEL)(v, where) for v in values)
-    return convert
-
-
-def _conv(name: str, dims: int, transposed: bool) -> Signature:
-    width = integer(1, MAX_WIDTH)
-    rest = (("stride", 1), ("padding", 0)) + ((("output_padding", 0),) if transposed else ())
-    tail = ((("groups", 1), ("bias", True), ("dilation", 1)) if transposed
-            else (("dilation", 1), ("groups", 1), ("bias", True)))
-    params = [Param("in_channels", REQUIRED, width), Param("out_channels", REQUIRED, width),
-              Param("kernel_size", REQUIRED, _kernel(dims))]
-    for key, default in rest + tail:
-        convert = (flag if key == "bias" else integer(1, MAX_WIDTH) if key == "groups"
-                   else lambda value, where: value)
-        params.append(Param(key, default, convert))
-    params.append(Param("padding_mode", "zeros", choice("zeros", "reflect", "replicate",
-                                                        "circular")))
-    return Signature(name, tuple(params))
-
-
-LAYERS: dict[str, Signature] = {sig.name: sig for sig in (
-    Signature("Linear", (Param("in_features", REQUIRED, integer(1, MAX_WIDTH)),
-                         Param("out_features", REQUIRED, integer(1, MAX_WIDTH)),
-                         Param("bias", True, flag))),
-    *(_conv(f"Conv{d}d", d, False) for d in (1, 2, 3)),
-    *(_conv(f"ConvTranspose{d}d", d, True) for d in (1, 2, 3)),
-)}
+INIT_LAYERS = ("Linear", *(f"Conv{d}d" for d in (1, 2, 3)),
+               *(f"ConvTranspose{d}d" for d in (1, 2, 3)))
 
 
 @dataclass(frozen=True)
@@ -90,20 +57,25 @@ class Layer:
 
 
 def parse_layer(text: str, where: str = "layer") -> Layer:
-    """A Linear or Conv layer as torch's constructor call; its weight shape."""
-    call = parse_call(text, where)
-    args = bind(call, LAYERS, where, "layer")
-    if call.name == "Linear":
-        return Layer(show(call.name, args, LAYERS[call.name].params), call.name,
-                     (args["out_features"], args["in_features"]), args["bias"])
-    groups, c_in, c_out = args["groups"], args["in_channels"], args["out_channels"]
-    if c_in % groups or c_out % groups:
-        raise InputError(f"{where}: in_channels and out_channels must be divisible by groups "
-                         f"({c_in}, {c_out} and {groups})")
-    first, second = ((c_in, c_out // groups) if call.name.startswith("ConvTranspose")
-                     else (c_out, c_in // groups))
-    return Layer(show(call.name, args, LAYERS[call.name].params), call.name,
-                 (first, second, *args["kernel_size"]), args["bias"], groups)
+    """A Linear or Conv layer as torch's constructor call; its weight shape from the layer's
+    rule in `derive.models` (the shapes `summary` and `model-backprop` use)."""
+    from derive.models import parse_model
+    from derive.models.nodes import Chain
+    from derive.models.nodes import Layer as Node
+    from derive.models.registry import RULES
+
+    name = parse_call(text, where).name
+    if name not in INIT_LAYERS:
+        raise InputError(f"{where}: unknown layer {name!r}; known: {', '.join(INIT_LAYERS)}")
+    chain = parse_model(text, where)
+    node = chain.children[0][1] if isinstance(chain, Chain) and len(chain.children) == 1 \
+        else None
+    if not isinstance(node, Node):
+        raise InputError(f"{where}: expected one layer such as Conv2d(3, 16, 3)")
+    tensors = {t.name: t.shape for t in RULES[node.type].tensors(node.args, ())}
+    shown = text.strip().removeprefix("torch.").removeprefix("nn.")
+    return Layer(shown, node.type, tuple(tensors["weight"]), "bias" in tensors,
+                 int(node.args.get("groups", 1)))
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:

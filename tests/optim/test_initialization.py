@@ -114,3 +114,28 @@ def test_layer_refusals() -> None:
         parse_layer("Conv2d(3, 16, 3, groups=2)")
     with pytest.raises(InputError, match="unknown layer 'LSTM'"):
         parse_layer("LSTM(3, 16)")
+
+
+@pytest.mark.parametrize("text", [
+    "Linear(5, 3, bias=False)", "Conv3d(4, 6, (1, 3, 2), groups=2)",
+    "ConvTranspose3d(4, 6, 3, groups=2, bias=False)", "ConvTranspose1d(3, 4, 5, stride=2)",
+    "nn.Conv2d(3, 16, 3)",
+])
+def test_layer_shapes_are_the_model_rules_and_torchs(text: str) -> None:
+    """init reads the weight's shape from derive.models' rule, and it is torch's."""
+    torch = pytest.importorskip("torch")
+    from derive.models import parse_model
+    from derive.models.registry import RULES
+
+    layer = parse_layer(text)
+    node = parse_model(text).children[0][1]
+    rule = {t.name: t.shape for t in RULES[node.type].tensors(node.args, ())}
+    module = eval(f"torch.nn.{text.removeprefix('nn.')}", {"torch": torch})  # noqa: S307
+    assert layer.weight == rule["weight"] == tuple(module.weight.shape)
+    assert layer.bias == (module.bias is not None)
+
+
+def test_layer_refused_as_torch_refuses_it() -> None:
+    """The models rule's checks apply: torch refuses padding='same' with a stride."""
+    with pytest.raises(InputError, match="padding='same' needs stride 1"):
+        parse_layer("Conv3d(2, 4, 3, stride=2, padding='same')")
