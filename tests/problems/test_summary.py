@@ -44,7 +44,7 @@ def test_layers_list_and_renders() -> None:
      "in_features is 100 but its input has 3,072 features; its input 3072 comes from '0' "
      "(Flatten, which flattened 3 x 32 x 32)"),
     ("Conv2d(3, 6, 50)", "the height of the dilated kernel (50) exceeds the padded input"),
-    ("Conv3d(3, 6, 5)", "unknown layer 'Conv3d'; known: "),
+    ("Conv4d(3, 6, 5)", "unknown layer 'Conv4d'; known: "),
     ("Conv2d(3, 6, 5, strides=2)", "unknown argument 'strides'; known: in_channels"),
     ("Linear(2**100, 3)", "the exponent must be"),
     ("__import__('os').system('x')", "expected a layer such as nn.Conv2d"),
