@@ -172,22 +172,28 @@ def claimed_shape(claim: Any) -> tuple[int | str, ...] | None:
 
     >>> claimed_shape("10 x (100 x 10)"), claimed_shape("N × 100"), claimed_shape("2²")
     ((10, 100, 10), ('N', 100), None)
-    >>> claimed_shape("16x5x5"), claimed_shape("30 X 30")
-    ((16, 5, 5), (30, 30))
+    >>> claimed_shape("16x5x5"), claimed_shape("30 X 30"), claimed_shape("N_1 x K")
+    ((16, 5, 5), (30, 30), ('N1', 'K'))
     """
     if isinstance(claim, str):
         flat_text = claim.replace("(", " ").replace(")", " ")
         parts = [part.strip() for part in re.split(r"\s*×\s*|\s+[xX]\s+|(?<=\d)[xX](?=\d)",
                                                     flat_text.strip())]
         # '²'.isdigit() is True: sizes are ASCII digits, or a size's letter (N)
-        if not all(re.fullmatch(r"[0-9]{1,9}|[A-Za-z]\w{0,9}", part) for part in parts):
+        if not all(re.fullmatch(r"[0-9]{1,9}|[A-Za-z]\w{0,9}|[A-Z]_\{[0-9]{1,3}\}", part)
+                   for part in parts):
             return None
-        return tuple(int(p) if p.isdigit() else p for p in parts)
+        return tuple(int(p) if p.isdigit() else _letter(p) for p in parts)
     return tuple(int(c) for c in claim) if isinstance(claim, Sequence) else None
 
 
+def _letter(size: str) -> str:
+    """A size's letter as derive names it: ``N_1`` and ``N_{1}`` are N1."""
+    return re.sub(r"[_{}]", "", size)
+
+
 def _sizes(shape: Any) -> tuple[int | str, ...]:
-    return tuple(int(n) if str(n).isdigit() else str(n) for n in shape)
+    return tuple(int(n) if str(n).isdigit() else _letter(str(n)) for n in shape)
 
 
 def compare(truth: Any, claim: Any, rtol: float | None = None) -> str:

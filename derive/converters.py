@@ -122,6 +122,8 @@ def layer_sizes(value: Any, name: str) -> tuple[int | str, ...]:
     if not isinstance(items, list | tuple) or not any(isinstance(i, str) for i in items):
         return layer_widths(value, name)
     letters = [item for item in items if isinstance(item, str) and not item.isdigit()]
+    if not letters:
+        return layer_widths(value, name)
     for item in letters:
         if not SIZE_LETTER.fullmatch(item):
             raise FieldError(name, f"{item!r} is not a size; use a positive integer or a letter "

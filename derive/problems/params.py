@@ -7,22 +7,25 @@ n_{l-1}, n_l, checked against the rule's row.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
 from derive import converters
 from derive.answers import Answer, Answers, Confusion, Key, Slip
 from derive.errors import VerificationError
-from derive.models import Input, Summary, count
+from derive.models import Input, count
 from derive.models.linear import d_in, d_out, linear_count
 from derive.models.nodes import Chain, Layer
 from derive.models.registry import RULES
 from derive.models.rules import bind
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
-from derive.solution import Solution, Step
+from derive.solution import Formula, Solution, Step
 from derive.symbolic.build import add, eq, value_of
+from derive.symbolic.sizes import has_letters, letter, size_symbols, stand_ins, substitution
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,8 +33,8 @@ class Problem(BaseProblem):
     """Widths of a fully connected network, input first, e.g. 100,50,25,10."""
 
     kind = "params"
-    layers: tuple[int, ...] = spec(
-        converters.layer_widths, "widths, input first, e.g. 100,50,25,10")
+    layers: tuple[int | str, ...] = spec(
+        converters.layer_sizes, "widths, input first, e.g. 100,50,25,10, or letters: D,H,C")
     bias: bool = spec(converters.boolean, "whether every layer has a bias vector", True)
 
     def estimated_seconds(self) -> float:
@@ -55,47 +58,93 @@ def network(widths: tuple[int, ...], bias: bool) -> Chain:
 
 
 def solve(problem: Problem) -> Solution:
-    """Count weights and biases layer by layer (the Linear rule), then add them up."""
-    widths = problem.layers
+    """Count weights and biases layer by layer (the Linear rule), then add them up; with
+    letters, every count is a polynomial in them, checked at their stand-ins."""
+    sizes, widths = problem.layers, stand_ins(problem.layers)
     summary = count(network(widths, problem.bias), Input((widths[0],)))
-    n = sympy.symbols(f"n_0:{len(widths)}", integer=True, positive=True)
-    steps, per_layer = [], []
+    numbered = sympy.symbols(f"n_0:{len(widths)}", integer=True, positive=True)
+    n = tuple(symbol or dim for symbol, dim in zip(size_symbols(sizes), numbered, strict=True))
+    given = {dim: width for dim, width, size in zip(n, widths, sizes, strict=True)
+             if not isinstance(size, str)}
+    steps, per_layer, lettered = [], [], has_letters(sizes)
     for layer, row in enumerate(summary.rows, 1):
         assert row.count is not None
         formula = layer_count(n[layer - 1], n[layer], problem.bias)
-        given = {n[layer - 1]: widths[layer - 1], n[layer]: widths[layer]}
-        per_layer.append(row.n_params)
-        biases = f"{widths[layer]} bias" + ("es" if widths[layer] > 1 else "")
-        why = (f"layer {layer}: W_{layer} is {widths[layer - 1]} x {widths[layer]} "
+        per_layer.append(_checked(formula, given, sizes, row.n_params, f"P_{layer}")
+                         if lettered else row.n_params)
+        shown = [given.get(n[i], n[i]) for i in (layer - 1, layer)]
+        biases = f"{shown[1]} bias" + ("es" if shown[1] != 1 else "")
+        why = (f"layer {layer}: W_{layer} is {shown[0]} x {shown[1]} "
                "(one weight per connection)" + (f", plus {biases}" if problem.bias
                                                  else ", no bias"))
-        steps.append(Step(eq(sympy.Symbol(f"P_{layer}"), formula), why, value=row.n_params,
-                          check=0.0, given=given))
+        steps.append(Step(eq(sympy.Symbol(f"P_{layer}"), formula), why, value=_shown(per_layer[-1]),
+                          check=0.0, given=_given(formula, given)))
     terms = [layer_count(n[i - 1], n[i], problem.bias) for i in range(1, len(n))]
     total_formula = add(*(arg for term in terms for arg in (term.args if problem.bias else [term])))
-    total = int(value_of(total_formula, dict(zip(n, widths, strict=True))))
-    if total != summary.total:  # the summed formula against the rules' rows
-        raise VerificationError(f"params: formula gives {total}, the rules {summary.total}")
+    total = _checked(total_formula, given, sizes, summary.total, "P")
     steps.append(Step(eq(sympy.Symbol("P"), total_formula),
                       "total: the sum of every layer's weights and biases",
-                      value=total, check=0.0, given=dict(zip(n, widths, strict=True))))
-    return Solution(problem, tuple(steps), Answers(_answers(summary, per_layer, problem.bias)))
+                      value=_shown(total), check=0.0, given=_given(total_formula, given)))
+    return Solution(problem, tuple(steps),
+                    Answers(_answers(n, given, per_layer, total, problem.bias)))
 
 
-def _answers(summary: Summary, per_layer: list[int], bias: bool) -> list[Answer]:
+def _shown(value: Any) -> Any:
+    """A step's value: the number; a polynomial in letters is the formula itself."""
+    return None if isinstance(value, Formula) else value
+
+
+def _given(formula: sympy.Basic, given: dict[sympy.Symbol, int]) -> dict[sympy.Symbol, int]:
+    """The numbers of the formula's own symbols (linear in the formula, not in the depth)."""
+    return {symbol: given[symbol] for symbol in formula.free_symbols if symbol in given}
+
+
+def _checked(formula: sympy.Basic, given: dict[sympy.Symbol, int], sizes: tuple[int | str, ...],
+             counted: int, name: str) -> Any:
+    """The formula's value at the numeric widths (a polynomial in the letters, if any), after
+    checking it at the letters' stand-ins against the rules' count."""
+    value = value_of(formula, given)
+    at = value_of(value, substitution(sizes)) if value.free_symbols else value
+    if at != counted:  # the closed form against the rules' rows
+        raise VerificationError(f"params: {name} formula gives {at}, the rules {counted}")
+    return int(value) if value.is_Integer else _polynomial(value)
+
+
+def _polynomial(value: sympy.Expr) -> Formula:
+    """A count in letters as a formula answer; a claimed polynomial is judged at random
+    integers (large enough that a wrong polynomial cannot agree by chance)."""
+    value = sympy.expand(value)
+    names = sorted(symbol.name for symbol in value.free_symbols)
+    rng = random.Random(",".join(names))
+
+    def sample() -> tuple[dict[str, Any], Any, dict[str, float]]:
+        values = {name: rng.randint(11, 997) for name in names}
+        return values, float(value_of(value, {letter(k): v for k, v in values.items()})), {}
+    return Formula(value, check=0.0, sample=sample)
+
+
+def _answers(n: tuple[sympy.Symbol, ...], given: dict[sympy.Symbol, int], per_layer: list[Any],
+             total: Any, bias: bool) -> list[Answer]:
     """The total (its weights-only value is the forgotten-biases slip), per layer P_l and
-    the counts of W_l and b_l, the weights and biases."""
-    weights = [entry.numel for row in summary.rows for entry in row.params
-               if entry.name.endswith("weight")]
-    forgot = (Confusion(sum(weights), Slip.OTHER, "the biases were left out"),) if bias else ()
-    found = [Answer(Key("total"), summary.total, nonnegative=True, confusions=forgot),
-             Answer(Key("per_layer"), per_layer, nonnegative=True),
-             Answer(Key("weights"), sum(weights), nonnegative=True),
-             Answer(Key("biases"), summary.total - sum(weights), nonnegative=True)]
-    for layer, row in enumerate(summary.rows, 1):
-        found.append(Answer(Key(f"P_{layer}"), row.n_params, nonnegative=True))
-        sizes = {entry.name.rsplit(".", 1)[-1]: entry.numel for entry in row.params}
-        found.append(Answer(Key(f"W_{layer}", aspect="count"), sizes["weight"], nonnegative=True))
-        found.append(Answer(Key(f"b_{layer}", aspect="count"), sizes.get("bias", 0),
-                            nonnegative=True))
+    the counts of W_l and b_l, the weights and biases: numbers, or polynomials in letters."""
+    def at(value: Any) -> Any:
+        return value if isinstance(value, int) else _polynomial(value)
+
+    size = [given.get(dim, dim) for dim in n]  # an int, or a letter's symbol
+    products = [size[i - 1] * size[i] for i in range(1, len(n))]
+    weights = [at(product) for product in products]
+    biases = [at(size[i]) if bias else 0 for i in range(1, len(n))]
+    all_weights = at(sum(products))
+    forgot = (Confusion(all_weights, Slip.OTHER, "the biases were left out"),) if bias and \
+        isinstance(total, int) else ()
+    found = [Answer(Key("total"), total, nonnegative=True, confusions=forgot),
+             *([Answer(Key("per_layer"), per_layer, nonnegative=True)]
+               if isinstance(total, int) else []),
+             Answer(Key("weights"), all_weights, nonnegative=True),
+             Answer(Key("biases"), at(sum(size[1:]) if bias else 0), nonnegative=True)]
+    for layer, (p_l, weight, bias_count) in enumerate(zip(per_layer, weights, biases,
+                                                            strict=True), 1):
+        found += [Answer(Key(f"P_{layer}"), p_l, nonnegative=True),
+                  Answer(Key(f"W_{layer}", aspect="count"), weight, nonnegative=True),
+                  Answer(Key(f"b_{layer}", aspect="count"), bias_count, nonnegative=True)]
     return found
