@@ -41,6 +41,26 @@ class ProblemSet:
     vary: tuple[Mapping[str, Any], ...] = ()
     asks: tuple[Any, ...] = ()  # each problem's `ask` table as written (derive.classroom.asks)
 
+    def _markdown(self) -> str:
+        from derive import solve
+        from derive.render import render_set
+
+        return render_set(self.title, [solve(p) for p in self.problems], "markdown")
+
+    def _repr_markdown_(self) -> str:
+        return self._markdown()
+
+    def _repr_latex_(self) -> str:
+        from derive import solve
+        from derive.render import render_set
+
+        return render_set(self.title, [solve(p) for p in self.problems], "latex", fragment=True)
+
+    def _repr_html_(self) -> str:
+        from derive.render import notebook_html
+
+        return notebook_html(self._markdown())
+
 
 def load(path: str | Path) -> ProblemSet:
     """Read and validate a problem-set file."""

@@ -154,6 +154,16 @@ class Solution:
 
         return render(self, "markdown", fragment=True)
 
+    def _repr_latex_(self) -> str:
+        from derive.render import render
+
+        return render(self, "latex", fragment=True)
+
+    def _repr_html_(self) -> str:
+        from derive.render import notebook_html, render
+
+        return notebook_html(render(self, "markdown", fragment=True))
+
     def __str__(self) -> str:
         from derive.render import render
 

@@ -57,3 +57,22 @@ def render(solution: Solution, fmt: str = "text", *, fragment: bool = False,
            digits: int = 4) -> str:
     """Render one solution; `fragment` gives LaTeX without preamble, for \\input."""
     return render_set("", [solution], fmt, fragment=fragment, digits=digits)
+
+
+def notebook_html(markdown: str) -> str:
+    """Markdown of a key as HTML for a notebook: text HTML-escaped, math left in `$...$` and
+    `$$...$$` for the notebook's MathJax or KaTeX; no script, no CDN."""
+    import html
+
+    blocks = [block.strip() for block in markdown.split("\n\n") if block.strip()]
+    parts = []
+    for block in blocks:
+        escaped = html.escape(block, quote=False)
+        if block.startswith("#"):
+            level = len(block) - len(block.lstrip("#"))
+            parts.append(f"<h{level}>{escaped.lstrip('#').strip()}</h{level}>")
+        elif block.startswith("$$"):
+            parts.append(f"<div>{escaped}</div>")
+        else:
+            parts.append(f"<p>{escaped}</p>")
+    return '<div class="derive-key">\n' + "\n".join(parts) + "\n</div>"

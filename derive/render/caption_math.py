@@ -40,7 +40,8 @@ _OPERATORS = {
 _SUBSCRIPTS = dict(zip("0123456789+-=()aehijklmnoprstuvx",
                        "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", strict=True))
 _SUPERSCRIPTS = dict(zip("0123456789+-=()inT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿᵀ", strict=True))
-_SCRIPT = re.compile(r"([_^])(\[[^\]]*\]|\{(?:[^{}]|\{[^{}]*\})*\}|\([^()]*\)|[A-Za-z0-9]+)")
+_SCRIPT = re.compile(r"([_^])(\[[^\]]*\]|\{(?:[^{}]|\{[^{}]*\})*\}|\([^()]*\)"
+                     r"|[A-Za-z0-9]+(?:,\[[^\]\s]*\])?)")
 
 
 def hat(word: str) -> str | None:
