@@ -116,7 +116,8 @@ def test_every_cause_of_the_catalogue_is_named_on_every_kind(name: str) -> None:
                     f"this is the value of {key_text(o.key)}" for o in
                     solution.answers.entries() if _numbers(o.value) is not None and _same(
                         np.ravel(o.value), np.ravel(claim))}  # the checker reads entries
-                if answer.nonnegative and np.any(np.asarray(claim, dtype=float) < 0):
+                if answer.nonnegative and not isinstance(claim, Shape) \
+                        and np.any(np.asarray(claim, dtype=float) < 0):
                     accepted.add("is never negative")  # the reason, whatever the slip
                 verdict, found = judged(solution, answer, claim)
                 if verdict != "wrong" or not any(c in found for c in accepted):
