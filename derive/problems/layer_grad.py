@@ -29,7 +29,13 @@ from derive.problem import spec
 from derive.problems import layer_grad_instance as instance
 from derive.problems.tensors import matrix_view, named_tensors, tensor
 from derive.solution import Solution, Step, Table, measured
-from derive.symbolic.layer_forms import Bound, IndexRelation, LayerForm, evaluate, residual
+from derive.symbolic.layer_forms import (
+    Bound,
+    IndexRelation,
+    LayerForm,
+    evaluate,
+    target_residual,
+)
 
 TIES = ("a window holds tied maxima, where the max has no derivative: dL/dX follows torch "
         "(all of dL/dY to the first maximum in row-major order), checked against the kernels "
@@ -126,8 +132,7 @@ def _relation_steps(form: LayerForm, inst: instance.Instance, numbers: bool,
         arrays[str(relation.lhs.base.label)] = value
         check = None
         if relation.target:
-            kernel = np.asarray(expected[relation.target], dtype=float)
-            check = measured(max(residual(value.reshape(kernel.shape), kernel),
+            check = measured(max(target_residual(relation, value, expected),
                                  checks.get(relation.target, 0.0)))
             if check > 1e-6:
                 from derive.errors import VerificationError
