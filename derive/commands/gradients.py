@@ -123,7 +123,8 @@ def graph(expression: str, at: str, name: str, **out: Any) -> None:
 @click.option("--fn", type=click.Choice(["softmax", "sigmoid", "tanh", "relu"]),
               help="A function's Jacobian at a point (with --at).")
 @click.option("--at", help="The point: 5,-2,-1,3")
-@click.option("--layers", help="A network's widths: 2,2,2")
+@click.option("--layers", help="A network's widths: 2,2,2, or letters: N,N1,K")
+@click.option("--sizes", help="Numbers for the letters, shown in the worked entry: N=3,N1=4,K=2")
 @click.option("--of", "of", help="The node differentiated: yhat (default), z2, a1.")
 @click.option("--wrt", help="With respect to: W1 (default), b1, z1, a1.")
 @click.option("--entry", help="One entry i,j of the weight (from 1): d(of)/dW_ij.")
@@ -131,21 +132,22 @@ def graph(expression: str, at: str, name: str, **out: Any) -> None:
               help="numerator (default): (of) x (wrt); denominator: the transpose.")
 @network_options
 @kind_options
-def jacobian(fn: str | None, at: str | None, layers: str | None, of: str | None,
-             wrt: str | None, entry: str | None, layout: str | None, **options: Any) -> None:
+def jacobian(fn: str | None, at: str | None, layers: str | None, sizes: str | None,
+             of: str | None, wrt: str | None, entry: str | None, layout: str | None,
+             **options: Any) -> None:
     """Jacobians with their shapes: of a function at a point, or of a network's nodes.
 
     \b
     Examples:
       derive jacobian --fn softmax --at 5,-2,-1,3
-      derive jacobian --layers 2,2,2 --hidden relu --output softmax --of yhat --wrt W1 \\
-        --convention WTx --entry 1,2                                   # seed 003
+      derive jacobian --layers N,N1,K --sizes N=3,N1=4,K=2 --hidden relu --of yhat \\
+        --wrt W1 --convention WTx --entry 1,2                          # seed 003
       derive jacobian --layers 3072,100,10 --hidden relu --convention XW --wrt W1 --layout \\
         denominator
     Answers: J (a function), or d(of)/d(wrt) with its shape and check residual.
     """
     fields = network_fields(options)
-    emit("jacobian", {"fn": fn, "at": at, "layers": layers, "of": of, "wrt": wrt,
+    emit("jacobian", {"fn": fn, "at": at, "layers": layers, "sizes": sizes, "of": of, "wrt": wrt,
                       "entry": entry, "layout": layout, **fields}, **options)
 
 

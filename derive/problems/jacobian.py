@@ -9,7 +9,6 @@ central finite differences of the network (or the function) at small random size
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,8 +20,8 @@ from sympy import IndexedBase, KroneckerDelta
 from derive import converters
 from derive.answers import Answers, Key, plain_name
 from derive.errors import FieldError, VerificationError
-from derive.numeric import activations as kernels
 from derive.problem import spec
+from derive.problems.jacobian_function import function_solution
 from derive.problems.network import NetworkProblem
 from derive.solution import Formula, Solution, Step, measured, shape_words
 from derive.symbolic import jacobians as jac
@@ -32,6 +31,7 @@ from derive.symbolic.instance import instantiate
 from derive.symbolic.matrices import Partial, chain, evaluate
 from derive.symbolic.model import Model
 from derive.symbolic.network import SymbolicNetwork
+from derive.symbolic.sizes import named_sizes, shown, stand_ins
 
 FUNCTIONS = ("softmax", "sigmoid", "tanh", "relu")
 COLUMN_OF = {"XWT": "Wx", "XW": "WTx"}  # one example of a row convention is a column here
@@ -53,7 +53,10 @@ class Problem(NetworkProblem):
     fn: str | None = spec(converters.choice(*FUNCTIONS), "a function: softmax, sigmoid, tanh, relu",
                           None)
     at: tuple[Decimal, ...] | None = spec(converters.real_vector, "the point: 5,-2,-1,3", None)
-    layers: tuple[int, ...] | None = spec(converters.layer_widths, "network widths: 2,2,2", None)
+    layers: tuple[int | str, ...] | None = spec(
+        converters.layer_sizes, "network widths: 2,2,2, or letters: N,N1,K", None)
+    sizes: tuple[tuple[str, int], ...] | None = spec(
+        named_sizes, "numbers for the letters, shown in the worked entry: N=3,N1=4,K=2", None)
     of: str = spec(_node, "the node differentiated: yhat, z2, a1", "yhat")
     wrt: str = spec(_node, "with respect to: W1, b1, z1, a1", "W1")
     entry: tuple[int, int] | None = spec(converters.pair(1), "one entry i,j of the weight (from 1)",
@@ -63,6 +66,11 @@ class Problem(NetworkProblem):
 
     @property
     def widths(self) -> tuple[int, ...]:
+        """The numeric widths: a letter's number from `sizes`, else its random stand-in."""
+        return stand_ins(self.given_widths, given=dict(self.sizes or ()))
+
+    @property
+    def given_widths(self) -> tuple[int | str, ...]:
         return self.layers or (2, 2)
 
     def validate(self) -> None:
@@ -72,6 +80,7 @@ class Problem(NetworkProblem):
             if self.at is None or not 1 <= len(self.at) <= 12:
                 raise FieldError("at", "give the point, 1 to 12 numbers: 5,-2,-1,3")
             return
+        self._validate_sizes()
         super().validate()
         depth = len(self.widths) - 1
         top, bottom = jac.parse_node(self.of, depth, "of"), jac.parse_node(self.wrt, depth,
@@ -84,89 +93,27 @@ class Problem(NetworkProblem):
         if self.entry is not None:
             net = self.column_network()
             W = net.W(bottom.layer)
-            rows, cols = (int(d) for d in net.shape(W))
+            rows, cols = _numbers(net, W)
             if not (self.entry[0] <= rows and self.entry[1] <= cols):
                 raise FieldError("entry", f"{plain_name(W)} is {rows} x {cols}; pick i <= {rows}, "
                                  f"j <= {cols}")
 
+    def _validate_sizes(self) -> None:
+        letters = {size for size in self.given_widths if isinstance(size, str)}
+        for letter, _ in self.sizes or ():
+            if letter not in letters:
+                raise FieldError("sizes", f"{letter} is not a letter of --layers; give numbers "
+                                 "only for letters, e.g. --layers N,N1,K --sizes N=3,N1=4,K=2")
+
     def column_network(self) -> SymbolicNetwork:
         name = COLUMN_OF.get(self.convention, self.convention)
-        return SymbolicNetwork(CONVENTIONS[name], self.widths, dict(self.names))
+        return SymbolicNetwork(CONVENTIONS[name], self.widths, dict(self.names), self.letters)
 
 
 def solve(problem: Problem) -> Solution:
     if problem.fn is not None:
-        return _function(problem)
+        return function_solution(problem)
     return _network(problem)
-
-
-# -- a function at a point ----------------------------------------------------------------
-def _function(problem: Problem) -> Solution:
-    assert problem.fn is not None and problem.at is not None
-    point = np.array([float(v) for v in problem.at])
-    n = len(point)
-    z = sympy.symbols(f"z_1:{n + 1}", real=True)
-    exps = [sympy.exp(v) for v in z]
-    outputs = {"softmax": [e / sum(exps) for e in exps],
-               "sigmoid": [1 / (1 + sympy.exp(-v)) for v in z], "tanh": [sympy.tanh(v) for v in z],
-               "relu": [sympy.Piecewise((v, v > 0), (0, True)) for v in z]}[problem.fn]
-    J = sympy.Matrix(n, n, lambda i, j: sympy.diff(outputs[i], z[j]))
-    at = {v: sympy.Float(str(p), 30) for v, p in zip(z, problem.at, strict=True)}
-    derived = np.array(J.xreplace(at).evalf(30).tolist(), dtype=float)
-    values = np.array([float(sympy.N(f.xreplace(at), 30)) for f in outputs])
-    stated, form = _stated(problem.fn, values, point)
-    finite = _function_differences(problem.fn, point)
-    residual = measured(max(float(np.max(np.abs(derived - stated))),
-                            float(np.max(np.abs(derived - finite)))))
-    if not residual < TOLERANCE:
-        raise VerificationError(f"jacobian: {problem.fn} at {point.tolist()} disagrees "
-                                f"({residual:.1e})")
-    p = sympy.Symbol("p")
-    steps = [Step(eq(p, sympy.Function(problem.fn)(sympy.Symbol("z"))), f"{problem.fn} at z",
-                  value=values, shape=(n,)),
-             Step(equalities(sympy.Symbol("J_ij"), _entry_form(problem.fn)),
-                  "entry by entry: SymPy differentiates output i by input j", check=residual),
-             Step(equalities(sympy.Symbol("J"), sympy.Symbol(form)),
-                  f"the {n} x {n} Jacobian at z", value=derived, shape=(n, n), check=residual)]
-    return Solution(problem, tuple(steps), Answers.from_values({"p": values, "J": derived}),
-                    notes=("ReLU'(0) is taken as 0",) if problem.fn == "relu" else ())
-
-
-def _stated(fn: str, values: Any, point: Any) -> tuple[Any, str]:
-    if fn == "softmax":
-        return np.diag(values) - np.outer(values, values), "diag(p) - p p^T"
-    prime = {"sigmoid": kernels.sigmoid_prime, "tanh": kernels.tanh_prime,
-             "relu": kernels.relu_prime}[fn](np, point)
-    return np.diag(prime), f"diag({fn}'(z))"
-
-
-def _entry_form(fn: str) -> sympy.Expr:
-    i, j = sympy.symbols("i j", integer=True)
-    p = IndexedBase("p")
-    if fn == "softmax":
-        return mul(p[i], KroneckerDelta(i, j) - p[j])
-    return mul(KroneckerDelta(i, j), sympy.Symbol(f"{fn}'(z_i)"))
-
-
-def _function_differences(fn: str, point: Any, step: float = 1e-6) -> Any:
-    """Central differences of the kernel, steps step * max(1, |z_k|) so that a far point
-    keeps them; softmax(z) = softmax(z - max z), so softmax is differenced near 0. At
-    ReLU's kink z_k = 0 the difference is taken from the left: ReLU'(0) = 0."""
-    functions: dict[str, Callable[[Any], Any]] = {
-        "softmax": lambda v: kernels.softmax(np, v), "sigmoid": lambda v: kernels.sigmoid(np, v),
-        "tanh": np.tanh, "relu": lambda v: kernels.relu(np, v)}
-    forward = functions[fn]
-    if fn == "softmax":
-        point = point - np.max(point)
-    columns = []
-    for k in range(len(point)):
-        shift = np.zeros_like(point)
-        shift[k] = step * max(1.0, abs(point[k]))
-        if fn == "relu" and point[k] == 0:
-            columns.append((forward(point) - forward(point - shift)) / shift[k])
-        else:
-            columns.append((forward(point + shift) - forward(point - shift)) / (2 * shift[k]))
-    return np.stack(columns, axis=1)
 
 
 # -- a network ----------------------------------------------------------------------------
@@ -219,13 +166,15 @@ def _network(problem: Problem) -> Solution:
     residual = _residual(tensor, numeric)
     steps.append(Step(eq(J_symbol, J), "J: the product of the matrix factors, d(of)/dz_l",
                       shape=_sizes(net, J)))
-    K, i, j, k = sympy.symbols("K i j k", integer=True)
+    out = "K" if "K" not in problem.letters else "m"  # the output's index, not a size K
+    K, i, j, k = sympy.symbols(f"{out} i j k", integer=True)
+    n = net.size(bottom.layer) if problem.letters else sympy.Symbol("n")
     Jb, ab, wb = IndexedBase("J"), IndexedBase(a.name), IndexedBase(lower.name)
     unit, source = (j, i) if net.convention.transposed else (i, j)
     entry = mul(Jb[K, unit], ab[source])
     steps.append(Step(equalities(Partial(IndexedBase(upper.name)[K], wb[i, j]),
                                  sympy.Sum(mul(Jb[K, k], KroneckerDelta(k, unit), ab[source]),
-                                           (k, 1, sympy.Symbol("n"))), entry),
+                                           (k, 1, n)), entry),
                       "contracting J with the tensor: only k = "
                       f"{'j' if net.convention.transposed else 'i'} survives",
                       shape=_tensor_shape(net, top, bottom, numerator), check=residual))
@@ -255,12 +204,19 @@ def _forward(net: SymbolicNetwork, hidden: list[Any], pair: Any, top: jac.Node) 
 
 
 def _sizes(net: SymbolicNetwork, matrix: Any) -> tuple[Any, ...]:
-    widths = dict(zip(net.dims, net.widths, strict=True))
+    """The shape as shown: numbers, letters kept."""
+    widths = {dim: net.size(layer) for layer, dim in enumerate(net.dims)}
     return tuple(sympy.sympify(d).xreplace(widths) for d in matrix.shape)
 
 
+def _numbers(net: SymbolicNetwork, matrix: Any) -> tuple[int, ...]:
+    """The shape at the numeric widths (a letter's number)."""
+    widths = dict(zip(net.dims, net.widths, strict=True))
+    return tuple(int(sympy.sympify(d).xreplace(widths)) for d in matrix.shape)
+
+
 def _entries(net: SymbolicNetwork, node: jac.Node) -> Any:
-    return net.widths[node.layer] if node.kind != "a" or node.layer else net.widths[0]
+    return net.size(node.layer if node.kind != "a" or node.layer else 0)
 
 
 def _factor_shape(net: SymbolicNetwork, a: jac.Node, b: jac.Node, numerator: bool) -> str:
@@ -269,7 +225,7 @@ def _factor_shape(net: SymbolicNetwork, a: jac.Node, b: jac.Node, numerator: boo
 
 
 def _param_shape(net: SymbolicNetwork, bottom: jac.Node, numerator: bool) -> str:
-    n = net.widths[bottom.layer]
+    n = net.size(bottom.layer)
     inner = shape_words(net.shape(net.W(bottom.layer))) if bottom.kind == "W" else str(n)
     return f"{n} x ({inner})" if numerator else f"({inner}) x {n}"
 
@@ -289,7 +245,7 @@ def _tensor_steps(net: SymbolicNetwork, bottom: jac.Node, numerator: bool) -> li
     transposed = net.convention.transposed
     unit, source = (j, i) if transposed else (i, j)
     place = "column" if transposed else "row"
-    n = net.widths[bottom.layer]
+    n = net.size(bottom.layer)
     return [Step(equalities(Partial(zb[k], wb[i, j]), mul(KroneckerDelta(k, unit), ab[source])),
                  f"z_k = sum of W's entries times the inputs, plus b_k: a 3-way tensor of shape "
                  f"{_param_shape(net, bottom, numerator)}; its slice k (d z_k / d W) is the "
@@ -324,14 +280,18 @@ def _entry_step(problem: Problem, net: SymbolicNetwork, layer: int, upper: Any, 
     residual = _residual(value, numeric[:, si, sj])
     formula = mul(sympy.Symbol(f"J_{{:,{unit}}}"), IndexedBase(inputs.name)[source])
     size = _entries(net, jac.parse_node(problem.of, net.depth, "of"))
+    at = f", shown for {shown(problem.given_widths, problem.widths)}" if problem.letters else ""
     return Step(equalities(Partial(upper, IndexedBase(W.name)[i, j]), formula),
-                f"one entry: a vector of {size} entries", check=residual)
+                f"one entry: a vector of {size} entries{at}", check=residual)
 
 
 def _notes(problem: Problem) -> tuple[str, ...]:
     notes = [f"{problem.layout} layout: d(of)/d(wrt) has shape "
              + ("(of) x (wrt)" if problem.layout == "numerator" else "(wrt) x (of)"),
              "checked against central finite differences of the network at small sizes"]
+    if problem.letters:
+        notes.append("sizes in letters, checked at " + shown(problem.given_widths,
+                                                              problem.widths))
     if problem.convention in COLUMN_OF:
         notes.append(f"one example of the {problem.convention} convention is a row; its "
                      "Jacobians are those of the same example as a column")

@@ -39,7 +39,7 @@ class Problem(NetworkProblem):
         return stand_ins(self.layers)
 
     @property
-    def sizes(self) -> tuple[int | str, ...]:
+    def given_widths(self) -> tuple[int | str, ...]:
         return self.layers
 
 

@@ -52,16 +52,16 @@ class NetworkProblem(Problem):
         raise NotImplementedError
 
     @property
-    def sizes(self) -> tuple[int | str, ...]:
+    def given_widths(self) -> tuple[int | str, ...]:
         """The widths as given: integers, or letters (`derive.symbolic.sizes`)."""
         return self.widths
 
     @property
     def letters(self) -> tuple[str | None, ...]:
         """Each width's letter, or None; () when no width is a letter."""
-        if not has_letters(self.sizes):
+        if not has_letters(self.given_widths):
             return ()
-        return tuple(size if isinstance(size, str) else None for size in self.sizes)
+        return tuple(size if isinstance(size, str) else None for size in self.given_widths)
 
     def estimated_seconds(self) -> float:
         """Solving and rendering time (measured here): about 50 ms a layer."""
