@@ -70,3 +70,18 @@ def test_breakdown_is_the_layer_rules(bias: bool) -> None:
     stack = count(parse_layers([f"Repeat(3, TransformerEncoderLayer(64, 4, 128, bias={bias}))"]),
                   "10x64")
     assert answers["total"] == stack.total and answers["head_dim"] == 16
+
+
+def test_seed_000_document_sums_are_wrong_as_if_d_model_were_512_without_bias() -> None:
+    torch = pytest.importorskip("torch")
+    mha = torch.nn.MultiheadAttention(256, 8)
+    counts = {name: p.numel() for name, p in mha.named_parameters()}
+    problem = derive.problem("attention-params", d_model=256, heads=8,
+                             claims={"qkv": 786432, "output_projection": 262144})
+    solution = derive.solve(problem)
+    assert solution.answers["qkv"] == counts["in_proj_weight"] + counts["in_proj_bias"]
+    assert solution.answers["output_projection"] == (counts["out_proj.weight"]
+                                                     + counts["out_proj.bias"])
+    verdicts = derive.check(solution)
+    assert [v.verdict for v in verdicts] == ["wrong", "wrong"]
+    assert all("d_model were 512 and bias were false" in str(v.cause) for v in verdicts)
