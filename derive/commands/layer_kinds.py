@@ -90,10 +90,13 @@ def model_backprop(layers: tuple[str, ...], model_file: str | None, input_shape:
               help="A tensor by state_dict name, repeatable: --param 'in_proj_bias=...'.")
 @click.option("--grad-output", help="dL/dY, the upstream gradient (the output's shape).")
 @click.option("--seed", help="Seed of the values not given (default 0).")
+@click.option("--causal", is_flag=True, help="MultiheadAttention: the causal mask (position i "
+                                             "attends to positions j <= i).")
 @kind_options
 def layer_grad(layer: str, input_shape: str | None, batch: str | None, x: str | None,
                weight: str | None, bias: str | None, params: tuple[str, ...],
-               grad_output: str | None, seed: str | None, **out: Any) -> None:
+               grad_output: str | None, seed: str | None, causal: bool,
+               **out: Any) -> None:
     """One layer's forward and backward in index notation, with the shape of every factor;
     given numbers (--x or --input, parameters, --grad-output), dL/dX and every parameter
     gradient worked out; each relation checked against the kernels and differences.
@@ -104,12 +107,14 @@ def layer_grad(layer: str, input_shape: str | None, batch: str | None, x: str | 
       derive layer-grad --layer "Conv2d(1, 1, 2, stride=2)" --input 1x4x4 --seed 1
       derive layer-grad --layer "Linear(2, 1)" --x 1,2 --weight 0.5,-1 --bias 0 \\
         --grad-output 2
+      derive layer-grad --layer "MultiheadAttention(4, 2)" --input 3x4 --causal
     Answers (with numbers): Y, dL/dX, dL/dNAME for every parameter (dL/dweight, dL/dbias).
     Maxima: 4,096 numbers per tensor, batch 64.
     """
     named = [*params, *(f"{k}={v}" for k, v in (("weight", weight), ("bias", bias)) if v)]
     fields = {"layer": layer, "input": input_shape, "batch": batch, "x": x,
-              "params": named or None, "grad_output": grad_output, "seed": seed}
+              "params": named or None, "grad_output": grad_output, "seed": seed,
+              "causal": causal or None}
     emit("layer-grad", fields, **out)
 
 

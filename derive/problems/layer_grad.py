@@ -62,6 +62,8 @@ class Problem(BaseProblem):
     params: Any = spec(named_tensors, "parameters by state_dict name: weight=...", None)
     grad_output: Any = spec(tensor, "dL/dY, the upstream gradient", None)
     seed: int = spec(converters.bounded_int(0, 2**31), "seed of values not given", 0)
+    causal: bool = spec(converters.boolean, "attention: the causal mask (i attends to j <= i)",
+                        False)
 
     def validate(self) -> None:
         if self.x is not None and self.input is not None:
@@ -70,9 +72,13 @@ class Problem(BaseProblem):
             layer = instance.parse_layer(self.layer)
         except InputError as error:
             raise FieldError("layer", str(error).split(": ", 2)[-1]) from None
+        if self.causal and layer.type not in instance.MASKED:
+            raise FieldError("causal", f"a causal mask applies to {', '.join(instance.MASKED)}, "
+                                       f"not {layer.type}")
         try:
             built = instance.build(layer, self.x, self.input[0].shape if self.input else None,
-                                   self.batch, self.params or {}, self.grad_output, self.seed)
+                                   self.batch, self.params or {}, self.grad_output, self.seed,
+                                   causal=self.causal)
         except InputError as error:
             field, sep, rest = str(error).partition(": ")
             names = ("x", "input", "grad_output", "params", "output")
@@ -204,7 +210,8 @@ def _notes(problem: Problem, inst: instance.Instance, form: LayerForm | None) ->
                      "as torch's default bound 1/sqrt(fan_in), norm scales 1 and shifts 0, "
                      "rounded to 2 decimals)")
     if inst.layer_type in instance.UNBATCHED:
-        notes.append("X is passed as torch takes it (unbatched L x E unless batch_first)")
+        notes.append("X is passed as torch takes it: L x E for one example, L x N x E, or "
+                     "N x L x E when batch_first")
     notes.append("tensors of more than 2 axes are shown as matrices: rows run over the "
                  "leading axes, the last axis across")
     return notes

@@ -29,6 +29,7 @@ from derive.problems.tensors import draw
 MAX_ENTRIES = 4096  # numbers in the input, the output and each parameter of a worked layer
 MAX_BATCH = 64  # examples in a drawn input
 UNBATCHED = ("MultiheadAttention",)  # x is passed to these as torch takes it, no batch axis
+MASKED = ("MultiheadAttention",)  # layers that take a causal mask (is_causal)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,26 @@ def _batched(x: np.ndarray, layer: Layer) -> np.ndarray:
         return x[None]
 
 
+def _example(x: np.ndarray, layer: Layer) -> tuple[int, ...]:
+    """One example's shape as the layer rule takes it: MultiheadAttention's (L, E) from
+    torch's (L, N, E), or (N, L, E) when batch_first."""
+    if layer.type not in UNBATCHED:
+        return tuple(x.shape[1:])
+    if x.ndim != 3:
+        return tuple(x.shape)
+    return tuple(x.shape[1:]) if layer.args.get("batch_first") else (x.shape[0], x.shape[2])
+
+
+def _drawn_size(layer: Layer, shape: tuple[int, ...], batch: int) -> tuple[int, ...]:
+    """A drawn input's shape: `batch` examples, in torch's layout (an unbatched (L, E) for
+    one example of an attention layer)."""
+    if layer.type not in UNBATCHED:
+        return (batch, *shape)
+    if batch == 1 or len(shape) != 2:
+        return shape
+    return (batch, *shape) if layer.args.get("batch_first") else (shape[0], batch, shape[1])
+
+
 def _fitted(value: Any, shape: tuple[int, ...] | None) -> Any:
     """A given tensor in its parameter's shape when only the axes differ (a row for 1 x n)."""
     if shape is not None and np.size(value) == math.prod(shape) and np.ndim(value) < len(shape):
@@ -131,23 +152,24 @@ def _check_size(name: str, array: Any) -> None:
 
 
 def build(layer: Layer, x: Any, shape: tuple[int, ...] | None, batch: int,
-          params: Mapping[str, Any], dy: Any, seed: int) -> Instance:
+          params: Mapping[str, Any], dy: Any, seed: int, causal: bool = False) -> Instance:
     """The instance: X given (batch axis first) or drawn uniform on [-1, 1]; parameters given
-    or drawn as `model-backprop` draws them; dL/dY given or drawn uniform on [-1, 1]."""
+    or drawn as `model-backprop` draws them; dL/dY given or drawn uniform on [-1, 1]; `causal`
+    masks j > i in an attention layer (torch's is_causal)."""
     rng = np.random.default_rng(seed)
-    config = dict(layer.args)
+    config = dict(layer.args) | ({"is_causal": True} if causal else {})
     kernels = kernels_for(layer.type)
     drawn = []
     if x is None:
         shape = shape or default_shape(layer.type, config)
         if layer.type.startswith("BatchNorm") and batch == 1:
             batch = 2 if len(shape) > 1 else 4  # batch statistics need several entries
-        size = (batch, *shape) if layer.type not in UNBATCHED else shape
+        size = _drawn_size(layer, tuple(shape), batch)
         _check_size("input", np.empty(math.prod(size)))
         x, drawn = draw(rng, tuple(size), 1.0), ["X"]
     x = _batched(np.asarray(x, dtype=float), layer)
     _check_size("x", x)
-    example = x.shape if layer.type in UNBATCHED else x.shape[1:]
+    example = _example(x, layer)
     state, _ = _state(layer, tuple(example), params, rng)
     drawn += [name for name in kernels.params if name not in params and name in state]
     for name, value in state.items():

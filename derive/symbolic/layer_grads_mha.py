@@ -164,6 +164,19 @@ def _in_backward(first: bool, bias: bool) -> tuple[IndexRelation, ...]:
     return tuple(found)
 
 
+def _notes(first: bool, causal: bool) -> tuple[str, ...]:
+    """The names, the layout and the mask, as the form's notes."""
+    notes = ("W_in = in_proj_weight, b_in = in_proj_bias, W_out = out_proj.weight, "
+             "b_out = out_proj.bias; d = E/H",
+             "X and Y as torch takes them: " + ("(N, L, E), batch_first" if first else
+                                                "(L, N, E)") + "; an unbatched (L, E) is N = 1",
+             "dL/dW_q[h, c, e] is row h d + c of in_proj_weight's gradient (dW_k: E + h d + "
+             "c, dW_v: 2E + h d + c)",
+             "dropout off")
+    causal_note = "causal mask: M[i, j] = -inf for j > i (position i attends to j <= i)"
+    return notes + ((causal_note,) if causal else ())
+
+
 def mha_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
     """MultiheadAttention(E, H) as self-attention, in torch's layout; optional attn_mask
     (bool: True is masked out) or is_causal."""
@@ -178,16 +191,9 @@ def mha_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
     factors = (("X", io), ("W_in", (3 * E, E)), ("b_in", (3 * E,)), ("Q, K, V", (N, H, L, d)),
                ("M", (L, L)), ("S, A", (N, H, L, L)), ("O", (N, H, L, d)),
                ("Ocat", (N, L, E)), ("W_out", (E, E)), ("b_out", (E,)), ("Y", io))
-    notes = ("W_in = in_proj_weight, b_in = in_proj_bias, W_out = out_proj.weight, "
-             "b_out = out_proj.bias; d = E/H",
-             "X and Y as torch takes them: " + ("(N, L, E), batch_first" if first else
-                                                "(L, N, E); an unbatched (L, E) is N = 1"),
-             "dL/dW_q[h, c, e] is row h d + c of in_proj_weight's gradient (dW_k: E + h d + "
-             "c, dW_v: 2E + h d + c)",
-             "dropout off")
     return LayerForm("MultiheadAttention", _forward(first, bias), backward,
                      factors if bias else tuple(f for f in factors if f[0][0] != "b"),
-                     _bind, notes)
+                     _bind, _notes(first, bool(option(config, "is_causal", False))))
 
 
 FORMS["MultiheadAttention"] = mha_form
