@@ -27,10 +27,13 @@ def test_seed_000_claims() -> None:
     wrong = {key: cause for key, (verdict, cause) in found.items() if verdict == "wrong"}
     assert set(wrong) == {("q1.2-losses", "ce"), ("q1.4-attention-params", "attention"),
                           ("q1.4-attention-params", "per_head"),
+                          ("q1.4-attention-params", "qkv"),
+                          ("q1.4-attention-params", "output_projection"),
                           ("q2.4-mlp-gradients", "dl/dW_2"), ("q2.4-mlp-gradients", "dl/dW_1")}
     assert wrong[("q1.2-losses", "ce")] == ("ce is never negative; this is the right value "
                                             "with its sign flipped")
-    assert "d_model were 512" in wrong[("q1.4-attention-params", "attention")]
+    for answer in ("attention", "qkv", "output_projection"):
+        assert "d_model were 512 and bias were false" in wrong[("q1.4-attention-params", answer)]
     assert "sigmoid(A) should be transposed" in wrong[("q2.4-mlp-gradients", "dl/dW_2")]
     assert found[("q2.4-mlp-gradients", "dl/dc_1")] == (
         "correct", "correct up to layout (vectors written as rows, the numerator layout)")
