@@ -199,6 +199,10 @@ class Answers(Mapping[Key, Any]):
         self._entries: dict[Key, Answer] = {}
         for entry in entries:
             self._entries[entry.key] = entry
+        # keys by their loose spelling, so a typed name is found in constant time
+        self._by_loose: dict[tuple[Any, ...], list[Key]] = {}
+        for key in self._entries:
+            self._by_loose.setdefault(_loose(key), []).append(key)
 
     @classmethod
     def from_values(cls, values: Mapping[Any, Any], nonnegative: bool = False) -> Answers:
@@ -232,7 +236,7 @@ class Answers(Mapping[Key, Any]):
         wanted = parse_key(key) if isinstance(key, str) else key
         if wanted in self._entries:
             return wanted
-        loose = [k for k in self._entries if _loose(k) == _loose(wanted)]
+        loose = self._by_loose.get(_loose(wanted), [])
         return loose[0] if len(loose) == 1 else None
 
     def entries(self) -> tuple[Answer, ...]:

@@ -112,3 +112,16 @@ def test_claims_in_every_convention_and_names_resolve_to_one_key(names: str,
         found.append([key_text(k) for k in keys if k is not None])
     loose = [[name.lower().replace("_", "").replace("^", "") for name in row] for row in found]
     assert all(row == loose[0] for row in loose)
+
+
+def test_a_typed_name_is_found_without_scanning_every_answer(monkeypatch) -> None:
+    """Finding answers by typed name costs one loose spelling per lookup, not one per answer:
+    a 1,000-layer summary made a million spellings when each lookup scanned them all."""
+    from derive import answers as module
+
+    calls = []
+    real_loose = module._loose
+    monkeypatch.setattr(module, "_loose", lambda key: calls.append(key) or real_loose(key))
+    table = module.Answers(module.Answer(module.Key(f"P_{i}"), i) for i in range(1000))
+    found = [f"p{i}" in table for i in range(1000)]
+    assert all(found) and len(calls) <= 3 * 1000
