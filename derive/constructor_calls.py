@@ -73,6 +73,24 @@ class Signature:
         return [param.name for param in self.params]
 
 
+def refuse_repeated_keywords(tree: ast.AST, where: str) -> None:
+    """Python refuses `f(a=1, a=2)` only when compiling; `ast.parse` lets it through.
+
+    >>> refuse_repeated_keywords(ast.parse("Linear(2, 3, bias=True, bias=False)"), "layer")
+    Traceback (most recent call last):
+    ...
+    derive.errors.InputError: layer: keyword argument 'bias' repeated in Linear(...); give it once
+    """
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            names = [keyword.arg for keyword in node.keywords if keyword.arg is not None]
+            repeated = next((name for name in names if names.count(name) > 1), None)
+            if repeated is not None:
+                called = ast.unparse(node.func) if len(ast.unparse(node.func)) < 40 else "a call"
+                raise InputError(f"{where}: keyword argument {repeated!r} repeated in "
+                                 f"{called}(...); give it once")
+
+
 def parse_call(text: str, where: str) -> Call:
     """The call written in `text`; an `InputError` starting with `where` for anything else."""
     if not isinstance(text, str) or not text.strip():
@@ -85,6 +103,7 @@ def parse_call(text: str, where: str) -> Call:
         raise InputError(f"{where}: {text.strip()!r} is not a call such as "
                          "Adam(lr=0.1, betas=(0.9, 0.999))") from None
     source = text.strip()
+    refuse_repeated_keywords(tree, where)
     if isinstance(tree.body, ast.Name | ast.Attribute):  # a bare name: called without arguments
         return Call(_name(tree.body, where))
     if not isinstance(tree.body, ast.Call):

@@ -20,6 +20,7 @@ import ast
 from collections.abc import Sequence
 from typing import Any
 
+from derive.constructor_calls import refuse_repeated_keywords
 from derive.errors import InputError
 from derive.models import literals
 from derive.models.combinators import COMBINATORS
@@ -120,13 +121,15 @@ def parse_model(text: str, name: str = "model") -> Chain:
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{name}: expected the model's text, e.g. nn.Sequential(...)")
     if len(text) > MAX_TEXT:
-        raise InputError(f"{name}: at most {MAX_TEXT:,} characters, got {len(text):,}")
+        raise InputError(f"{name}: at most {MAX_TEXT:,} characters, got more; shorten it or "
+                         "use Repeat(N, ...) for repeated layers")
     _nesting(text, name)
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
         line = getattr(error, "lineno", None)
         raise InputError(f"{name}: line {line}: {getattr(error, 'msg', error)}") from None
+    refuse_repeated_keywords(tree, name)
     reader = Reader(name)
     lines = _statements(reader, tree.body)
     if not lines:

@@ -57,3 +57,11 @@ def test_repeat_is_counted_not_expanded() -> None:
 def test_receptive_field_through_repeat() -> None:
     summary = count(parse_model("Repeat(4, Conv2d(1, 1, 3, padding=1))"), "1x32x32")
     assert summary.field is not None and summary.field.size == (9, 9)
+
+
+@pytest.mark.parametrize("text", ["Linear(10, 3, bias=True, bias=False)",
+                                  "nn.Sequential(nn.Linear(4, 2),"
+                                  " Conv2d(1, 1, 3, stride=1, stride=2))"])
+def test_a_repeated_keyword_is_refused_as_python_would(text: str) -> None:
+    with pytest.raises(InputError, match="repeated in .*give it once"):
+        parse_model(text)

@@ -44,6 +44,7 @@ def test_optimize_answers_are_torchs(run_cli: Run) -> None:
     (["--optimizer", "SGD(lr=0.1)", "--steps", "201"], "steps"),
     (["--optimizer", "SGD(lr=0.1)"] * 9, "give 1 to 8 optimizer calls"),
     (["--optimizer", "SGD(lr=open('x'))"], "is not a number"),
+    (["--optimizer", "Adam(lr=0.1, lr=0.2)"], "keyword argument 'lr' repeated in Adam(...)"),
     (["--optimizer", "SGD(lr=0.1, momentum=0.5, dampening=0.5)", "--momentum-form", "cs231n"],
      "CS231n's momentum has no dampening"),
 ])
