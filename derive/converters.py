@@ -324,10 +324,19 @@ def _claimed(item: Any, claim: str, name: str, depth: int = 0) -> Any:
 
 
 def text(value: Any, name: str) -> str:
-    """A string of at most 20,000 characters."""
+    """A string of at most 20,000 characters, with no control character but tab and newline
+    (XML, TeX and terminals cannot carry them).
+
+    >>> text("line one\\nline two", "statement").splitlines()
+    ['line one', 'line two']
+    """
     if not isinstance(value, str):
         raise FieldError(name, f"expected a string, got {value!r}")
     if len(value) > 20_000:
         raise FieldError(name, "at most 20000 characters")
+    control = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", value)
+    if control:
+        raise FieldError(name, f"control character U+{ord(control.group()):04X} at position "
+                               f"{control.start() + 1}; remove it")
     return value
 

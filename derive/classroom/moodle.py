@@ -87,7 +87,8 @@ def _question(quiz: ET.Element, question: Question) -> None:
     numerical = len(question.parts) == 1 and question.parts[0].kind == "numeric"
     element = _sub(quiz, "question", type="numerical" if numerical else "cloze")
     _texted(element, "name", question.id)
-    text = question.text if numerical else question.text + _cloze_list(question.parts)
+    text = question.text if numerical else _braces_as_references(question.text) + \
+        _cloze_list(question.parts)
     _texted(element, "questiontext", text, format="html")
     _texted(element, "generalfeedback", question.feedback, format="html")
     _sub(element, "defaultgrade", number_text(question.points))
@@ -100,6 +101,16 @@ def _question(quiz: ET.Element, question: Question) -> None:
         _sub(answer, "text", number_text(part.value))
         _sub(answer, "tolerance", number_text(part.tolerance))
         _texted(answer, "feedback", "", format="html")
+
+
+def _braces_as_references(text: str) -> str:
+    """Braces as HTML character references, so Moodle's cloze parser never reads a `{...}` of
+    the statement (or its math) as a blank; the browser and MathJax read them as braces.
+
+    >>> _braces_as_references("{2:NUMERICAL:=42} and x^{2}")
+    '&#123;2:NUMERICAL:=42&#125; and x^&#123;2&#125;'
+    """
+    return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _cloze_list(parts: Sequence[Part]) -> str:

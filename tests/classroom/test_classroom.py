@@ -189,3 +189,31 @@ def test_moodle_responses_report(tmp_path, bank):
                "-o", str(tmp_path / "g")) == 0
     grades = (tmp_path / "g" / "grades.csv").read_text()
     assert grades.splitlines()[1].startswith("s1,,2,1,")
+
+
+def _quiz_with_statement(folder: Path, statement: str) -> Path:
+    text = QUIZ.read_text(encoding="utf-8")
+    first = 'statement = "A fully connected network has the layer sizes given below'
+    assert first in text
+    path = folder / "quiz.toml"
+    path.write_text(text.replace(first, f'statement = "{statement} A fully connected network '
+                                        'has the layer sizes given below', 1), encoding="utf-8")
+    return path
+
+
+def test_a_statement_cannot_open_a_cloze_blank(tmp_path, capsys):
+    """`{2:NUMERICAL:=42}` in a statement is text to the student, never a blank Moodle grades."""
+    quiz = _quiz_with_statement(tmp_path, "Write {2:NUMERICAL:=42} here.")
+    assert run("export", str(quiz), "--variants", "2", "--to", "moodle", "-o",
+               str(tmp_path / "quiz.xml")) == 0, capsys.readouterr().err
+    bank = moodle.read_moodle((tmp_path / "quiz.xml").read_bytes())
+    assert all(len(parts) == 2 for name, parts in bank.items() if name.startswith("count/"))
+
+
+def test_a_control_character_in_a_statement_is_one_line(tmp_path, capsys):
+    quiz = _quiz_with_statement(tmp_path, "Stop\\u0008 here.")
+    assert run("export", str(quiz), "--variants", "2", "--to", "moodle", "-o",
+               str(tmp_path / "quiz.xml")) == 2
+    err = capsys.readouterr().err.strip()
+    assert "control character U+0008" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "quiz.xml").exists()
