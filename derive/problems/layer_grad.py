@@ -85,6 +85,10 @@ class Problem(BaseProblem):
             if sep and field.split(".")[0] in names:
                 raise FieldError(field, rest) from None
             raise FieldError("layer", str(error)) from None
+        try:
+            _form(built)
+        except InputError as error:
+            raise FieldError("layer", f"{error}; use model-backprop for the numbers") from None
         object.__setattr__(self, "_instance", built)
 
     @property

@@ -162,6 +162,7 @@ def form_of(layer_type: str, config: Mapping[str, Any], ndim: int) -> LayerForm:
         layer_grads_attention,
         layer_grads_mha,
         layer_grads_norms,
+        layer_grads_pooling,
     )
 
     if layer_type not in FORMS:

@@ -13,7 +13,6 @@ the true convolution of dL/dY with W (Goodfellow et al., Deep Learning, eq. 9.13
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +31,7 @@ N, Ci, Co, F = sympy.symbols("N C_in C_out F", integer=True, positive=True)
 H1, H2, O1, O2 = sympy.symbols("H_1 H_2 O_1 O_2", integer=True, positive=True)
 k1, k2, s, p, d = sympy.symbols("k_1 k_2 s p d", integer=True, positive=True)
 n, o, c, i, j, u, v, y, x = indices("n o c i j u v y x")
+C = sympy.Symbol("C", integer=True, positive=True)
 
 
 def linear_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
@@ -67,6 +67,13 @@ def _square(config: Mapping[str, Any], name: str, default: Any) -> int:
     return int(values[0])
 
 
+def same_per_axis(config: Mapping[str, Any], names: tuple[str, ...]) -> None:
+    """An InputError when one of `names` differs between the axes (at validation)."""
+    for name in names:
+        if config.get(name) is not None and config.get(name) not in ("same", "valid"):
+            _square(config, name, None)
+
+
 def _inside(y_: sympy.Expr, x_: sympy.Expr, h: sympy.Expr, w: sympy.Expr) -> sympy.Basic:
     return sympy.And(y_ >= 0, y_ <= h - 1, x_ >= 0, x_ <= w - 1)
 
@@ -85,147 +92,131 @@ def _dilated() -> sympy.Expr:
     return sympy.Piecewise((dY[n, o, a, e], on_grid), (0, True))
 
 
+def _conv_padding(config: Mapping[str, Any], kernel: tuple[int, ...], dilation: int) -> int:
+    """p, the zeros before each axis: the number given, 0 for 'valid', and for 'same'
+    floor(d (k - 1) / 2), as torch (the odd zero goes after)."""
+    padding = option(config, "padding", 0)
+    if padding == "valid":
+        return 0
+    if padding != "same":
+        return _square(config, "padding", 0)
+    before = {dilation * (k - 1) // 2 for k in kernel}
+    if len(before) != 1:
+        raise InputError(f"Conv2d: padding='same' with kernel {tuple(kernel)} pads the axes "
+                         "differently; the index form takes one padding for both axes")
+    return before.pop()
+
+
+g = sympy.Symbol("g", integer=True, positive=True)
+
+
 def _conv_bind(bound: Bound) -> tuple[dict[str, Any], dict[sympy.Symbol, int]]:
     w = np.asarray(bound.state["weight"])
-    sizes = {N: bound.x.shape[0], Ci: w.shape[1], Co: w.shape[0], H1: bound.x.shape[2],
+    dilation = _square(bound.config, "dilation", 1)
+    sizes = {N: bound.x.shape[0], Ci: bound.x.shape[1], Co: w.shape[0], H1: bound.x.shape[2],
              H2: bound.x.shape[3], O1: bound.y.shape[2], O2: bound.y.shape[3],
              k1: w.shape[2], k2: w.shape[3], s: _square(bound.config, "stride", 1),
-             p: _square(bound.config, "padding", 0), d: _square(bound.config, "dilation", 1)}
-    return {"X": bound.x, "W": w, "b": bound.state.get("bias"), "dY": bound.dy}, sizes
+             p: _conv_padding(bound.config, w.shape[2:], dilation), d: dilation}
+    groups = int(option(bound.config, "groups", 1) or 1)
+    return ({"X": bound.x, "W": w, "b": bound.state.get("bias"), "dY": bound.dy},
+            {**sizes, g: groups} if groups > 1 else sizes)
+
+
+def _channels(groups: int) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr, sympy.Expr]:
+    """(input channel of filter o's channel c, output channel of input channel c's group's
+    o-th filter, channel of c inside its group, channels per group): with groups g, filter
+    o sees the C_in/g channels of its group floor(o g / C_out) (torch's grouped convolution)."""
+    if groups == 1:
+        return c, o, c, Ci
+    per_in, per_out = Ci / g, Co / g
+    return (sympy.floor(o * g / Co) * per_in + c, sympy.floor(c * g / Ci) * per_out + o,
+            sympy.Mod(c, per_in), per_in)
+
+
+def _padded_size(config: Mapping[str, Any]) -> tuple[sympy.Expr, sympy.Expr]:
+    """Xtilde's size: H + 2p, or H + d(k - 1) for padding='same' (p before, the rest after)."""
+    if config.get("padding") == "same":
+        return H1 + d * (k1 - 1), H2 + d * (k2 - 1)
+    return H1 + 2 * p, H2 + 2 * p
 
 
 def conv2d_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
-    """Conv2d with stride s, padding p, dilation d (one value for both axes), groups 1."""
-    if int(config.get("groups", 1) or 1) != 1 or config.get("padding") in ("same", "valid"):
-        raise InputError("Conv2d: the index form takes groups=1 and a numeric padding")
+    """Conv2d with stride s, padding p (a number, 'valid' or 'same'), dilation d (one value
+    for both axes) and groups g."""
+    groups = int(config.get("groups", 1) or 1)
+    same_per_axis(config, ("stride", "dilation", "padding"))
+    if config.get("kernel_size") is not None:
+        _conv_padding(config, pair(config["kernel_size"]), _square(config, "dilation", 1))
     has_bias = config.get("bias", True) is not False
-    window = Wt[o, c, u, v] * Xp[n, c, s * i + d * u, s * j + d * v]
-    Hp, Wp = H1 + 2 * p, H2 + 2 * p
+    x_channel, y_channel, w_channel, per_group = _channels(groups)
+    window = Wt[o, c, u, v] * Xp[n, x_channel, s * i + d * u, s * j + d * v]
+    Hp, Wp = _padded_size(config)
     forward = (
         IndexRelation(Xp[n, c, y, x], padded(X, H1, H2), (N, Ci, Hp, Wp),
                       "Xtilde is X with p zeros around each image"),
         IndexRelation(Y[n, o, i, j], (b[o] if has_bias else 0) + total(
-            window, (c, Ci), (u, k1), (v, k2)), (N, Co, O1, O2),
-            "cross-correlation of the padded input with each filter (torch's convolution)",
+            window, (c, per_group), (u, k1), (v, k2)), (N, Co, O1, O2),
+            "cross-correlation of the padded input with each filter (torch's convolution)"
+            + ("; filter o sees the C_in/g channels of its group" if groups > 1 else ""),
             "Y"))
-    rotated = dYd[n, o, y + d * u, x + d * v] * Wt[o, c, k1 - 1 - u, k2 - 1 - v]
+    rotated = dYd[n, y_channel, y + d * u, x + d * v] * Wt[y_channel, w_channel, k1 - 1 - u,
+                                                            k2 - 1 - v]
     backward = [
         IndexRelation(dYd[n, o, y, x], _dilated(), (N, Co, Hp + d * (k1 - 1), Wp + d * (k2 - 1)),
                       "dYtilde: dL/dY dilated by the stride (s - 1 zeros between entries), "
                       "with d(k - 1) zeros before and enough after"),
-        IndexRelation(dXp[n, c, y, x], total(rotated, (o, Co), (u, k1), (v, k2)), (N, Ci, Hp, Wp),
+        IndexRelation(dXp[n, c, y, x], total(rotated, (o, Co / g if groups > 1 else Co),
+                                             (u, k1), (v, k2)), (N, Ci, Hp, Wp),
                       "dL/dXtilde is the full cross-correlation of dYtilde with the kernel "
-                      "rotated 180 degrees, i.e. the true convolution of dL/dY with W"),
+                      "rotated 180 degrees, i.e. the true convolution of dL/dY with W"
+                      + (", over the C_out/g filters of c's group" if groups > 1 else "")),
         IndexRelation(dX[n, c, y, x], dXp[n, c, y + p, x + p], (N, Ci, H1, H2),
                       "dL/dX: the padding's entries dropped", "X"),
-        IndexRelation(dW[o, c, u, v], total(dY[n, o, i, j] * Xp[n, c, s * i + d * u,
+        IndexRelation(dW[o, c, u, v], total(dY[n, o, i, j] * Xp[n, x_channel, s * i + d * u,
                                                                   s * j + d * v],
-                                            (n, N), (i, O1), (j, O2)), (Co, Ci, k1, k2),
+                                            (n, N), (i, O1), (j, O2)),
+                      (Co, per_group, k1, k2),
                       "dL/dW is the cross-correlation of the padded input with dL/dY",
                       "weight")]
     if has_bias:
         backward.append(IndexRelation(db[o], total(dY[n, o, i, j], (n, N), (i, O1), (j, O2)),
                                       (Co,), "dL/db: dL/dY summed over batch and positions",
                                       "bias"))
-    factors = (("X", (N, Ci, H1, H2)), ("W", (Co, Ci, k1, k2)), ("b", (Co,)),
+    factors = (("X", (N, Ci, H1, H2)), ("W", (Co, per_group, k1, k2)), ("b", (Co,)),
                ("Y", (N, Co, O1, O2)), ("dY", (N, Co, O1, O2)))
-    notes = ("O = floor((H + 2p - d(k - 1) - 1)/s) + 1 per axis",)
-    return LayerForm("Conv2d", forward, tuple(backward), factors, _conv_bind, notes)
+    return LayerForm("Conv2d", forward, tuple(backward), factors, _conv_bind,
+                     _conv_notes(config, groups))
 
 
-def _argmax_offsets(xt: np.ndarray, k: int, st: int, dl: int,
-                    out: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(r, q) of the first maximum of every window of the padded input (row-major order,
-    as torch picks among ties)."""
-    r = np.zeros((*xt.shape[:2], *out), dtype=int)
-    q = np.zeros_like(r)
-    span = dl * (k - 1) + 1
-    for a, e, ii, jj in itertools.product(*(range(m) for m in r.shape)):
-        win = xt[a, e, st * ii:st * ii + span:dl, st * jj:st * jj + span:dl]
-        r[a, e, ii, jj], q[a, e, ii, jj] = divmod(int(np.argmax(win)), k)
-    return r, q
+def _conv_notes(config: Mapping[str, Any], groups: int) -> tuple[str, ...]:
+    notes = ["O = floor((H + 2p - d(k - 1) - 1)/s) + 1 per axis"]
+    if config.get("padding") == "same":
+        notes = ["padding='same': p = floor(d(k - 1)/2) zeros before, d(k - 1) - p after "
+                 "(as torch), so O = H"]
+    if groups > 1:
+        notes.append(f"groups g = {groups}: the channels split into g groups; filter o reads "
+                     "the C_in/g channels of group floor(o g / C_out)")
+    return tuple(notes)
 
 
-C = sympy.Symbol("C", integer=True, positive=True)
-R, Q = IB("r"), IB("q")
-
-
-def _pool_sizes(bound: Bound, dilated: bool) -> dict[sympy.Symbol, int]:
-    k = _square(bound.config, "kernel_size", None)
-    if bound.config.get("ceil_mode"):
-        raise InputError("pooling: the index form takes ceil_mode=False")
-    return {N: bound.x.shape[0], C: bound.x.shape[1], H1: bound.x.shape[2],
-            H2: bound.x.shape[3], O1: bound.y.shape[2], O2: bound.y.shape[3], k1: k, k2: k,
-            s: _square(bound.config, "stride", None) if bound.config.get("stride") else k,
-            p: _square(bound.config, "padding", 0),
-            d: _square(bound.config, "dilation", 1) if dilated else 1}
-
-
-def _max_bind(bound: Bound) -> tuple[dict[str, Any], dict[sympy.Symbol, int]]:
-    sizes = _pool_sizes(bound, True)
-    pad = sizes[p]
-    xt = np.pad(bound.x, [(0, 0), (0, 0), (pad, pad), (pad, pad)], constant_values=-np.inf)
-    r, q = _argmax_offsets(xt, sizes[k1], sizes[s], sizes[d], bound.y.shape[2:])
-    return {"X": bound.x, "dY": bound.dy, "r": r, "q": q}, sizes
-
-
-def _crop(shape: tuple[sympy.Expr, ...]) -> IndexRelation:
-    return IndexRelation(dX[n, c, y, x], dXp[n, c, y + p, x + p], shape,
-                         "dL/dX: the padding's entries dropped", "X")
-
-
-def maxpool_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
-    """MaxPool2d: the gradient goes to the first maximum of each window."""
-    Hp, Wp = H1 + 2 * p, H2 + 2 * p
-    inf_pad = sympy.Piecewise((X[n, c, y - p, x - p], _inside(y - p, x - p, H1, H2)),
-                              (-sympy.oo, True))
-    at_max = (s * i + d * R[n, c, i, j], s * j + d * Q[n, c, i, j])
-    forward = (
-        IndexRelation(Xp[n, c, y, x], inf_pad, (N, C, Hp, Wp),
-                      "Xtilde is X with p entries -inf around each image"),
-        IndexRelation(Y[n, c, i, j], Xp[n, c, at_max[0], at_max[1]], (N, C, O1, O2),
-                      "each output is its window's maximum; (r, q) is the first maximum of "
-                      "the window in row-major order, so ties go to the first, as in torch",
-                      "Y"))
-    routed = dY[n, c, i, j] * sympy.KroneckerDelta(y, at_max[0]) * sympy.KroneckerDelta(
-        x, at_max[1])
-    backward = (IndexRelation(dXp[n, c, y, x], total(routed, (i, O1), (j, O2)),
-                              (N, C, Hp, Wp), "each dL/dY entry goes to its window's "
-                              "argmax (every other entry of the window gets 0)"),
-                _crop((N, C, H1, H2)))
-    factors = (("X", (N, C, H1, H2)), ("Y", (N, C, O1, O2)), ("r", (N, C, O1, O2)),
-               ("q", (N, C, O1, O2)))
-    return LayerForm("MaxPool2d", forward, backward, factors, _max_bind,
-                     ("ties go to the first maximum (row-major), as torch does",))
-
-
-def avgpool_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
-    """AvgPool2d with count_include_pad=True (torch's default) and no divisor_override."""
-    if config.get("count_include_pad") is False or config.get("divisor_override"):
-        raise InputError("AvgPool2d: the index form takes count_include_pad=True and no "
-                         "divisor_override")
-    Hp, Wp = H1 + 2 * p, H2 + 2 * p
-    mean = total(Xp[n, c, s * i + u, s * j + v], (u, k1), (v, k2)) / (k1 * k2)
-    spread = dY[n, c, i, j] * sympy.KroneckerDelta(y, s * i + u) * sympy.KroneckerDelta(
-        x, s * j + v)
-    forward = (IndexRelation(Xp[n, c, y, x], padded(X, H1, H2), (N, C, Hp, Wp),
-                             "Xtilde is X with p zeros around each image"),
-               IndexRelation(Y[n, c, i, j], mean, (N, C, O1, O2),
-                             "each output is the mean of its k_1 k_2 window", "Y"))
-    backward = (IndexRelation(dXp[n, c, y, x], total(spread, (i, O1), (j, O2), (u, k1),
-                                                     (v, k2)) / (k1 * k2), (N, C, Hp, Wp),
-                              "each dL/dY entry is shared equally by its window's entries"),
-                _crop((N, C, H1, H2)))
-    factors = (("X", (N, C, H1, H2)), ("Y", (N, C, O1, O2)))
-    return LayerForm("AvgPool2d", forward, backward, factors,
-                     lambda bound: ({"X": bound.x, "dY": bound.dy}, _pool_sizes(bound, False)),
-                     ("padding counts in the mean (count_include_pad=True)",))
+def _flat_identity() -> LayerForm:
+    """Flatten of (N, F): already flat, so Y = X and dL/dX = dL/dY."""
+    forward = (IndexRelation(Y[n, i], X[n, i], (N, F), "an N x F input is already flat: "
+                             "Flatten is the identity", "Y"),)
+    backward = (IndexRelation(dX[n, i], dY[n, i], (N, F), "dL/dX = dL/dY", "X"),)
+    return LayerForm("Flatten", forward, backward, (("X", (N, F)), ("Y", (N, F))),
+                     lambda bound: ({"X": bound.x, "dY": bound.dy},
+                                    dict(zip((N, F), bound.x.shape, strict=True))))
 
 
 def flatten_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
     """Flatten of (N, C, H_1, H_2) to (N, C H_1 H_2), row-major as torch."""
-    if ndim != 4:
-        raise InputError("Flatten: the index form takes an input N x C x H_1 x H_2")
+    if ndim == 2 and option(config, "start_dim", 1) == 1 and option(config, "end_dim", -1) in (
+            -1, 1):
+        return _flat_identity()
+    if ndim != 4 or option(config, "start_dim", 1) != 1 or option(config, "end_dim", -1) != -1:
+        raise InputError("Flatten: the index form takes an input N x F or N x C x H_1 x H_2 "
+                         "and the default start_dim=1, end_dim=-1")
     f = sympy.Symbol("f", integer=True)
     unflat = X[n, sympy.floor(f / (H1 * H2)), sympy.Mod(sympy.floor(f / H2), H1),
                sympy.Mod(f, H2)]
@@ -238,5 +229,4 @@ def flatten_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
                                     dict(zip((N, C, H1, H2), bound.x.shape, strict=True))))
 
 
-FORMS.update({"Linear": linear_form, "Conv2d": conv2d_form, "MaxPool2d": maxpool_form,
-              "AvgPool2d": avgpool_form, "Flatten": flatten_form})
+FORMS.update({"Linear": linear_form, "Conv2d": conv2d_form, "Flatten": flatten_form})

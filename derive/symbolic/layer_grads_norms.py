@@ -18,6 +18,7 @@ import numpy as np
 import sympy
 
 from derive.errors import InputError
+from derive.numeric.layers.elementwise import GELU_C
 from derive.numeric.layers.registry import option
 from derive.symbolic.layer_forms import FORMS, Bound, IndexRelation, LayerForm, indices, total
 from derive.symbolic.layer_grads import IB, C, N, X, Y, db, dW, dX, dY
@@ -47,29 +48,35 @@ def _normalized(stat: tuple[Any, ...], free: tuple[Any, ...], over: Any,
 
 
 def batchnorm_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
-    """BatchNorm1d/2d in training mode; positions (H_1 H_2 or L) flattened to one axis d."""
+    """BatchNorm1d/2d in training mode; positions (H_1 H_2 or L) flattened to one axis d.
+    With affine=False there is no gamma or beta: Y = Xhat (gamma = 1 in dL/dX)."""
     if config.get("training") is False:
-        raise InputError("BatchNorm: the index form is the training mode's (batch statistics)")
-    if config.get("affine") is False:
-        raise InputError("BatchNorm: the index form takes affine=True")
+        raise InputError("BatchNorm: the index form is the training mode's (batch "
+                         "statistics)")
+    affine = config.get("affine") is not False
     d, d2 = indices("d d_2")
     free, stat, shape = (n, c, d), (n2, c, d2), (N, C, D)
     over = ((n2, N), (d2, D))
     G = dY[n2, c, d2]
+    scale = gamma[c] if affine else 1
     forward = (*_normalized(stat, free, over, M, shape),
-               IndexRelation(Y[free], gamma[c] * Xh[free] + beta[c], shape,
-                             "scale and shift per channel", "Y"))
-    backward = (
-        IndexRelation(dX[free], gamma[c] / (M * sympy.sqrt(var[c] + eps)) * (
+               IndexRelation(Y[free], gamma[c] * Xh[free] + beta[c] if affine else Xh[free],
+                             shape, "scale and shift per channel" if affine else
+                             "affine=False: no scale or shift, Y = Xhat", "Y"))
+    backward = [
+        IndexRelation(dX[free], scale / (M * sympy.sqrt(var[c] + eps)) * (
             M * dY[free] - total(G, *over) - Xh[free] * total(G * Xh[stat], *over)), shape,
             "the three-term form: the mean and variance depend on every entry of the "
-            "channel", "X"),
-        IndexRelation(dW[c], total(G * Xh[stat], *over), (C,),
-                      "dL/dgamma = sum of dL/dY Xhat over batch and positions", "weight"),
-        IndexRelation(db[c], total(G, *over), (C,),
-                      "dL/dbeta = sum of dL/dY over batch and positions", "bias"))
-    factors = (("X", shape), ("gamma", (C,)), ("beta", (C,)), ("mu", (C,)), ("sigma2", (C,)))
-    return LayerForm("BatchNorm", forward, backward, factors, _bn_bind,
+            "channel", "X")]
+    if affine:
+        backward += [
+            IndexRelation(dW[c], total(G * Xh[stat], *over), (C,),
+                          "dL/dgamma = sum of dL/dY Xhat over batch and positions", "weight"),
+            IndexRelation(db[c], total(G, *over), (C,),
+                          "dL/dbeta = sum of dL/dY over batch and positions", "bias")]
+    factors = (("X", shape), *((("gamma", (C,)), ("beta", (C,))) if affine else ()),
+               ("mu", (C,)), ("sigma2", (C,)))
+    return LayerForm("BatchNorm", forward, tuple(backward), factors, _bn_bind,
                      ("training mode: batch mean and biased variance (M = N D entries per "
                       "channel; D = positions, H_1 H_2 for 2-d)",
                       "running_mean and running_var become (1 - m) old + m batch, with the "
@@ -78,15 +85,17 @@ def batchnorm_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
 
 def layernorm_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
     """LayerNorm over the last axis (D features); leading axes are rows n."""
+    shape = option(config, "normalized_shape", None)
+    trailing = len(shape) if isinstance(shape, list | tuple) else 1
+
     def bind(bound: Bound) -> tuple[dict[str, Any], dict[sympy.Symbol, Any]]:
-        x = bound.x.reshape(-1, bound.x.shape[-1])
-        return ({"X": x, "gamma": bound.state.get("weight"), "beta": bound.state.get("bias"),
+        x = bound.x.reshape(-1, int(np.prod(bound.x.shape[bound.x.ndim - trailing:])))
+        flat = {k: None if bound.state.get(k) is None else np.reshape(bound.state[k], -1)
+                for k in ("weight", "bias")}
+        return ({"X": x, "gamma": flat["weight"], "beta": flat["bias"],
                  "dY": bound.dy.reshape(x.shape)},
                 {N: x.shape[0], D: x.shape[1], eps: float(option(bound.config, "eps", 1e-5))})
 
-    shape = option(config, "normalized_shape", None)
-    if isinstance(shape, list | tuple) and len(shape) != 1:
-        raise InputError("LayerNorm: the index form normalizes over the last axis only")
     G, row = dY[n, e2] * gamma[e2], (e2, D)
     forward = (IndexRelation(mu[n], total(X[n, e2], row) / D, (N,), "the mean of each row"),
                IndexRelation(var[n], total((X[n, e2] - mu[n]) ** 2, row) / D, (N,),
@@ -103,8 +112,12 @@ def layernorm_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
                       "dL/dgamma: summed over the rows", "weight"),
         IndexRelation(db[e], total(dY[n2, e], (n2, N)), (D,),
                       "dL/dbeta: summed over the rows", "bias"))
+    notes = ("statistics per row over its D features (biased variance)",
+             *((f"normalized_shape {tuple(shape)}: the last {trailing} axes flattened in "
+                "row-major order to the D features of a row (D their product); gamma, beta "
+                "and their gradients flattened the same way",) if trailing > 1 else ()))
     return LayerForm("LayerNorm", forward, backward, (("X", (N, D)), ("gamma", (D,))), bind,
-                     ("statistics per row over its D features (biased variance)",))
+                     notes)
 
 
 def dropout_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
@@ -154,10 +167,6 @@ FORMS.update({
                           "sigma'(z) = sigma(z)(1 - sigma(z)) = Y (1 - Y)"),
     "Tanh": _pointwise("Tanh", sympy.tanh, lambda z, y: 1 - y ** 2,
                        "tanh'(z) = 1 - tanh(z)^2 = 1 - Y^2"),
-    "GELU": _pointwise("GELU", lambda z: z * (1 + sympy.erf(z / sympy.sqrt(2))) / 2,
-                       lambda z, y: (1 + sympy.erf(z / sympy.sqrt(2))) / 2 + z * sympy.exp(
-                           -z ** 2 / 2) / sympy.sqrt(2 * sympy.pi),
-                       "GELU'(z) = Phi(z) + z phi(z) (exact, erf-based)"),
     "SiLU": _pointwise("SiLU", lambda z: z * _sigmoid(z),
                        lambda z, y: _sigmoid(z) * (1 + z * (1 - _sigmoid(z))),
                        "SiLU'(z) = sigma(z) (1 + z (1 - sigma(z)))"),
@@ -174,4 +183,28 @@ def leaky_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
     return build(config, ndim)
 
 
-FORMS["LeakyReLU"] = leaky_form
+def _gelu_tanh(z: Any) -> Any:
+    """sqrt(2/pi) (z + 0.044715 z^3), the argument of tanh in GELU(approximate='tanh')."""
+    return sympy.sqrt(2 / sympy.pi) * (z + sympy.Float(GELU_C) * z ** 3)
+
+
+def gelu_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
+    """GELU: exact (erf-based) by default; approximate='tanh' is Hendrycks and Gimpel's
+    0.5 z (1 + tanh(sqrt(2/pi)(z + 0.044715 z^3))), as torch computes it."""
+    if option(config, "approximate", "none") == "tanh":
+        def slope(z: Any, y: Any) -> Any:
+            t = sympy.tanh(_gelu_tanh(z))
+            return (1 + t) / 2 + z * (1 - t ** 2) * sympy.sqrt(2 / sympy.pi) * (
+                1 + 3 * sympy.Float(GELU_C) * z ** 2) / 2
+        build = _pointwise("GELU", lambda z: z * (1 + sympy.tanh(_gelu_tanh(z))) / 2, slope,
+                           "GELU'(z) = (1 + t)/2 + z (1 - t^2) sqrt(2/pi) (1 + 3 (0.044715) "
+                           "z^2)/2, t = tanh(sqrt(2/pi)(z + 0.044715 z^3)) (approximate='tanh')")
+    else:
+        build = _pointwise("GELU", lambda z: z * (1 + sympy.erf(z / sympy.sqrt(2))) / 2,
+                           lambda z, y: (1 + sympy.erf(z / sympy.sqrt(2))) / 2 + z * sympy.exp(
+                               -z ** 2 / 2) / sympy.sqrt(2 * sympy.pi),
+                           "GELU'(z) = Phi(z) + z phi(z) (exact, erf-based)")
+    return build(config, ndim)
+
+
+FORMS.update({"LeakyReLU": leaky_form, "GELU": gelu_form})
