@@ -16,7 +16,7 @@ import click
 from derive import __version__
 from derive.commands.kinds import KINDS
 from derive.commands.options import output_options
-from derive.commands.results import finish, report
+from derive.commands.results import finish, pictures_beside, report
 from derive.errors import DeriveError
 
 
@@ -103,7 +103,8 @@ def sheet(file: Path | None, solutions: bool, variants: int | None, seed: int,
         return
     chosen = choose_format(fmt, output)
     text = render_set(problem_set.title, solve_set(problem_set), rendered_as(chosen),
-                      fragment=fragment, digits=digits, solutions_shown=solutions)
+                      fragment=fragment, digits=digits, solutions_shown=solutions,
+                      pictures=pictures_beside(output))
     finish(text, output, chosen)
 
 

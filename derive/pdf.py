@@ -37,22 +37,22 @@ CONFINED = {"openin_any": "p", "openout_any": "p", "shell_escape": "f", "MKTEXTF
             "MKTEXPK": "0", "MKTEXMF": "0", "MKTEXTEX": "0", "MKOCP": "0", "MKOFM": "0"}
 
 
-def write_pdf(path: Path, latex: str) -> None:
-    """Compile `latex` (pictures named relative to the current folder) and write the PDF to
-    `path` through `write_atomic`."""
+def write_pdf(path: Path, latex: str, base: Path | None = None) -> None:
+    """Compile `latex` (pictures named relative to `base`, by default the current folder) and
+    write the PDF to `path` through `write_atomic`."""
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise InputError("output: pdflatex is not installed, so no PDF can be made; install "
                          f"TeX Live (Debian: {install_hint()}) or write a .tex file instead")
     check_folder(path, "output")
     with sigterm_raises(path), tempfile.TemporaryDirectory(prefix="derive-pdf-") as scratch:
-        pdf = compile_pdf(pdflatex, latex, Path(scratch))
+        pdf = compile_pdf(pdflatex, latex, Path(scratch), base)
     write_atomic(path, pdf)
 
 
-def compile_pdf(pdflatex: str, latex: str, scratch: Path) -> bytes:
+def compile_pdf(pdflatex: str, latex: str, scratch: Path, base: Path | None = None) -> bytes:
     """The PDF of `latex`, compiled in `scratch` (an empty folder pdflatex may write to)."""
-    source = trailer_id(with_pictures(latex, scratch))
+    source = trailer_id(with_pictures(latex, scratch, base))
     (scratch / SOURCE).write_text(source, encoding="utf-8")
     deadline = time.monotonic() + TIMEOUT_S
     for _ in range(RUNS):
@@ -70,7 +70,7 @@ def trailer_id(latex: str) -> str:
     return f"\\pdftrailerid{{{digest}}}\n{latex}"
 
 
-def with_pictures(latex: str, scratch: Path) -> str:
+def with_pictures(latex: str, scratch: Path, base: Path | None = None) -> str:
     """Copy every \\includegraphics file into `scratch` as figure-N and point the LaTeX there
     (kpathsea's paranoid mode refuses absolute paths and `..`)."""
     copied: dict[str, str] = {}
@@ -79,9 +79,10 @@ def with_pictures(latex: str, scratch: Path) -> str:
         original = match.group(2)
         if original not in copied:
             name = f"figure-{len(copied) + 1}{Path(original).suffix}"
+            source = str(base / original) if base is not None else original
             try:
-                _check_picture(original)
-                shutil.copyfile(original, scratch / name)
+                _check_picture(source)
+                shutil.copyfile(source, scratch / name)
             except OSError as error:
                 raise DeriveError(f"output: cannot read the picture {original!r} "
                                   f"({error.strerror}); write it again") from None

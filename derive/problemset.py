@@ -53,8 +53,10 @@ class ProblemSet:
     def _repr_latex_(self) -> str:
         from derive import solve
         from derive.render import render_set
+        from derive.render.fit import unfit
 
-        return render_set(self.title, [solve(p) for p in self.problems], "latex", fragment=True)
+        return unfit(render_set(self.title, [solve(p) for p in self.problems], "latex",
+                                fragment=True))
 
     def _repr_html_(self) -> str:
         from derive.render import notebook_html

@@ -123,6 +123,21 @@ class GraphFigure:
 
 
 @dataclass(frozen=True)
+class FeatureMap:
+    """One tensor of a conv/pool stack: what made it ("input", "1: conv") and its shape."""
+
+    label: str
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StackFigure:
+    """A conv/pool stack drawn as feature-map boxes, input first, each with its shape."""
+
+    maps: tuple[FeatureMap, ...]
+
+
+@dataclass(frozen=True)
 class ImageFigure:
     """A picture placed in the document by its path, which the renderer writes: `drawing`
     holds what it draws (for gradient descent: the function, each path's trace by its legend
@@ -141,7 +156,7 @@ class Solution:
     answers: Answers
     notes: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
-    figure: GraphFigure | ImageFigure | None = None
+    figure: GraphFigure | StackFigure | ImageFigure | None = None
 
     def __post_init__(self) -> None:
         answers = self.answers if isinstance(self.answers, Answers) else \
@@ -156,8 +171,9 @@ class Solution:
 
     def _repr_latex_(self) -> str:
         from derive.render import render
+        from derive.render.fit import unfit
 
-        return render(self, "latex", fragment=True)
+        return unfit(render(self, "latex", fragment=True))
 
     def _repr_html_(self) -> str:
         from derive.render import notebook_html, render

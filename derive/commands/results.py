@@ -29,8 +29,14 @@ def emit(kind: str, fields: dict[str, Any], fmt: str | None, output: Path | None
     if claims:
         report([solution], chosen, output, digits, strict=False, rtol=None)
         return
-    finish(render(solution, rendered_as(chosen), fragment=fragment, digits=digits), output,
-           chosen)
+    finish(render(solution, rendered_as(chosen), fragment=fragment, digits=digits,
+                  pictures=pictures_beside(output)), output, chosen)
+
+
+def pictures_beside(output: Path | None) -> str | None:
+    """Where a document's drawn pictures go: `out/key` for `-o out/key.md` (`key-1.png`
+    beside it); None when it is echoed (nothing is drawn)."""
+    return None if output is None else str(output.with_suffix(""))
 
 
 def parse_claim(claim: str) -> tuple[str, Any]:
@@ -73,7 +79,8 @@ def report(solutions: list[Any], chosen: str, output: Path | None, digits: int, 
     elif chosen == "json":
         text = report_json(flat)
     else:
-        text = render_set(title, solutions, rendered_as(chosen), digits=digits, checks=verdicts)
+        text = render_set(title, solutions, rendered_as(chosen), digits=digits, checks=verdicts,
+                          pictures=pictures_beside(output))
     finish(text, output, chosen)
     failing = {"wrong", "rounding slip"} if strict else {"wrong"}
     if any(v.verdict in failing for v in flat):
@@ -92,7 +99,7 @@ def finish(text: str, output: Path | None, chosen: str) -> None:
         raise InputError(f"output: '{output}{os.sep}' names a folder; give a file name "
                          "(without the trailing separator)")
     if chosen == "pdf":
-        write_pdf(output, text)
+        write_pdf(output, text, output.parent)  # pictures are named beside the document
     else:
         write_atomic(output, text)
     click.echo(f"wrote {output}", err=True)

@@ -28,7 +28,7 @@ from derive.models.shortcut import Layer, layer, layer_list
 from derive.models.summary import LayerRow, prefix
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
-from derive.solution import Shape, Solution, Step, Table
+from derive.solution import FeatureMap, Shape, Solution, StackFigure, Step, Table
 from derive.symbolic.build import eq
 
 __all__ = ["Layer", "Problem", "layer", "layer_list", "solve"]
@@ -162,8 +162,12 @@ def solve(problem: Problem) -> Solution:
     if total is not None and known and error is None:  # a stack that breaks has no total
         answers.append(Answer(Key("params"), total, nonnegative=True))
     header = HEADER if known else HEADER[:-1]
+    maps = [FeatureMap("input", start if known else start[1:])]
+    maps += [FeatureMap(f"{index}: {item.type}", tuple(shape))
+             for index, (item, shape) in enumerate(zip(problem.layers, shapes, strict=False), 1)]
     return Solution(problem, tuple(steps), Answers(answers), notes=notes,
-                    tables=(Table(header, tuple(r[:len(header)] for r in table)),))
+                    tables=(Table(header, tuple(r[:len(header)] for r in table)),),
+                    figure=StackFigure(tuple(maps)))
 
 
 def _settings(index: int, item: Layer) -> tuple[str, ...]:

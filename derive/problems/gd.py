@@ -128,9 +128,8 @@ def solve(problem: Problem) -> Solution:
                           value=trace.points[-1], check=check))
         tables.append(_table(trace, eta, [v.name for v in variables]))
         answers.update({a.key: a for a in rate_answers(trace, eta, g_numeric)})
-    figure = None
-    if problem.plot:
-        figure = ImageFigure(problem.plot, (f_numeric, traces, [v.name for v in variables]))
+    # the renderer draws it: at `plot` when given, else beside the document (render.pictures)
+    figure = ImageFigure(problem.plot or "", (f_numeric, traces, [v.name for v in variables]))
     notes = [f"stopping rule: |f(x_(k+1)) - f(x_k)| < {problem.tol} or ||grad f(x_k)|| < "
              f"{problem.tol}, at most {problem.max_steps} steps",
              f"variables in order: {', '.join(v.name for v in variables)}"]

@@ -165,7 +165,7 @@ def solve(problem: Problem) -> Solution:
         tables.append(table(trace, names, number if several else None))
         traces[f"{number}: {chosen.text}"] = Trace(
             [r.x for r in trace.records], [r.f for r in trace.records])
-    figure = (ImageFigure(problem.plot, (f_arrays, traces, names)) if problem.plot else None)
+    figure = ImageFigure(problem.plot or "", (f_arrays, traces, names))  # see render.pictures
     return Solution(problem, tuple(steps), Answers(answers), notes=_notes(problem, names),
                     tables=tuple(tables), figure=figure)
 

@@ -29,7 +29,7 @@ from derive.models.nodes import Chain
 from derive.models.summary import LayerRow
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
-from derive.solution import Shape, Solution, Step, Table
+from derive.solution import FeatureMap, Shape, Solution, StackFigure, Step, Table
 from derive.symbolic.build import add, eq, mul
 
 NOTES = (
@@ -191,4 +191,16 @@ def solve(problem: Problem) -> Solution:
     steps.append(_total_step(counted, summary))
     notes = NOTES if summary.field is not None else NOTES[:-1]
     return Solution(problem, tuple(steps), _answers(summary), notes=notes,
-                    tables=(_table(summary),))
+                    tables=(_table(summary),), figure=_stack(summary))
+
+
+def _stack(summary: Summary) -> StackFigure | None:
+    """The feature maps of an image model: the input, then each layer that changes the
+    C x H x W shape (a ReLU or a norm keeps it); None when the input is not an image."""
+    if len(summary.inputs) != 1 or len(summary.inputs[0].shape) != 3:
+        return None
+    maps = [FeatureMap("input", summary.inputs[0].shape)]
+    for row in summary.rows:
+        if len(row.output) == 3 and row.output != maps[-1].shape:
+            maps.append(FeatureMap(f"{row.name}: {row.type}", row.output))
+    return StackFigure(tuple(maps)) if len(maps) > 1 else None

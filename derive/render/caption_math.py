@@ -61,7 +61,7 @@ def _word_tex(word: str) -> str:
         return FUNCTIONS[word]
     if len(word) == 1 or word.isdigit():
         return word
-    letters = re.fullmatch(r"([a-z])(\d+)", word)
+    letters = re.fullmatch(r"([A-Za-z])(\d+)", word)  # x1 -> x_1, N1 -> N_1
     if letters:
         return f"{letters.group(1)}_{{{letters.group(2)}}}"
     return rf"\mathrm{{{word}}}"
@@ -80,7 +80,7 @@ def identifier_tex(atom: str) -> str:
         return f"({_math(atom[1:-1])})"
     transposed, starred = atom.endswith(".T"), atom.endswith("*")
     atom = atom.removesuffix(".T").removesuffix("*")
-    base = re.match(r"[A-Za-z]+'*", atom)
+    base = re.match(r"[A-Za-z]+\d*'*", atom)
     head = base.group() if base else ""
     word = head.rstrip("'")
     out = _word_tex(word) + "'" * (len(head) - len(word))
@@ -120,7 +120,7 @@ def _word_unicode(word: str) -> str:
         return GREEK[word]
     if word in MATH_WORDS:
         return MATH_WORDS[word][1]
-    letters = re.fullmatch(r"([a-z])(\d+)", word)
+    letters = re.fullmatch(r"([A-Za-z])(\d+)", word)
     if letters:
         return letters.group(1) + _scripted(letters.group(2), _SUBSCRIPTS, "_")
     return {"relu": "ReLU", "sum": "Σ"}.get(word, word)
@@ -140,7 +140,7 @@ def identifier_unicode(atom: str) -> str:
         return f"∂{identifier_unicode(of[1:])}/∂{identifier_unicode(wrt[1:])}"
     transposed, starred = atom.endswith(".T"), atom.endswith("*")
     atom = atom.removesuffix(".T").removesuffix("*")
-    base = re.match(r"[A-Za-z]+'*", atom)
+    base = re.match(r"[A-Za-z]+\d*'*", atom)
     head = base.group() if base else ""
     word = head.rstrip("'")
     out = _word_unicode(word) + "'" * (len(head) - len(word))

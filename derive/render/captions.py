@@ -216,7 +216,12 @@ def math_tex(source: str) -> str:
             parts.append(" ")
         else:
             parts.append(tex_escape(value))
-    return re.sub(r" {2,}", " ", "".join(parts)).strip()
+    joined = re.sub(r" {2,}", " ", "".join(parts)).strip()
+    return _SQRT_TEX.sub(r"\\sqrt{\1}", joined)  # sqrt(H) -> \sqrt{H}
+
+
+_SQRT_TEX = re.compile(r"\\sqrt\s*\(([^()]*)\)")
+_SQRT_UNICODE = re.compile(r"(?:√|sqrt)\s*\(([\w.]+)\)")  # √(3) -> √3; √(a + b) stays
 
 
 def _number_tex(value: str) -> str:
@@ -239,7 +244,7 @@ def math_unicode(source: str) -> str:
             parts.append(operator_unicode(value))
         else:
             parts.append(value)
-    return re.sub(r" {2,}", " ", "".join(parts))
+    return _SQRT_UNICODE.sub(r"√\1", re.sub(r" {2,}", " ", "".join(parts)))
 
 
 def caption_tex(caption: str) -> str:

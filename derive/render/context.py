@@ -8,12 +8,14 @@ from typing import Any
 from derive.render.figures import mermaid, tikz
 from derive.render.keys import key_text
 from derive.render.options import Options
+from derive.render.pictures import Placed, picture_code
 from derive.render.printing import tex
 from derive.render.prose import heading, math_printer, printer, shape_words, verification
 from derive.render.report import check_context
+from derive.render.stacks import stack_markdown, stack_tikz
 from derive.render.tex import statement_tex
 from derive.render.values import check_text, shape_text, tex_value
-from derive.solution import Formula, ImageFigure, Solution, Step
+from derive.solution import Formula, ImageFigure, Solution, StackFigure, Step
 
 
 def step_lines(step: Step, digits: int) -> list[str]:
@@ -53,18 +55,19 @@ def answer_tex(value: Any, digits: int) -> str:
 
 
 def figure_code(solution: Solution, fmt: str, digits: int) -> str:
-    """The solution's drawing as TikZ (latex) or Mermaid (markdown); empty when none."""
-    if solution.figure is None:
+    """The solution's drawing as TikZ (latex) or Mermaid (markdown), placed before its steps;
+    empty when none (a picture file goes after the steps: `picture_code`)."""
+    figure = solution.figure
+    if figure is None or isinstance(figure, ImageFigure):
         return ""
-    if isinstance(solution.figure, ImageFigure):
-        path = solution.figure.path
-        return (rf"\begin{{center}}\includegraphics[width=0.75\linewidth]{{{path}}}"
-                r"\end{center}" if fmt == "latex" else f"![the iterates]({path})")
-    return tikz(solution.figure, digits) if fmt == "latex" else mermaid(solution.figure, digits)
+    if isinstance(figure, StackFigure):
+        return stack_tikz(figure) if fmt == "latex" else stack_markdown(figure)
+    return tikz(figure, digits) if fmt == "latex" else mermaid(figure, digits)
 
 
 def solution_context(solution: Solution, number: int, options: Options,
-                     fmt: str = "latex", checks: Sequence[Any] = ()) -> dict[str, Any]:
+                     fmt: str = "latex", checks: Sequence[Any] = (),
+                     placed: Placed | None = None) -> dict[str, Any]:
     """Everything a solution template places; the kind's module name picks its template."""
     problem = solution.problem
     statement = problem.statement or ""
@@ -85,5 +88,6 @@ def solution_context(solution: Solution, number: int, options: Options,
         "tables": [{"header": table.header, "rows": table.rows} for table in solution.tables],
         "show_solution": options.solutions,
         "figure": figure_code(solution, fmt, options.digits) if options.solutions else "",
+        "picture": picture_code(placed, fmt) if placed and options.solutions else "",
         "checks": [check_context(verdict, options.digits, fmt) for verdict in checks],
     }

@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 
+from derive.render.cells import tex_cell, tex_header
 from derive.render.tex import tex_escape
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -37,4 +38,6 @@ def environment(fmt: str) -> jinja2.Environment:
     else:
         env = jinja2.Environment(**common)
     env.filters["tex_escape"] = tex_escape
+    env.filters["tex_cell"] = tex_cell
+    env.filters["tex_header"] = tex_header
     return env

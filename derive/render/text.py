@@ -10,11 +10,13 @@ from derive.render.captions import caption_unicode
 from derive.render.figures import tree
 from derive.render.keys import key_text
 from derive.render.options import Options
+from derive.render.pictures import Placed, picture_code
 from derive.render.printing import text
 from derive.render.prose import heading, verification
+from derive.render.stacks import stack_lines
 from derive.render.unicode_tex import statement_unicode
 from derive.render.values import shape_text, text_value
-from derive.solution import Formula, ImageFigure, Solution, Step, Table
+from derive.solution import Formula, GraphFigure, Solution, StackFigure, Step, Table
 
 
 def _step_chain(step: Step, digits: int) -> str:
@@ -42,7 +44,8 @@ def _answer(value: Any, digits: int) -> str:
     return text_value(value, digits)
 
 
-def render_solution(solution: Solution, number: int, options: Options) -> str:
+def render_solution(solution: Solution, number: int, options: Options,
+                    placed: Placed | None = None) -> str:
     """One problem as indented text."""
     problem = solution.problem
     lines = [f"{number}. {heading(problem)}   [{problem.id}]"]
@@ -58,9 +61,11 @@ def render_solution(solution: Solution, number: int, options: Options) -> str:
                                       "✓" if step.check is not None else "") if item]
             lines.append(f"       {_step_chain(step, options.digits)}"
                          + (f"   [{'; '.join(tail)}]" if tail else ""))
-        if isinstance(solution.figure, ImageFigure):
-            lines += ["", f"   Picture: {solution.figure.path}"]
-        elif solution.figure is not None:
+        if placed is not None and picture_code(placed, "text"):
+            lines += ["", "   " + picture_code(placed, "text")]
+        elif isinstance(solution.figure, StackFigure):
+            lines += ["", *("   " + line for line in stack_lines(solution.figure))]
+        elif isinstance(solution.figure, GraphFigure):
             lines += ["", "   The graph, from the output down:"]
             lines += ["     " + line for line in tree(solution.figure, options.digits)]
         for table in solution.tables:
@@ -73,7 +78,9 @@ def render_solution(solution: Solution, number: int, options: Options) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_text(title: str, solutions: Sequence[Solution], options: Options) -> str:
-    """A title line, then every problem."""
-    body = "\n".join(render_solution(s, i, options) for i, s in enumerate(solutions, 1))
+def render_text(title: str, solutions: Sequence[Solution], options: Options,
+                placed: Sequence[Placed] = ()) -> str:
+    """A title line, then every problem (`placed`: each one's drawn picture, if any)."""
+    body = "\n".join(render_solution(s, i, options, placed[i - 1] if placed else None)
+                     for i, s in enumerate(solutions, 1))
     return f"{title}\n{'=' * len(title)}\n\n{body}"
