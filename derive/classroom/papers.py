@@ -20,6 +20,26 @@ from derive.variants import EXTENSIONS
 
 MANIFEST = "manifest.json"
 WRITTEN_BY = "derive sheet --roster"
+# brackets as entities, not \[ \] (MathJax in Jupyter reads those as display math)
+HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "[": "&#91;", "]": "&#93;"}
+MARKDOWN = set("\\`*_{}#+-.!|$~")
+
+
+def markdown_text(text: str) -> str:
+    r"""`text` as Markdown that shows it literally: HTML's special characters and brackets as
+    entities, Markdown's (and math's ``$``) behind a backslash; line breaks become spaces.
+
+    >>> markdown_text("<b>Bob</b> $x$")
+    '&lt;b&gt;Bob&lt;/b&gt; \\$x\\$'
+    """
+    text = " ".join(text.splitlines())
+    return "".join(HTML.get(ch) or ("\\" + ch if ch in MARKDOWN else ch) for ch in text)
+
+
+def _who(student: Student, fmt: str) -> str:
+    """The student as the sheet's heading names them, escaped for Markdown."""
+    who = f"{student.name} ({student.id})" if student.name else student.id
+    return markdown_text(who) if fmt == "markdown" else who
 
 
 def write_papers(quiz: Quiz, students: Sequence[Student], seed: int, count: int,
@@ -34,7 +54,7 @@ def write_papers(quiz: Quiz, students: Sequence[Student], seed: int, count: int,
     entries = []
     for number, student in enumerate(students, 1):
         variant = variants[student.id]
-        who = f"{student.name} ({student.id})" if student.name else student.id
+        who = _who(student, fmt)
         heading = f"{title} — {who}, variant {variant}".strip(" —")
         names = {}
         for part, shown in (("questions", False), ("key", True)):
