@@ -20,7 +20,7 @@ from typing import Any
 
 import sympy
 
-from derive.errors import InputError
+from derive.errors import FieldError, InputError
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 200
@@ -183,6 +183,11 @@ def parse(text: str, field: str = "expression") -> sympy.Expr:
 def formula_field(value: Any, name: str) -> str:
     """A problem field holding a formula: text the safe parser accepts, kept as written."""
     if not isinstance(value, str):
-        raise InputError(f"{name}: expected a formula as text, got {value!r}")
-    validate(value, name)
+        raise FieldError(name, f"expected a formula as text, got {value!r}")
+    try:
+        validate(value, name)
+    except FieldError:
+        raise
+    except InputError as error:  # the parser names the field itself: a FieldError, once
+        raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
     return value

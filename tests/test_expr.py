@@ -48,3 +48,16 @@ def test_hostile_or_malformed_text_is_refused(text: str) -> None:
         parse(text, "formula")
     message = str(refused.value)
     assert message.startswith("formula:") and "\n" not in message
+
+
+@pytest.mark.parametrize("kind, fields", [
+    ("optimize", {"x0": "1", "optimizer": ["SGD(lr=0.1)"], "steps": 2}),
+    ("gd", {"x0": "1", "lr": ["0.1"]})])
+def test_a_refused_function_names_its_problem_and_field(kind: str, fields: dict) -> None:
+    """The formula fields fail as every other field does: problem 'kind', field 'function'."""
+    from derive import problem
+
+    with pytest.raises(InputError) as error:
+        problem(kind, function="sin(x)", **fields)
+    assert str(error.value).startswith(f"problem '{kind}', field 'function': the function "
+                                       "'sin' is not allowed; write")
