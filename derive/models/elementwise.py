@@ -56,7 +56,7 @@ def _select(args: Args, shapes: tuple[Shape, ...]) -> Shape:
 
 
 ACTIVATIONS = {
-    "ReLU": (INPLACE,), "ReLU6": (INPLACE,), "Sigmoid": (), "Tanh": (), "Identity": (),
+    "ReLU": (INPLACE,), "ReLU6": (INPLACE,), "Sigmoid": (), "Tanh": (),
     "LeakyReLU": (Param("negative_slope", 0.01, a.real), INPLACE),
     "GELU": (Param("approximate", "none", a.choice("none", "tanh")),),
     "SiLU": (INPLACE,), "Mish": (INPLACE,), "Hardswish": (INPLACE,), "Softsign": (),
@@ -68,6 +68,7 @@ ACTIVATIONS = {
 }
 
 register(*(Rule(name, params) for name, params in ACTIVATIONS.items()))
+register(Rule("Identity", (), ignores_arguments=True))
 register(
     Rule("Softmax", (Param("dim", None, a.dim),), output=_softmax_dim),
     Rule("LogSoftmax", (Param("dim", None, a.dim),), output=_softmax_dim),

@@ -124,6 +124,7 @@ class Rule:
     macs_note: str = ""
     keep_field: bool = True  # positions keep their meaning (no flatten, no mixing)
     notes: tuple[str, ...] = field(default=())
+    ignores_arguments: bool = False  # takes any arguments and ignores them (nn.Identity)
 
     @property
     def numerics(self) -> Any:
@@ -134,6 +135,19 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+IGNORED = "ignored"  # the bound argument holding what a rule that ignores its arguments got
+
+
+def ignored_note(type_: str, args: Mapping[str, Any]) -> str:
+    """The note that a layer ignored its arguments ("" when it had none).
+
+    >>> ignored_note("Identity", {IGNORED: "54, foo=3"})
+    "Identity ignores its arguments (54, foo=3), as torch's nn.Identity(*args, **kwargs)"
+    """
+    if not args.get(IGNORED):
+        return ""
+    return (f"{type_} ignores its arguments ({args[IGNORED]}), as torch's "
+            f"nn.{type_}(*args, **kwargs)")
 
 
 def register(*rules: Rule) -> None:
@@ -148,6 +162,9 @@ def bind(rule: Rule, args: tuple[Any, ...], kwargs: Mapping[str, Any], where: st
     """
     names = [param.name for param in rule.params]
     label = f"{where}: {rule.type}"
+    if rule.ignores_arguments and (args or kwargs):
+        given = [repr(arg) for arg in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+        return {IGNORED: ", ".join(given)}
     if len(args) > len(names):
         raise InputError(f"{label} takes at most {len(names)} positional arguments "
                          f"({', '.join(names) or 'none'}), got {len(args)}")

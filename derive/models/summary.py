@@ -48,6 +48,7 @@ class LayerRow:
     count: Count | None = None
     sizes: tuple[SizeFormula, ...] = ()
     field: Field | None = None
+    note: str = ""  # e.g. that the layer ignored its arguments
 
     @property
     def n_params(self) -> int:

@@ -17,7 +17,7 @@ from derive.models.limits import MAX_ELEMENTS
 from derive.models.nodes import Layer, Tied
 from derive.models.receptive import Field
 from derive.models.registry import RULES
-from derive.models.rules import Count, Rule, ShapeError, SizeFormula, Tensor
+from derive.models.rules import Count, Rule, ShapeError, SizeFormula, Tensor, ignored_note
 from derive.symbolic.build import value_of
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class Walk:
 
         self.rows.append(LayerRow(name, layer.type, out, params, buffers,
                                   rule.macs(layer.args, shapes, out), self.copies, count, sizes,
-                                  self.field))
+                                  self.field, ignored_note(layer.type, layer.args)))
         self.origin = Origin(name, layer.type, shapes[0])
         return Input(out)
 

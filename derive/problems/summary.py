@@ -189,7 +189,8 @@ def solve(problem: Problem) -> Solution:
             steps.append(_param_step(index, row))
             counted.append((index, row))
     steps.append(_total_step(counted, summary))
-    notes = NOTES if summary.field is not None else NOTES[:-1]
+    notes = (NOTES if summary.field is not None else NOTES[:-1]) + tuple(
+        f"{row.name}: {row.note}" for row in summary.rows if row.note)
     return Solution(problem, tuple(steps), _answers(summary), notes=notes,
                     tables=(_table(summary),), figure=_stack(summary))
 
