@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from derive.commands.options import kind_options
+from derive.commands.options import claim_options
 from derive.commands.results import emit
 from derive.errors import DeriveError
 
@@ -48,7 +48,7 @@ def _model_text(layers: tuple[str, ...], model_file: str | None) -> dict[str, An
 @click.option("--weight-decay", help="L2 penalty lambda sum w^2 (default 0).")
 @click.option("--decay-half", is_flag=True, help="Penalty (lambda/2) sum w^2.")
 @click.option("--decay-biases", is_flag=True, help="Decay biases too.")
-@kind_options
+@claim_options("loss=0.2984", "'2.weight new=0.3589,0.4087;0.5113,0.5614'")
 def model_backprop(layers: tuple[str, ...], model_file: str | None, input_shape: str | None,
                    x: str | None, target: str | None, label: str | None, loss: str | None,
                    half: bool, params: tuple[str, ...], masks: tuple[str, ...],
@@ -92,7 +92,7 @@ def model_backprop(layers: tuple[str, ...], model_file: str | None, input_shape:
 @click.option("--seed", help="Seed of the values not given (default 0).")
 @click.option("--causal", is_flag=True, help="MultiheadAttention: the causal mask (position i "
                                              "attends to positions j <= i).")
-@kind_options
+@claim_options("Y=-1.5", "'dL/dweight=2,4'")
 def layer_grad(layer: str, input_shape: str | None, batch: str | None, x: str | None,
                weight: str | None, bias: str | None, params: tuple[str, ...],
                grad_output: str | None, seed: str | None, causal: bool,

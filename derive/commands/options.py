@@ -45,12 +45,21 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
                              "pdflatex).")(command)
 
 
+def claim_options(*examples: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The output options, and --claim to check answers someone claimed; its help shows
+    `examples`, claims that fit the command (its own example's answers)."""
+    shown = ", ".join(f"--claim {example}" for example in examples)
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = output_options(command)
+        return click.option("--claim", "claims", multiple=True, metavar="NAME=VALUE",
+                            help=f"Check a claimed answer, repeatable: {shown}.")(command)
+    return decorate
+
+
 def kind_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The output options, and --claim to check answers someone claimed."""
-    command = output_options(command)
-    return click.option("--claim", "claims", multiple=True, metavar="NAME=VALUE",
-                        help="Check a claimed answer, repeatable: --claim total=6585, "
-                             "--claim 'dl/dW_2=(yhat - y) @ sigmoid(A).T'.")(command)
+    """`claim_options` with the fully connected network's claims (params, mlp-grad)."""
+    return claim_options("total=6585", "'dl/dW_2=(yhat - y) @ sigmoid(A).T'")(command)
 
 
 NETWORK_OPTIONS = ("hidden", "output_layer", "loss", "half_mse", "convention", "reduction",

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from derive.commands.options import kind_options
+from derive.commands.options import claim_options
 from derive.commands.results import emit
 
 
@@ -28,7 +28,7 @@ from derive.commands.results import emit
 @click.option("--c0", help="LSTM's initial cell state (default 0).")
 @click.option("--truncation", help="Window of truncated BPTT, in steps.")
 @click.option("--lr", help="Learning rate of one SGD step.")
-@kind_options
+@claim_options("L=0.8322", "'L new=0.5076'")
 def bptt(layer: str, x: str, target: str | None, head: str | None, loss: str | None,
          label: str | None, loss_on: str | None, params: tuple[str, ...],
          seed: str | None, h0: str | None, c0: str | None, truncation: str | None,
