@@ -29,9 +29,11 @@ def _model_text(layers: tuple[str, ...], model_file: str | None) -> dict[str, An
 @click.option("--model", "model_file", type=click.Path(exists=True, dir_okay=False),
               help="A file holding the model: nn.Sequential(...), or one layer per line.")
 @click.option("--input", "input_shape", help="Input shape per example (drawn from --seed): "
-                                             "1x32x32.")
+                                             "1x32x32; tokens:N for N token ids (a model "
+                                             "that starts with an Embedding).")
 @click.option("--x", "x", help="The input tensor, batch axis first: '0.05,0.10' or "
-                               "'1x1x4x4:...' or '[[...]]'.")
+                               "'1x1x4x4:...' or '[[...]]'; token ids '1,1;3,0' for an "
+                               "Embedding.")
 @click.option("--target", help="Target tensor: 0.01,0.99 (one-hot, soft or regression).")
 @click.option("--label", help="Class index per example, instead of --target: 2 or 0,2")
 @click.option("--loss", help="torch's loss: \"CrossEntropyLoss(label_smoothing=0.1)\", "

@@ -28,6 +28,7 @@ from derive.answers import Answer, Answers, Key, Update
 from derive.errors import FieldError, InputError
 from derive.models import Input, parse_inputs, parse_layers, parse_model, summarize
 from derive.models.nodes import Chain, Layer
+from derive.models.rules import RULES
 from derive.numeric.layers import Step as LayerStep
 from derive.numeric.model_run import Objective, Run
 from derive.problem import Problem as BaseProblem
@@ -118,7 +119,7 @@ class Problem(BaseProblem):
             object.__setattr__(self, "_run", build_run(self))
         except InputError as error:
             named, sep, rest = str(error).partition(": ")
-            if sep and named in ("label", "freeze", "params", "target", "masks"):
+            if sep and named in ("label", "freeze", "params", "target", "masks", "x"):
                 raise FieldError(named, rest) from None  # the field the message names
             raise FieldError(field, str(error)) from None
 
@@ -139,20 +140,52 @@ def _chain(problem: Problem) -> list[tuple[str, Layer]]:
     return layers
 
 
+def _vocabulary(layers: list[tuple[str, Layer]]) -> int:
+    """V, the token ids a model reads when it starts with a layer of token ids (an
+    Embedding's num_embeddings); 0 when it reads real numbers."""
+    if not layers or not RULES[layers[0][1].type].integer_input:
+        return 0
+    return int(layers[0][1].args.get("num_embeddings") or 0)
+
+
+def token_ids(x: Any, vocabulary: int) -> Any:
+    """x's rows as token ids (integers 0 .. V - 1), as torch's Embedding reads them.
+
+    >>> token_ids(np.array([[1.0, 4.0]]), 5).tolist()
+    [[1, 4]]
+    """
+    ids = np.rint(x)
+    if not np.array_equal(ids, x) or ids.min() < 0 or ids.max() >= vocabulary:
+        raise InputError(f"x: the model starts with an Embedding of {vocabulary} tokens: write "
+                         f"token ids, integers from 0 to {vocabulary - 1}")
+    return ids.astype(np.int64)
+
+
+def token_note(run: Run, vocabulary: int, seed: int) -> str:
+    """The note saying the token ids were drawn (and which)."""
+    return (f"token ids drawn uniformly from 0 .. {vocabulary - 1} with numpy's "
+            f"default_rng({seed}).integers: {run.x.tolist()}")
+
+
 def build_run(problem: Problem) -> Run:
     """The chain, parameters (given or drawn), input and target, checked against the model's
     shapes and the documented maxima."""
     layers = _chain(problem)
     rng = np.random.default_rng(problem.seed)
+    vocabulary = _vocabulary(layers)
     x = problem.x
     if x is not None and x.ndim == 1:  # one example written as a row
         x = x[None]
-    shape = x.shape[1:] if x is not None else (problem.input or ())[0].shape
-    summary = summarize(Chain(tuple(layers)), (Input(tuple(shape)),))
+    if x is not None and vocabulary:
+        x = token_ids(x, vocabulary)
+    given = Input(tuple(x.shape[1:]), bool(vocabulary)) if x is not None else \
+        (problem.input or ())[0]
+    summary = summarize(Chain(tuple(layers)), (given,))
     if sum(r.n_params for r in summary.rows) > MAX_PARAMETERS:
         raise InputError(f"at most {MAX_PARAMETERS:,} parameters in a worked example")
     if x is None:
-        x = draw(rng, (1, *shape), 1.0)
+        x = rng.integers(0, vocabulary, (1, *given.shape)) if given.integer else draw(
+            rng, (1, *given.shape), 1.0)
     if x.shape[0] * sum(int(np.prod(r.output)) for r in summary.rows) > MAX_ACTIVATIONS:
         raise InputError(f"at most {MAX_ACTIVATIONS:,} numbers in all layer outputs")
     state = shown.initial_state(summary, problem.params or {}, rng)
@@ -237,5 +270,8 @@ def solve(problem: Problem) -> Solution:
                                                 float(problem.lr))))
     answers.append(Answer(Key("loss", new=True), result.loss_after, nonnegative=True))
     answers += shown.gradient_answers(steps)
-    return Solution(problem, tuple(steps), Answers(answers),
-                    notes=shown.notes(problem, run, residuals))
+    notes = shown.notes(problem, run, residuals)
+    vocabulary = _vocabulary(_chain(problem))
+    if vocabulary and problem.x is None:
+        notes += (token_note(run, vocabulary, problem.seed),)
+    return Solution(problem, tuple(steps), Answers(answers), notes=notes)

@@ -101,19 +101,25 @@ def _backward_steps(run: Run, result: Result, residuals: Mapping[str, float]) ->
         check = max(layer_residuals(kernels_for(step.layer_type), state, x, step.config,
                                     upstream[index]).values(), default=0.0)
         dx = result.input_grads[index][1]
-        lhs = sympy.Derivative(L, _symbol(names[index]), evaluate=False)
-        rule = _rule(step, np.ndim(x), "X")
-        relation = sympy.Eq(lhs, rule.rhs if rule is not None else sympy.Function(
-            f"{step.layer_type}^T")(sympy.Derivative(L, _symbol(step.name), evaluate=False)))
-        why = (f"layer {step.name} ({step.layer_type}) backward: dL/dX from dL/dY" +
-               ("" if rule is None else f" by {rule.lhs} = ... with X = {_symbol(names[index])}"))
-        steps.append(Step(relation, why, np.shape(dx), view(dx), check))
+        if dx is not None:  # token ids (an Embedding's input) have no gradient
+            steps.append(_input_step(step, dx, names[index], np.ndim(x), check))
         for param in kernels_for(step.layer_type).params:
             key = f"{step.name}.{param}"
             if key in result.grads:
                 steps.append(_gradient_step(step, key, param, np.ndim(x), result,
                                             residuals[key]))
     return steps
+
+
+def _input_step(step: Any, dx: Any, name: str, ndim: int, check: float) -> Step:
+    """dL/dX of one layer from its dL/dY, by the layer's index form where it has one."""
+    lhs = sympy.Derivative(L, _symbol(name), evaluate=False)
+    rule = _rule(step, ndim, "X")
+    relation = sympy.Eq(lhs, rule.rhs if rule is not None else sympy.Function(
+        f"{step.layer_type}^T")(sympy.Derivative(L, _symbol(step.name), evaluate=False)))
+    why = (f"layer {step.name} ({step.layer_type}) backward: dL/dX from dL/dY" +
+           ("" if rule is None else f" by {rule.lhs} = ... with X = {_symbol(name)}"))
+    return Step(relation, why, np.shape(dx), view(dx), check)
 
 
 def _gradient_step(step: Any, key: str, param: str, ndim: int, result: Result,
