@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,9 @@ class Step:
 
     `relation` is usually ``Eq(lhs, formula)``; `given` maps the formula's symbols to
     the problem's numbers, so renderers can show formula -> substitution -> `value`.
-    `check` is the residual of the step's verification (0 for an exact check).
+    `check` is the residual of the step's verification (0 for an exact check). `key` is the
+    answer the step shows when its left side's plain name is not that answer's key (the
+    gain of init 2 is written gain^[2] in math and keyed `init 2 gain`).
     """
 
     relation: sympy.Basic
@@ -29,6 +32,7 @@ class Step:
     value: Any = None
     check: float | None = None
     given: Mapping[sympy.Symbol, Any] = field(default_factory=dict)
+    key: Key | None = None
 
     @property
     def sides(self) -> tuple[Any, tuple[Any, ...]]:
@@ -51,12 +55,13 @@ def step_answers(steps: tuple[Step, ...]) -> list[Answer]:
     found = []
     for step in steps:
         lhs, _ = step.sides
-        named = isinstance(lhs, sympy.Symbol | sympy.MatrixSymbol)
+        named = step.key is not None or isinstance(lhs, sympy.Symbol | sympy.MatrixSymbol)
         if step.value is not None and named:
-            found.append(Answer(Key.of(lhs), step.value, shape=step.shape))
+            found.append(Answer(step.key or Key.of(lhs), step.value, shape=step.shape))
         if step.shape is not None and (named or isinstance(lhs, Partial | MatrixPartial)):
-            key = Key.derivative(*lhs.args[:2], aspect="shape") if not named else Key.of(
-                lhs, aspect="shape")
+            key = (dataclasses.replace(step.key, aspect="shape") if step.key else
+                   Key.of(lhs, aspect="shape") if named else
+                   Key.derivative(*lhs.args[:2], aspect="shape"))
             found.append(Answer(key, Shape(step.shape), nonnegative=True))
     return found
 

@@ -125,3 +125,15 @@ def test_a_typed_name_is_found_without_scanning_every_answer(monkeypatch) -> Non
     table = module.Answers(module.Answer(module.Key(f"P_{i}"), i) for i in range(1000))
     found = [f"p{i}" in table for i in range(1000)]
     assert all(found) and len(calls) <= 3 * 1000
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_answer_names_hold_no_markup_debris(name: str) -> None:
+    """A step written in math (gain^[2], hat m^[2]_1) shows the answer its kind declares
+    (`init 2 gain`, `optimizer 2 mhat_1`), never a second name spelled from the TeX."""
+    import re
+
+    debris = re.compile(r"\^_|\^\[|_\[|\]_|\^$|_$|\\")
+    for solution in solved(name):
+        bad = [key_text(key) for key in solution.answers if debris.search(key_text(key))]
+        assert not bad, f"{solution.problem.id}: {bad[:5]}"

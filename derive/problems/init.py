@@ -115,10 +115,11 @@ def _scheme_steps(scheme: Scheme, results: tuple[Init, ...], number: int | None
         fan_name = "fan_in + fan_out" if scheme.name.startswith("xavier") else "fan"
         if result.tensor == "weight":
             steps.append(Step(eq(S(f"gain{tag}"), result.gain), f"{title}: the gain", value=float(
-                result.gain), check=0.0))
+                result.gain), check=0.0, key=Key("gain", setting=setting)))
         steps.append(Step(eq(S(f"{prefix}{name}{tag}"), result.value),
                           f"{title}: the {result.tensor} ~ {what} ({fan_name} = {result.fan})",
-                          value=float(result.value), check=result.check))
+                          value=float(result.value), check=result.check,
+                          key=Key(f"{prefix}{name}", setting=setting)))
         answers.append(Answer(Key(f"{prefix}{name}", setting=setting), float(result.value),
                               nonnegative=True))
         if result.tensor == "weight":

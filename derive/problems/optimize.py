@@ -160,7 +160,7 @@ def solve(problem: Problem) -> Solution:
         setting = (("optimizer", str(number)),) if several else ()
         tag = f"^{{[{number}]}}" if several else ""
         steps += _rule_steps(trace, tag, number if several else None)
-        steps += written_steps(trace, tag, problem.momentum_form)
+        steps += written_steps(trace, tag, setting)
         answers += _answers(trace, setting)
         tables.append(table(trace, names, number if several else None))
         traces[f"{number}: {chosen.text}"] = Trace(
@@ -181,8 +181,10 @@ def _rule_steps(trace: OptimizerTrace, tag: str, number: int | None) -> list[Ste
                                           f"({arguments}): {equation.why}")
         found.append(Step(eq(symbol(equation.tex, t, tag), equation.rhs(t)), why))
     last = trace.records[-1]
+    setting = (("optimizer", str(number)),) if number else ()
     found.append(Step(symbol("x", last.t, tag), f"{title}{trace.verdict} after {last.t} steps"
-                      f"; f = {last.f:.6g} there", value=last.x, check=trace.check))
+                      f"; f = {last.f:.6g} there", value=last.x, check=trace.check,
+                      key=Key(f"x_{last.t}", setting=setting)))
     return found
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from derive.answers import Key
 from derive.numeric.optim.run import OptimizerTrace
 from derive.numeric.optim.specs import Spec
 from derive.problems.optimize_equations import HYPER, equations, finite, hyper_values, symbol
@@ -46,7 +47,8 @@ def lr_step(schedule: Spec, lrs: list[float]) -> Step:
            "scheduler steps (torch's recursive values, checked against this closed form)")
     if schedule.name == "MultiStepLR":
         why += f"; n_t counts the milestones {list(schedule['milestones'])} up to t - 1"
-    return Step(eq(symbol(r"\eta", t), _closed_form(schedule, t - 1)), why, value=lrs)
+    return Step(eq(symbol(r"\eta", t), _closed_form(schedule, t - 1)), why, value=lrs,
+                key=Key("lr_t"))  # every step's rate, as a list
 
 
 def _given(trace: OptimizerTrace, t: int, tag: str) -> dict[sympy.Basic, Any]:
@@ -64,8 +66,10 @@ def _given(trace: OptimizerTrace, t: int, tag: str) -> dict[sympy.Basic, Any]:
     return given
 
 
-def written_steps(trace: OptimizerTrace, tag: str, form: str) -> list[Step]:
-    """The first updates, each equation with its numbers substituted."""
+def written_steps(trace: OptimizerTrace, tag: str, setting: tuple[tuple[str, str], ...]
+                  ) -> list[Step]:
+    """The first updates, each equation with its numbers substituted, each showing the answer
+    `NAME_t` of its optimizer's `setting`."""
     found = []
     rules = equations(trace.spec, trace.form, tag)
     for t in range(1, min(WRITTEN_STEPS, len(trace.records) - 1) + 1):
@@ -76,7 +80,8 @@ def written_steps(trace: OptimizerTrace, tag: str, form: str) -> list[Step]:
                 rhs, why = symbol("g", 1, tag), "t = 1: torch's first step sets b_1 = g_1"
             value = equation.value(trace.records[t])
             found.append(Step(eq(symbol(equation.tex, t, tag), rhs), why,
-                              value=_plain(value), given=given))
+                              value=_plain(value), given=given,
+                              key=Key(f"{equation.name}_{t}", setting=setting)))
     return found
 
 
