@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from derive.errors import FieldError
+from derive.errors import FieldError, InputError
 
 Converter = Callable[[Any, str], Any]
 
@@ -340,3 +340,18 @@ def text(value: Any, name: str) -> str:
                                f"{control.start() + 1}; remove it")
     return value
 
+
+
+def call_list(parse: Callable[[str, str], Any], what: str, maximum: int) -> Converter:
+    """One constructor call or a list of 1 to `maximum` (`Adam(lr=0.1)`, `xavier_uniform_()`),
+    each parsed by `parse(text, field)`; its error comes out under the field."""
+
+    def convert(value: Any, name: str) -> tuple[Any, ...]:
+        texts = [value] if isinstance(value, str) else value
+        if not isinstance(texts, list | tuple) or not texts or len(texts) > maximum:
+            raise FieldError(name, f"give 1 to {maximum} {what}")
+        try:
+            return tuple(parse(text(item, name), name) for item in texts)
+        except InputError as error:
+            raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
+    return convert

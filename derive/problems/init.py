@@ -34,24 +34,15 @@ def _layer(value: Any, name: str) -> Layer:
         raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
 
 
-def _schemes(value: Any, name: str) -> tuple[Scheme, ...]:
-    texts = [value] if isinstance(value, str) else value
-    if not isinstance(texts, list | tuple) or not texts or len(texts) > MAX_SCHEMES:
-        raise FieldError(name, f"give 1 to {MAX_SCHEMES} schemes")
-    try:
-        return tuple(parse_init(converters.text(text, name), name) for text in texts)
-    except InputError as error:
-        raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
-
-
 @dataclass(frozen=True, kw_only=True)
 class Problem(BaseProblem):
     """A Linear or Conv layer and one or more init schemes."""
 
     kind = "init"
     layer: Layer = spec(_layer, "torch's constructor call: Conv2d(3, 16, 3)")
-    init: tuple[Scheme, ...] = spec(_schemes, "init calls: kaiming_uniform_(nonlinearity='relu')",
-                                    (parse_init("default"),))
+    init: tuple[Scheme, ...] = spec(
+        converters.call_list(parse_init, "schemes", MAX_SCHEMES),
+        "init calls: kaiming_uniform_(nonlinearity='relu')", (parse_init("default"),))
 
     def field_values(self) -> dict[str, Any]:
         """The fields as plain values, each call as written."""

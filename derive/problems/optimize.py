@@ -41,18 +41,6 @@ MAX_VARIABLES = 10
 NONNEGATIVE = ("v", "G", "vmax", "vhat", "lr", "lrdecay")
 
 
-def _calls(parser: Any, what: str) -> Any:
-    def convert(value: Any, name: str) -> tuple[Spec, ...]:
-        texts = [value] if isinstance(value, str) else value
-        if not isinstance(texts, list | tuple) or not texts or len(texts) > MAX_OPTIMIZERS:
-            raise FieldError(name, f"give 1 to {MAX_OPTIMIZERS} {what} calls")
-        try:
-            return tuple(parser(converters.text(text, name), name) for text in texts)
-        except InputError as error:
-            raise FieldError(name, str(error).removeprefix(f"{name}: ")) from None
-    return convert
-
-
 def _schedule(value: Any, name: str) -> Spec:
     try:
         return parse_schedule(converters.text(value, name), name)
@@ -74,8 +62,9 @@ class Problem(BaseProblem):
     kind = "optimize"
     function: str = spec(formula_field, "f of the variables: x1**2 + 10*x2**2")
     x0: tuple[Decimal, ...] = spec(converters.real_vector, "start, variables in name order: 3,3")
-    optimizer: tuple[Spec, ...] = spec(_calls(parse_optimizer, "optimizer"),
-                                       "torch.optim calls: Adam(lr=0.1)")
+    optimizer: tuple[Spec, ...] = spec(
+        converters.call_list(parse_optimizer, "optimizer calls", MAX_OPTIMIZERS),
+        "torch.optim calls: Adam(lr=0.1)")
     steps: int = spec(converters.bounded_int(1, MAX_STEPS), f"updates (1 to {MAX_STEPS})", 10)
     schedule: Spec | None = spec(_schedule, "an lr scheduler call: StepLR(step_size=3)", None)
     momentum_form: str = spec(converters.choice(*MOMENTUM_FORMS),
