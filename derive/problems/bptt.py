@@ -8,8 +8,9 @@ Parameters are given by torch's state_dict names or drawn from a seed as torch
 initialises them, U(-1/sqrt(H), 1/sqrt(H)). The loss is L = 1/2 sum_{t in S} ||h_t - y_t||^2
 on the last output (S = {T}) or on every output; or, through a Linear `head` (z_t = W_hy h_t +
 b_y, torch's head.weight and head.bias), 1/2 sum ||z_t - y_t||^2 or softmax cross-entropy
-sum -log softmax(z_t)[k_t] with a class `label` per step in the loss. Every step is checked before it is kept:
-forward formulas against the kernels, every gradient against central differences.
+sum -log softmax(z_t)[k_t] with a class `label` per step in the loss. Every step is checked
+before it is kept: forward formulas against the kernels, every gradient against central
+differences.
 """
 
 from __future__ import annotations
