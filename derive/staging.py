@@ -42,7 +42,10 @@ def check_replaceable(target: Path, replaceable: Callable[[Path], bool], field: 
 def staged_folder(target: Path, replaceable: Callable[[Path], bool],
                   field: str = "output") -> Iterator[Path]:
     """A temporary folder beside `target`, renamed into place when the block succeeds."""
-    target = target_of(target, field)
+    target = Path(os.path.abspath(target_of(target, field)))
+    if Path.cwd().resolve().is_relative_to(target.resolve()):
+        raise InputError(f"{field}: {str(target)!r} holds the current folder, which a staged "
+                         "folder would replace; give a new folder, e.g. -o variants/")
     sweep_abandoned(target)
     check_replaceable(target, replaceable, field)
     try:

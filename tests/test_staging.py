@@ -44,3 +44,16 @@ def test_other_folders_are_left_alone(tmp_path: Path) -> None:
         (tmp_path / name).mkdir()
     sweep_abandoned(tmp_path / "out")
     assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_the_current_folder_is_refused_not_renamed_away(tmp_path: Path, monkeypatch) -> None:
+    import pytest
+
+    from derive.errors import InputError
+
+    monkeypatch.chdir(tmp_path)
+    for written in (".", str(tmp_path), ".."):
+        with pytest.raises(InputError, match="holds the current folder"), \
+                staged_folder(Path(written), lambda folder: True):
+            pass
+    assert list(tmp_path.iterdir()) == []
