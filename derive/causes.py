@@ -57,7 +57,7 @@ def rounded_inputs(answers: Answers, answer: Answer, claim: Any, written: Mappin
         value = _recomputed(answers, answer, {k: written[k] for k in chosen})
         if value is not None and compare(value, claim, rtol) == "correct":
             names = " and ".join(key_text(k) for k in chosen)
-            return (f"a rounding slip: {names} {'were' if len(chosen) > 1 else 'was'} used as "
+            return (f"{names} {'were' if len(chosen) > 1 else 'was'} used as "
                     "rounded in the document, and the result follows from that")
     return ""
 

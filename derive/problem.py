@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Self
 
 from derive import converters
 from derive.errors import FieldError, InputError
+from derive.given import check_given, given_entries
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -44,6 +45,9 @@ class Problem:
     claims: tuple[tuple[str, Any], ...] = spec(
         converters.claims, "answers someone claimed, by name",
                                               ())
+    given: tuple[tuple[str, str, int | None], ...] = spec(
+        given_entries, "fields shown as given data under the statement (x, W^1 = weights[0])",
+        ())
 
     @classmethod
     def from_fields(cls, raw: Mapping[str, Any]) -> Self:
@@ -66,6 +70,7 @@ class Problem:
                 elif field.default is dataclasses.MISSING:
                     raise FieldError(name, f"missing; {field.metadata['help']}")
             problem = cls(**values)
+            check_given(problem, list(known))
             problem.validate()
         except FieldError as error:
             raise error.in_problem(problem_id) from None

@@ -108,6 +108,7 @@ def draw_variant(problem_set: ProblemSet, seed: int, index: int,
             fields = {**entry, **{name: _draw(spec, entry.get(name), rng,
                                               f"problem {problem.id!r}, vary.{name}")
                                   for name, spec in vary.items()}}
+            fields["given"] = _given_with_drawn(entry.get("given"), vary)
             try:
                 solutions.append(solve(parse_problem(fields, number)))
                 redraws[problem.id] = attempt
@@ -119,6 +120,14 @@ def draw_variant(problem_set: ProblemSet, seed: int, index: int,
                              "widen or fix the ranges of its vary table")
     return Variant(index, f"{problem_set.title} (variant {index})".strip(), tuple(solutions),
                    redraws)
+
+
+def _given_with_drawn(given: Any, vary: Mapping[str, Any]) -> list[Any]:
+    """The problem's given entries and every drawn field, so a question sheet shows the
+    numbers its student must use (the statement's text is the same in every variant)."""
+    listed = list(given) if isinstance(given, list) else []
+    named = {str(item).split("=")[-1].split("[")[0].strip() for item in listed}
+    return listed + [name for name in vary if name not in named]
 
 
 def write_variants(problem_set: ProblemSet, count: int, seed: int, folder: Path, fmt: str,

@@ -106,7 +106,8 @@ def _size_step(index: int, item: Layer, row: LayerRow, dim: int) -> Step:
                      item.dilation[dim])
     leftover = (n + 2 * p - d * (k - 1) - 1) % s
     if leftover:
-        why += f"; the stride does not divide evenly, so floor drops {leftover} trailing positions"
+        why += (f"; the stride does not divide evenly, so floor drops {leftover} trailing "
+                f"position{'s' if leftover > 1 else ''}")
     return Step(eq(sympy.Symbol(f"{axis}_{index}"), _renamed(size.formula, {n_in: n_prev})), why,
                 value=size.value, check=0.0, given=given)
 

@@ -3,8 +3,8 @@ column vector (a table of 2-D iterates stays narrow), names typeset as math.
 
 >>> tex_cell("(0.1, -0.9)")
 '$\\\\left(\\\\begin{smallmatrix} 0.1 \\\\\\\\ -0.9 \\\\end{smallmatrix}\\\\right)$'
->>> tex_cell(-2), tex_cell("does not fit")
-('$-2$', 'does not fit')
+>>> tex_cell(-2), tex_cell("does not fit"), tex_cell("1.5e-06")
+('$-2$', 'does not fit', '$1.5 \\\\times 10^{-6}$')
 >>> tex_header("mhat_t"), tex_header("layer")
 ('$\\\\hat{m}_{t}$', 'layer')
 """
@@ -18,14 +18,13 @@ from derive.render.tex import tex_escape
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _VECTOR = re.compile(rf"\(\s*{_NUMBER}(?:\s*,\s*{_NUMBER})+\s*\)")
-_HEADER = re.compile(r"[A-Za-z][\w^]*(?:\s*=\s*\([\w, ]+\)|\([\w]+\))?")  # x_t = (x1, x2), f(x_t)
 
 
 def tex_cell(value: Any) -> str:
     """A cell: a number in math, a tuple of numbers as a column vector, other text escaped."""
     text = str(value).strip()
     if re.fullmatch(_NUMBER, text):
-        return f"${text}$"
+        return f"${_scientific(text)}$"
     if _VECTOR.fullmatch(text):
         entries = [entry.strip() for entry in text[1:-1].split(",")]
         return (r"$\left(\begin{smallmatrix} " + r" \\ ".join(entries)
@@ -33,11 +32,17 @@ def tex_cell(value: Any) -> str:
     return tex_escape(text)
 
 
+def _scientific(number: str) -> str:
+    """``1.6844e-06`` as ``1.6844 \\times 10^{-6}``; other numbers as written."""
+    mantissa, _, exponent = number.lower().partition("e")
+    if not exponent:
+        return number
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
 def tex_header(value: Any) -> str:
-    """A column header: a name with scripts (`lr_t`, `mhat_t`) as math, words as text."""
+    """A column header typeset as a caption: names with scripts (`lr_t`, `mhat_t`) and
+    math words (`eta = 0.1`, `||grad f||`) as math, words as text."""
     from derive.render.prose import printer
 
-    text = str(value)
-    if ("_" in text or "^" in text) and _HEADER.fullmatch(text):
-        return printer("latex")(text)
-    return tex_escape(text)
+    return printer("latex")(str(value))

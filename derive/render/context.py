@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from derive.render.figures import mermaid, tikz
+from derive.render.given_data import given_tex
 from derive.render.keys import key_text
 from derive.render.options import Options
 from derive.render.pictures import Placed, picture_code
@@ -81,13 +82,23 @@ def solution_context(solution: Solution, number: int, options: Options,
         "module": problem.kind.replace("-", "_"),
         "statement": statement,
         "statement_tex": statement_tex(statement, f"problem {problem.id!r}, field 'statement'"),
+        "given": given_tex(problem, fmt, options.digits),
         "steps": [step_context(step, options.digits, fmt) for step in solution.steps],
         "answers": [answer_context(name, value, options.digits, fmt)
                     for name, value in solution.answers.items()],
         "notes": [caption(note) for note in solution.notes],
-        "tables": [{"header": table.header, "rows": table.rows} for table in solution.tables],
+        "tables": [{"header": _header(table.header, fmt), "rows": table.rows}
+                   for table in solution.tables],
         "show_solution": options.solutions,
         "figure": figure_code(solution, fmt, options.digits) if options.solutions else "",
         "picture": picture_code(placed, fmt) if placed and options.solutions else "",
         "checks": [check_context(verdict, options.digits, fmt) for verdict in checks],
     }
+
+
+def _header(header: Sequence[str], fmt: str) -> Sequence[str]:
+    """LaTeX headers stay raw (the template's tex_header filter); Markdown's are typeset here,
+    a pipe escaped so it stays inside its cell."""
+    if fmt == "latex":
+        return header
+    return [printer(fmt)(str(cell)).replace("|", "\\|") for cell in header]

@@ -31,9 +31,9 @@ def format_number(x: Any, digits: int = DEFAULT_DIGITS) -> str:
     if isinstance(x, Decimal):
         return _decimal_text(x)
     if isinstance(x, sympy.Basic) and not x.is_number:  # a symbolic value: N_1 H + H
-        from derive.render.printing import text
+        from derive.render.printing import text as symbolic_text
 
-        return text(x)
+        return symbolic_text(x)
     value = float(x)
     if math.isnan(value) or math.isinf(value):
         return str(value)

@@ -4,6 +4,7 @@ f(x_k) against k (any number). matplotlib is the optional extra `plot`."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,25 @@ from derive.output import check_folder, write_atomic
 
 SUFFIXES = (".png", ".pdf")
 SHOWN_POINTS = 60  # of each path; a diverging path is cut where it leaves the picture
+_GREEK = {"eta": r"\eta", "lr": r"\eta", "alpha": r"\alpha", "beta": r"\beta"}
+
+
+def math_label(label: str) -> str:
+    """A legend label or axis name in matplotlib mathtext where it is math: ``eta = 0.1`` as
+    $\\eta = 0.1$, ``x1`` as $x_1$; anything else (``1: Adam(lr=0.1)``) as written.
+
+    >>> math_label("eta = 0.1"), math_label("x1"), math_label("w"), math_label("1: Adam")
+    ('$\\\\eta = 0.1$', '$x_{1}$', '$w$', '1: Adam')
+    """
+    name = re.fullmatch(r"([A-Za-z]+?)_?(\d*)", label)
+    if name and name.group(1) not in _GREEK:
+        letters, digits = name.groups()
+        if len(letters) == 1 or digits:
+            return f"${letters}_{{{digits}}}$" if digits else f"${letters}$"
+    rate = re.fullmatch(r"(\w+)\s*=\s*([-+.\deE]+)", label)
+    if rate and rate.group(1) in _GREEK:
+        return f"${_GREEK[rate.group(1)]} = {rate.group(2)}$"
+    return label
 
 
 def _pyplot() -> Any:
@@ -48,8 +68,9 @@ def plot_descent(path: Path, f: Callable[[Any], Any], traces: Mapping[str, Trace
         _contours(axes, f, traces, names)
     else:
         for label, trace in traces.items():
-            axes.semilogy(range(len(trace.values)), np.abs(trace.values), label=label)
-        axes.set_xlabel("k"), axes.set_ylabel("|f(x_k)|")
+            axes.semilogy(range(len(trace.values)), np.abs(trace.values),
+                          label=math_label(label))
+        axes.set_xlabel("$k$"), axes.set_ylabel("$|f(x_k)|$")
     axes.legend()
     figure.tight_layout()
     _save(figure, plt, path)
@@ -79,8 +100,9 @@ def _contours(axes: Any, f: Callable[[Any], Any], traces: Mapping[str, Trace],
         values = f(np.stack([grid_x, grid_y]))
     axes.contour(grid_x, grid_y, values, levels=20, linewidths=0.6, cmap="viridis")
     for label, points in paths.items():
-        axes.plot(points[:, 0], points[:, 1], marker="o", markersize=3, label=label)
-    axes.set_xlabel(names[0]), axes.set_ylabel(names[1])
+        axes.plot(points[:, 0], points[:, 1], marker="o", markersize=3,
+                  label=math_label(label))
+    axes.set_xlabel(math_label(names[0])), axes.set_ylabel(math_label(names[1]))
 
 
 def plot_training(path: Path, history: Sequence[Mapping[str, Any]]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from derive.render.captions import caption_unicode
 from derive.render.figures import tree
+from derive.render.given_data import given_text
 from derive.render.keys import key_text
 from derive.render.options import Options
 from derive.render.pictures import Placed, picture_code
@@ -30,7 +31,8 @@ def _step_chain(step: Step, digits: int) -> str:
 
 
 def _table(table: Table) -> list[str]:
-    cells = [list(map(str, table.header))] + [[str(c) for c in row] for row in table.rows]
+    cells = [[caption_unicode(str(cell)) for cell in table.header]]
+    cells += [[str(c) for c in row] for row in table.rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
              for row in cells]
@@ -52,6 +54,7 @@ def render_solution(solution: Solution, number: int, options: Options,
     if problem.statement:
         lines += textwrap.wrap(statement_unicode(problem.statement), 96, initial_indent="   ",
                                subsequent_indent="   ")
+    lines += [f"   {line}" for line in given_text(problem, options.digits)]
     if options.solutions:
         if verification(solution.steps):
             lines.append(f"   Verification: {caption_unicode(verification(solution.steps))}.")

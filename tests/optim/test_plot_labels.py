@@ -38,4 +38,4 @@ def test_optimize_legend_is_the_call(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_gd_legend_is_the_rate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     legend = _legend(tmp_path, monkeypatch, "gd", function="x1**2 + 10*x2**2", x0="1,1",
                      lr=["0.05", "0.1"])
-    assert legend == ["eta = 0.05", "eta = 0.1"]
+    assert legend == [r"$\eta = 0.05$", r"$\eta = 0.1$"]
