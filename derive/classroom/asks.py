@@ -107,6 +107,11 @@ def _finite_nonnegative(text: str) -> bool:
         return False
 
 
+class NothingToAsk(InputError):
+    """A problem without an ask table whose answers hold nothing numeric (a proof, formulas):
+    left out of an export with a note, where an ask table that asks nothing is an error."""
+
+
 def parts_of(solution: Solution, asks: tuple[Ask, ...] | None, digits: int) -> list[Part]:
     """The parts a solution's question asks, in order."""
     problem = solution.problem.id
@@ -120,7 +125,8 @@ def parts_of(solution: Solution, asks: tuple[Ask, ...] | None, digits: int) -> l
                              f"answers are {names}")
         parts.extend(_parts(key_text(key), solution.answers[key], ask, digits, problem))
     if not parts:
-        raise InputError(f"problem {problem!r}, field 'ask': nothing to ask (no numeric "
+        raise (NothingToAsk if asks is None else InputError)(
+            f"problem {problem!r}, field 'ask': nothing to ask (no numeric "
                          "answer); name answers in an ask table, e.g. ask = { \"shape of "
                          "W_1\" = {} }")
     if len(parts) > MAX_PARTS:
@@ -130,9 +136,18 @@ def parts_of(solution: Solution, asks: tuple[Ask, ...] | None, digits: int) -> l
 
 
 def _default_asks(solution: Solution) -> tuple[Ask, ...]:
-    names = [key_text(key) for key, value in solution.answers.items()
-             if numeric(value) and len(flat(value)) <= DEFAULT_MAX_ENTRIES]
-    return tuple(Ask(name) for name in names[:DEFAULT_MAX_ANSWERS])
+    """Every numeric answer of at most DEFAULT_MAX_ENTRIES entries, in order, while the
+    question stays within DEFAULT_MAX_ANSWERS answers and MAX_PARTS parts."""
+    chosen: list[Ask] = []
+    entries = 0
+    for key, value in solution.answers.items():
+        if not numeric(value) or len(flat(value)) > DEFAULT_MAX_ENTRIES:
+            continue
+        if len(chosen) == DEFAULT_MAX_ANSWERS or entries + len(flat(value)) > MAX_PARTS:
+            break
+        chosen.append(Ask(key_text(key)))
+        entries += len(flat(value))
+    return tuple(chosen)
 
 
 def numeric(value: Any) -> bool:

@@ -9,14 +9,14 @@ student's variant again (`parse_question_id`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from derive.classroom.asks import Ask, Part, parts_of, read_asks
+from derive.classroom.asks import Ask, NothingToAsk, Part, parts_of, read_asks
 from derive.classroom.html import feedback_html, statement_html
 from derive.errors import InputError
 from derive.problemset import ProblemSet, load
@@ -105,8 +105,19 @@ def questions(quiz: Quiz, count: int, seed: int, digits: int) -> dict[str, list[
     by_problem: dict[str, list[Question]] = {pid: [] for pid in quiz.ids}
     for index, solutions in variant_solutions(quiz, seed, range(1, count + 1)):
         for solution, asks in zip(solutions, quiz.asks, strict=True):
-            by_problem[solution.problem.id].append(question(solution, asks, index, digits))
-    return by_problem
+            try:
+                by_problem[solution.problem.id].append(question(solution, asks, index, digits))
+            except NothingToAsk:
+                continue  # a proof or formulas only: see unasked()
+    if not any(by_problem.values()):
+        raise InputError("ask: no problem of the set has a numeric answer to ask; add an ask "
+                         "table, e.g. ask = { total = {} }")
+    return {pid: found for pid, found in by_problem.items() if found}
+
+
+def unasked(quiz: Quiz, by_problem: Mapping[str, Sequence[Question]]) -> list[str]:
+    """The problems left out of an export: nothing numeric to ask and no ask table."""
+    return [pid for pid in quiz.ids if pid not in by_problem]
 
 
 def question(solution: Solution, asks: tuple[Ask, ...] | None, variant: int,

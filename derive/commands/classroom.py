@@ -38,7 +38,7 @@ def export(file: Path, target: str, variants: int, seed: int, digits: int,
       derive export examples/quiz.toml --variants 30 --seed 7 --to canvas -o quiz.zip
     """
     from derive.classroom import canvas, moodle
-    from derive.classroom.quiz import load_quiz, questions
+    from derive.classroom.quiz import load_quiz, questions, unasked
     from derive.output import write_atomic
 
     quiz = load_quiz(file)
@@ -51,6 +51,9 @@ def export(file: Path, target: str, variants: int, seed: int, digits: int,
         data = canvas.canvas_zip(title, by_problem)
         checked = canvas.check_canvas(data, by_problem)
     write_atomic(output, data)
+    for pid in unasked(quiz, by_problem):
+        click.echo(f"derive: note: problem {pid!r} has no numeric answer to ask (a proof or "
+                   "formulas); left out: name answers in an ask table to export it", err=True)
     count = sum(len(q) for q in by_problem.values())
     click.echo(f"wrote {count} questions ({checked} answers read back and checked) to "
                f"{output}", err=True)

@@ -217,3 +217,17 @@ def test_a_control_character_in_a_statement_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "control character U+0008" in err and len(err.splitlines()) == 1
     assert not (tmp_path / "quiz.xml").exists()
+
+
+@pytest.mark.parametrize("seed_set", ["seed-000", "seed-001", "seed-002", "seed-003"])
+@pytest.mark.parametrize("to", ["moodle", "canvas"])
+def test_a_seed_set_exports_and_reads_back(tmp_path, capsys, seed_set: str, to: str):
+    """A set without ask tables exports every numeric answer (within the part cap); a proof or
+    a formula-only problem is left out with a note, never the whole export refused."""
+    path = QUIZ.parent / f"{seed_set}.toml"
+    output = tmp_path / ("quiz.xml" if to == "moodle" else "quiz.zip")
+    assert run("export", str(path), "--variants", "2", "--to", to, "-o", str(output)) == 0
+    err = capsys.readouterr().err
+    assert "answers read back and checked" in err and output.stat().st_size
+    if to == "moodle":
+        assert moodle.read_moodle(output.read_bytes())
