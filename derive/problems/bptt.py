@@ -3,7 +3,8 @@ through time, the gradients, one SGD step; for a vanilla RNN the symbolic deriva
 why its gradients vanish or explode.
 
 The layer is torch's constructor call (`RNN(2, 3)`, `LSTM(2, 3)`, `GRU(2, 3)`), parsed by
-`derive.models` (ast, never evaluated); one sequence (batch 1), one layer, one direction.
+`derive.models` (ast, never evaluated); one sequence (batch 1), up to MAX_LAYERS layers, one
+or both directions, an LSTM's proj_size; batch_first changes torch's layout only.
 Parameters are given by torch's state_dict names or drawn from a seed as torch
 initialises them, U(-1/sqrt(H), 1/sqrt(H)). The loss is L = 1/2 sum_{t in S} ||h_t - y_t||^2
 on the last output (S = {T}) or on every output; or, through a Linear `head` (z_t = W_hy h_t +
@@ -36,7 +37,9 @@ from derive.solution import Solution
 
 MAX_STEPS = 50  # sequence length
 MAX_SIZE = 16  # input_size and hidden_size
-MAX_LAYERS = 1  # num_layers (one direction, no projection)
+MAX_LAYERS = 3  # num_layers
+MAX_RUN_STEPS = 100  # num_layers x directions x steps: the cell steps the example shows
+MAX_TENSORS = 5 * 2 * MAX_LAYERS + 2  # weights, biases, W_hr per layer and direction; a head
 Matrix = tuple[tuple[Decimal, ...], ...]
 
 
@@ -73,9 +76,9 @@ def _parameters(value: Any, name: str) -> tuple[tuple[str, Matrix], ...]:
     else:
         raise FieldError(name, "expected a table of state_dict names, e.g. weight_hh_l0 = "
                          "[[0.1, 0.2], [0.3, 0.4]]")
-    if len(items) > 10:
-        raise FieldError(name, "at most 10 tensors (a one-layer RNN, LSTM or GRU has 4, a "
-                         "head 2)")
+    if len(items) > MAX_TENSORS:
+        raise FieldError(name, f"at most {MAX_TENSORS} tensors (4 per layer and direction, "
+                         "5 with proj_size, a head 2)")
     return tuple((str(key).strip(), converters.real_rows(rows, f"{name}.{key}"))
                  for key, rows in items)
 
@@ -100,9 +103,10 @@ class Problem(BaseProblem):
     params: tuple[tuple[str, Matrix], ...] | None = spec(
         _parameters, "every tensor by its state_dict name (default: drawn from seed)", None)
     seed: int = spec(converters.bounded_int(0, 2**32 - 1), "seed of the drawn parameters", 0)
-    h0: tuple[Decimal, ...] | None = spec(converters.real_vector, "initial state (default 0)", None)
-    c0: tuple[Decimal, ...] | None = spec(converters.real_vector, "LSTM initial cell (default 0)",
-                                          None)
+    h0: Matrix | None = spec(converters.real_rows, "initial state, one row per layer and "
+                             "direction in torch's order (default 0)", None)
+    c0: Matrix | None = spec(converters.real_rows, "LSTM initial cell, rows as h0's (default 0)",
+                             None)
     truncation: int | None = spec(converters.bounded_int(1, MAX_STEPS),
                                   "window of truncated BPTT, in steps", None)
     lr: Decimal | None = spec(converters.real_number, "learning rate of one SGD step", None)
@@ -115,25 +119,32 @@ class Problem(BaseProblem):
     def config(self) -> RecurrentConfig:
         args = self.call.args
         return RecurrentConfig(self.call.type, args["input_size"], args["hidden_size"],
+                               num_layers=args["num_layers"], bidirectional=args["bidirectional"],
+                               proj_size=args.get("proj_size") or 0,
                                nonlinearity=args.get("nonlinearity", "tanh"), bias=args["bias"])
 
     def validate(self) -> None:
         args = self.call.args
-        if args["num_layers"] > MAX_LAYERS or args["bidirectional"] or args.get("proj_size"):
-            raise FieldError("layer", "the worked example is one layer, one direction, no "
-                             "proj_size (num_layers=1, bidirectional=False)")
+        if args["num_layers"] > MAX_LAYERS:
+            raise FieldError("layer", f"num_layers at most {MAX_LAYERS} by hand")
         if max(args["input_size"], args["hidden_size"]) > MAX_SIZE:
             raise FieldError("layer", f"input_size and hidden_size at most {MAX_SIZE} by hand")
-        T, H = len(self.x), args["hidden_size"]
+        T, config = len(self.x), self.config
         if T > MAX_STEPS:
             raise FieldError("x", f"{T} steps; at most {MAX_STEPS}")
+        runs = config.num_layers * config.directions
+        if runs * T > MAX_RUN_STEPS:
+            raise FieldError("x", f"{T} steps x {runs} layer-directions = {runs * T} cell "
+                             f"steps; at most {MAX_RUN_STEPS}")
         if len(self.x[0]) != args["input_size"]:
             raise FieldError("x", f"rows of {len(self.x[0])}, but input_size is "
                              f"{args['input_size']}")
-        self._validate_readout(T, H)
-        for name, vector in (("h0", self.h0), ("c0", self.c0)):
-            if vector is not None and len(vector) != H:
-                raise FieldError(name, f"expected {H} entries (hidden_size)")
+        self._validate_readout(T, config.directions * config.out_size)
+        for name, rows, width in (("h0", self.h0, config.out_size),
+                                  ("c0", self.c0, config.hidden_size)):
+            if rows is not None and (len(rows), len(rows[0])) != (runs, width):
+                raise FieldError(name, f"expected {runs} row(s) (num_layers x directions) of "
+                                 f"{width} entries")
         if self.c0 is not None and self.call.type != "LSTM":
             raise FieldError("c0", "only an LSTM has a cell state")
         if self.truncation is not None and self.truncation > T:
@@ -162,7 +173,7 @@ class Problem(BaseProblem):
         width = H if self.head_shape is None else self.head_shape[0]
         if self.head_shape is not None and self.head_shape[1] != H:
             raise FieldError("head", f"in_features is {self.head_shape[1]}, but the layer's "
-                             f"output has {H} (hidden_size)")
+                             f"output has {H} (directions x hidden_size or proj_size)")
         if self.head_shape is not None and self.head_shape[0] > MAX_SIZE:
             raise FieldError("head", f"out_features at most {MAX_SIZE} by hand")
         if self.loss == "ce":
@@ -204,7 +215,7 @@ class Problem(BaseProblem):
         return shapes
 
     def arrays(self) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
-        """The parameters (with h0, c0 as (1, 1, H)), x (T, in) and the target rows (none
+        """The parameters (with h0, c0 as (D num_layers, 1, H)), x (T, in) and the target rows (none
         for cross-entropy, which reads `label`)."""
         config = self.config
         if self.params is None:
@@ -216,9 +227,9 @@ class Problem(BaseProblem):
             shapes = self.shapes()
             params = {name: np.array(rows, dtype=float).reshape(shapes[name])
                       for name, rows in self.params}
-        for name, vector in (("h0", self.h0), ("c0", self.c0)):
-            if vector is not None:
-                params[name] = np.array(vector, dtype=float).reshape(1, 1, -1)
+        for name, rows in (("h0", self.h0), ("c0", self.c0)):
+            if rows is not None:
+                params[name] = np.array(rows, dtype=float)[:, None, :]
         target = np.zeros((0, 0)) if self.target is None else np.array(self.target, dtype=float)
         return params, np.array(self.x, dtype=float), target
 

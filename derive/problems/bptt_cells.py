@@ -14,6 +14,10 @@ is checked) and compared with the kernel's value before its step is kept.
 
 >>> [lhs.name for _, lhs, _, _ in formulas("GRU", 2, 3, 2, True, "tanh")]
 ['r_2', 'z_2', 'n_2', 'h_2']
+>>> from derive.problems.bptt_runs import RunId
+>>> [lhs.name for _, lhs, _, _ in formulas("LSTM", 2, 3, 2, True, "tanh",
+...                                      RunId(1, 1, 4, single=False), 2)][-2:]
+['m_{2}^{(l1\\\\_reverse)}', 'h_{2}^{(l1\\\\_reverse)}']
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sympy import HadamardProduct, MatAdd, MatrixExpr, MatrixSymbol, OneMatrix
 from derive.errors import VerificationError
 from derive.numeric.activations import sigmoid
 from derive.problems.bptt_numbers import Computed
+from derive.problems.bptt_runs import RunId
 from derive.solution import Step, measured
 from derive.symbolic.matrices import Elementwise, evaluate, minus
 
@@ -38,24 +43,29 @@ WHY = {"a": "pre-activation", "i": "input gate (sigmoid)", "f": "forget gate (si
        "g": "cell candidate (tanh)", "o": "output gate (sigmoid)", "c": "cell state",
        "r": "reset gate (sigmoid)", "z": "update gate (sigmoid)",
        "n": "new gate (tanh); torch applies r_t to W_hn h_{t-1} + b_hn, Cho et al. (2014) "
-            "to h_{t-1} before W_hn", "h": "hidden state"}
+            "to h_{t-1} before W_hn", "h": "hidden state", "m": "o_t times tanh(c_t), before the projection",
+       "x": "the layer's input: the outputs of the layer below, both directions stacked"}
+PLAIN = RunId(0, 0, 1)
 Formula = tuple[str, MatrixSymbol, MatrixExpr, str]  # record key, lhs, rhs, why
 
 
-def vec(name: str, t: int, rows: int) -> MatrixSymbol:
-    """x_t, h_t, i_t, ... as a column (braces around a subscript of two digits)."""
+def vec(name: str, t: int, rows: int, run: RunId = PLAIN) -> MatrixSymbol:
+    """x_t, h_t, i_t, ... as a column (braces around a subscript of two digits), marked with
+    the run's superscript."""
     label = str(t)
+    if run.mark and not (name == "x" and run.layer == 0):  # the input is every run's
+        return MatrixSymbol(f"{name}_{{{label}}}{run.mark}", rows, 1)
     return MatrixSymbol(f"{name}_{label}" if len(label) == 1 else f"{name}_{{{label}}}",
                         rows, 1)
 
 
-def block(kind: str, gate: str, H: int, cols: int) -> MatrixSymbol:
+def block(kind: str, gate: str, H: int, cols: int, run: RunId = PLAIN) -> MatrixSymbol:
     """W_ii, W_hf, ... (kind i or h): one gate's rows of weight_ih_l0 / weight_hh_l0."""
-    return MatrixSymbol(f"W_{{{kind}{gate}}}", H, cols)
+    return MatrixSymbol(f"W_{{{kind}{gate}}}{run.mark}", H, cols)
 
 
-def bias(kind: str, gate: str, H: int) -> MatrixSymbol:
-    return MatrixSymbol(f"b_{{{kind}{gate}}}", H, 1)
+def bias(kind: str, gate: str, H: int, run: RunId = PLAIN) -> MatrixSymbol:
+    return MatrixSymbol(f"b_{{{kind}{gate}}}{run.mark}", H, 1)
 
 
 def act(name: str, arg: MatrixExpr) -> Elementwise:
@@ -65,88 +75,128 @@ def act(name: str, arg: MatrixExpr) -> Elementwise:
 
 
 def affine(gate: str, t: int, H: int, n_x: int, with_bias: bool,
-           hidden: MatrixExpr | None = None) -> MatrixExpr:
-    """W_i<g> x_t + b_i<g> + W_h<g> h_{t-1} + b_h<g>; `hidden` replaces the last two."""
-    terms: list[Any] = [block("i", gate, H, n_x) * vec("x", t, n_x)]
-    terms += [bias("i", gate, H)] if with_bias else []
+           hidden: MatrixExpr | None = None, run: RunId = PLAIN, out: int = 0) -> MatrixExpr:
+    """W_i<g> x_t + b_i<g> + W_h<g> h_prev + b_h<g>; `hidden` replaces the last two."""
+    terms: list[Any] = [block("i", gate, H, n_x, run) * vec("x", t, n_x, run)]
+    terms += [bias("i", gate, H, run)] if with_bias else []
     if hidden is None:
-        terms += [block("h", gate, H, H) * vec("h", t - 1, H)]
-        terms += [bias("h", gate, H)] if with_bias else []
+        terms += [block("h", gate, H, out or H, run) * vec("h", run.previous(t), out or H, run)]
+        terms += [bias("h", gate, H, run)] if with_bias else []
     else:
         terms.append(hidden)
     return MatAdd(*terms, evaluate=False)
 
 
-def formulas(mode: str, t: int, H: int, n_x: int, with_bias: bool,
-             nonlinearity: str) -> list[Formula]:
-    """Step t's equations, in the order they are computed."""
-    h, h_prev = vec("h", t, H), vec("h", t - 1, H)
+def _lstm(t: int, H: int, n_x: int, with_bias: bool, run: RunId, out: int) -> list[Formula]:
+    """i, f, g, o; c_t; h_t (through m_t and W_hr with proj_size, `out` < H)."""
+    gates = [(g, vec(g, t, H, run), act("tanh" if g == "g" else "sigmoid", affine(
+        g, t, H, n_x, with_bias, None, run, out)), WHY[g]) for g in "ifgo"]
+    i, f, g, o, c = (vec(name, t, H, run) for name in "ifgoc")
+    cell = MatAdd(HadamardProduct(f, vec("c", run.previous(t), H, run)), HadamardProduct(i, g),
+                  evaluate=False)
+    gated = HadamardProduct(o, act("tanh", c))
+    h = vec("h", t, out, run)
+    if out == H:
+        return [*gates, ("c", c, cell, WHY["c"]), ("h", h, gated, WHY["h"])]
+    m = vec("m", t, H, run)
+    projected = MatrixSymbol(f"W_{{hr}}{run.mark}", out, H) * m
+    return [*gates, ("c", c, cell, WHY["c"]), ("m", m, gated, WHY["m"]),
+            ("h", h, projected, WHY["h"] + ", projected (proj_size)")]
+
+
+def formulas(mode: str, t: int, H: int, n_x: int, with_bias: bool, nonlinearity: str,
+             run: RunId = PLAIN, out: int = 0) -> list[Formula]:
+    """Step t's equations, in the order they are computed (`out`: H_out, default H)."""
+    h, h_prev = vec("h", t, H, run), vec("h", run.previous(t), H, run)
     if mode == "RNN":
-        a = vec("a", t, H)
-        pre = affine("h", t, H, n_x, with_bias)  # W_ih x + b_ih + W_hh h + b_hh
+        a = vec("a", t, H, run)
+        pre = affine("h", t, H, n_x, with_bias, None, run)  # W_ih x + b_ih + W_hh h + b_hh
         return [("a", a, pre, WHY["a"]), ("h", h, act(nonlinearity, a), WHY["h"])]
     if mode == "LSTM":
-        gates = [(g, vec(g, t, H), act("tanh" if g == "g" else "sigmoid",
-                                       affine(g, t, H, n_x, with_bias)), WHY[g])
-                 for g in "ifgo"]
-        i, f, g, o, c = (vec(name, t, H) for name in "ifgoc")
-        cell = MatAdd(HadamardProduct(f, vec("c", t - 1, H)), HadamardProduct(i, g),
-                      evaluate=False)
-        return [*gates, ("c", c, cell, WHY["c"]),
-                ("h", h, HadamardProduct(o, act("tanh", c)), WHY["h"])]
-    r, z, n = (vec(name, t, H) for name in "rzn")
-    reset = HadamardProduct(r, MatAdd(block("h", "n", H, H) * h_prev, *(
-        [bias("h", "n", H)] if with_bias else []), evaluate=False))
+        return _lstm(t, H, n_x, with_bias, run, out or H)
+    r, z, n = (vec(name, t, H, run) for name in "rzn")
+    reset = HadamardProduct(r, MatAdd(block("h", "n", H, H, run) * h_prev, *(
+        [bias("h", "n", H, run)] if with_bias else []), evaluate=False))
     update = MatAdd(HadamardProduct(minus(OneMatrix(H, 1), z), n),
                     HadamardProduct(z, h_prev), evaluate=False)
-    return [("r", r, act("sigmoid", affine("r", t, H, n_x, with_bias)), WHY["r"]),
-            ("z", z, act("sigmoid", affine("z", t, H, n_x, with_bias)), WHY["z"]),
-            ("n", n, act("tanh", affine("n", t, H, n_x, with_bias, reset)), WHY["n"]),
+    return [("r", r, act("sigmoid", affine("r", t, H, n_x, with_bias, None, run)), WHY["r"]),
+            ("z", z, act("sigmoid", affine("z", t, H, n_x, with_bias, None, run)), WHY["z"]),
+            ("n", n, act("tanh", affine("n", t, H, n_x, with_bias, reset, run)), WHY["n"]),
             ("h", h, update, WHY["h"])]
 
 
-def parameter_arrays(run: Computed) -> dict[sympy.Basic, np.ndarray]:
-    """Every W_<k><g> and b_<k><g> as the gate's rows of torch's stacked tensors."""
+def parameter_arrays(run: Computed, rid: RunId) -> dict[sympy.Basic, np.ndarray]:
+    """Every W_<k><g> and b_<k><g> of run `rid` as the gate's rows of torch's stacked
+    tensors (and W_hr with proj_size)."""
     config, H = run.config, run.config.hidden_size
     arrays: dict[sympy.Basic, np.ndarray] = {}
     for index, gate in enumerate(config.gates if config.mode != "RNN" else ("h",)):
         rows = slice(index * H, (index + 1) * H)
         for kind in "ih":
-            W = run.params[f"weight_{kind}h_l0"][rows]
-            arrays[block(kind, gate, H, W.shape[1])] = W
+            W = run.params[f"weight_{kind}h_{rid.suffix}"][rows]
+            arrays[block(kind, gate, H, W.shape[1], rid)] = W
             if config.bias:
-                arrays[bias(kind, gate, H)] = run.params[f"bias_{kind}h_l0"][rows][:, None]
+                arrays[bias(kind, gate, H, rid)] = run.params[
+                    f"bias_{kind}h_{rid.suffix}"][rows][:, None]
+    if config.proj_size:
+        W_hr = run.params[f"weight_hr_{rid.suffix}"]
+        arrays[MatrixSymbol(f"W_{{hr}}{rid.mark}", *W_hr.shape)] = W_hr
     return arrays
 
 
-def step_arrays(run: Computed, t: int) -> dict[sympy.Basic, np.ndarray]:
-    """x_t, h_{t-1} (c_{t-1}) and everything step t records, as columns."""
-    H, record = run.config.hidden_size, run.record(t)
-    arrays = {vec("x", t, run.config.input_size): run.x[t - 1][:, None],
-              vec("h", t - 1, H): run.state(t - 1).T}
-    if run.config.mode == "LSTM":
-        arrays[vec("c", t - 1, H)] = run.state(t - 1, "c").T
-    for key in (*run.config.gates, "c", "h"):
+def step_arrays(run: Computed, rid: RunId, t: int) -> dict[sympy.Basic, np.ndarray]:
+    """x_t, the previous h (c) and everything step t records, as columns."""
+    config, record, prev = run.config, run.record(t, rid), rid.previous(t)
+    H, out = config.hidden_size, config.out_size
+    arrays = {vec("x", t, config.layer_input(rid.layer), rid): np.asarray(record["x"]).T,
+              vec("h", prev, out, rid): run.state(prev, "h", rid).T}
+    if config.mode == "LSTM":
+        arrays[vec("c", prev, H, rid)] = run.state(prev, "c", rid).T
+    for key in (*config.gates, "c", "m", "h"):
         if key in record:
-            arrays[vec(key, t, H)] = record[key].T
+            arrays[vec(key, t, out if key == "h" else H, rid)] = np.asarray(record[key]).T
     return arrays
+
+
+def _checked(lhs: MatrixSymbol, rhs: MatrixExpr, arrays: dict[sympy.Basic, np.ndarray],
+             caption: str) -> Step:
+    """The step lhs = rhs, its printed formula evaluated and compared with the kernel."""
+    value = arrays[lhs][:, 0]
+    residual = float(np.abs(evaluate(rhs, arrays, {}, KERNELS)[:, 0] - value).max()
+                     / max(1.0, float(np.abs(value).max())))
+    if not residual <= TOLERANCE:
+        raise VerificationError(f"bptt: {lhs.name} = {rhs} disagrees with the kernel "
+                                f"by {residual:.3g}")
+    return Step(sympy.Eq(lhs, rhs, evaluate=False), caption, shape=(len(value),), value=value,
+                check=measured(residual))
+
+
+def layer_input(run: Computed, rid: RunId, t: int) -> Step:
+    """x_t of a layer above the first: the layer below's h_t, its directions stacked."""
+    config = run.config
+    below = [r for r in run.runs if r.layer == rid.layer - 1]
+    parts = [vec("h", t, config.out_size, r) for r in below]
+    value = np.asarray(run.record(t, rid)["x"])[0]
+    again = np.concatenate([run.state(t, "h", r)[0] for r in below])
+    rhs = parts[0] if len(parts) == 1 else sympy.BlockMatrix([[p] for p in parts])
+    return Step(sympy.Eq(vec("x", t, len(value), rid), rhs, evaluate=False),
+                f"{rid.title}, step {t}: {WHY['x']}", shape=(len(value),), value=value,
+                check=measured(float(np.abs(value - again).max())))
 
 
 def forward_steps(run: Computed) -> list[Step]:
-    """Every gate and state of every step, each formula checked against the kernels."""
-    config, arrays = run.config, parameter_arrays(run)
-    steps = []
-    for t in range(1, run.steps + 1):
-        arrays.update(step_arrays(run, t))
-        for _key, lhs, rhs, why in formulas(config.mode, t, config.hidden_size,
-                                           config.input_size, config.bias, config.nonlinearity):
-            value = arrays[lhs][:, 0]
-            residual = float(np.abs(evaluate(rhs, arrays, {}, KERNELS)[:, 0] - value).max()
-                             / max(1.0, float(np.abs(value).max())))
-            if not residual <= TOLERANCE:
-                raise VerificationError(f"bptt: {lhs.name} = {rhs} disagrees with the kernel "
-                                        f"by {residual:.3g}")
-            steps.append(Step(sympy.Eq(lhs, rhs, evaluate=False), f"Step {t}: {why}",
-                              shape=(config.hidden_size,), value=value,
-                              check=measured(residual)))
+    """Every gate and state of every step, run by run (layer, direction; the reverse
+    direction from t = T down), each formula checked against the kernels."""
+    config, steps = run.config, []
+    for rid in run.runs:
+        arrays = parameter_arrays(run, rid)
+        where = f"{rid.title}, step" if rid.title else "Step"
+        for t in rid.order:
+            if rid.layer:
+                steps.append(layer_input(run, rid, t))
+            arrays.update(step_arrays(run, rid, t))
+            for _key, lhs, rhs, why in formulas(
+                    config.mode, t, config.hidden_size, config.layer_input(rid.layer),
+                    config.bias, config.nonlinearity, rid, config.out_size):
+                steps.append(_checked(lhs, rhs, arrays, f"{where} {t}: {why}"))
     return steps

@@ -10,6 +10,7 @@ with lr `weight_hh_l0 new` and `L new`; for an RNN `gamma`, `sigma_hh`, `beta_t`
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -28,8 +29,10 @@ from derive.problems.bptt_numbers import (
     parameter_residuals,
     relative,
     shown_gradient,
+    state_names,
     state_residuals,
 )
+from derive.problems.bptt_runs import RunId
 from derive.problems.bptt_theory import Norm, derivation_steps, vanishing_steps
 from derive.solution import Step, Table, measured
 from derive.symbolic.matrices import MatrixPartial, Updated, minus, scaled
@@ -37,19 +40,52 @@ from derive.symbolic.matrices import MatrixPartial, Updated, minus, scaled
 TOLERANCE = 1e-6
 LOSS = sympy.Symbol("L")
 SYMBOLS = {"weight_ih": "W_{ih}", "weight_hh": "W_{hh}", "bias_ih": "b_{ih}",
-           "bias_hh": "b_{hh}"}
+           "bias_hh": "b_{hh}", "weight_hr": "W_{hr}"}
+TORCH_NAME = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$")
+RUNS_NOTE = ("every quantity of layer k and direction d carries torch's suffix, "
+             "^(l1_reverse); the reverse direction reads t = T..1, its previous state is "
+             "h_{t+1} and its initial state h_{T+1} is torch's h0 row 2k+1; layer k > 0 reads "
+             "x_t = the layer below's h_t, both directions stacked")
 GRU_NOTE = ("torch's GRU applies the reset gate to W_hn h_{t-1} + b_hn; Cho et al. (2014) "
             "apply it before the product, W_hn (r_t * h_{t-1}): a different function")
 
 
-def tensor_symbol(name: str, shape: tuple[int, ...]) -> MatrixSymbol:
-    """W_ih, W_hh, b_ih, b_hh for torch's weight_ih_l0, ... (the stacked tensors); W_hy, b_y
-    for the head's head.weight, head.bias."""
+def tensor_symbol(name: str, shape: tuple[int, ...], single: bool = True) -> MatrixSymbol:
+    """W_ih, W_hh, b_ih, b_hh (W_hr) for torch's weight_ih_l0, ... (the stacked tensors),
+    marked with the run's suffix unless `single`; W_hy, b_y for head.weight, head.bias."""
+    cols = shape[1] if len(shape) > 1 else 1
     if name.startswith("head."):
-        return MatrixSymbol("W_{hy}" if name == "head.weight" else "b_{y}", shape[0],
-                            shape[1] if len(shape) > 1 else 1)
-    return MatrixSymbol(SYMBOLS[name.rsplit("_", 1)[0]], shape[0], shape[1] if len(
-        shape) > 1 else 1)
+        return MatrixSymbol("W_{hy}" if name == "head.weight" else "b_{y}", shape[0], cols)
+    found = TORCH_NAME.match(name)
+    if found is None:
+        raise KeyError(name)
+    run = RunId(int(found[2]), int(bool(found[3])), 1, single)
+    return MatrixSymbol(SYMBOLS[found[1]] + run.mark, shape[0], cols)
+
+
+def output_symbol(run: Computed, t: int) -> MatrixSymbol:
+    """What the loss or head reads at step t: h_t of the top layer, or with two directions
+    hat y_t, their h_t stacked."""
+    top = run.runs[-1]
+    if run.config.directions == 1:
+        return vec("h", t, run.config.out_size, top)
+    return MatrixSymbol(rf"\hat{{y}}_{{{t}}}", 2 * run.config.out_size, 1)
+
+
+def output_steps(run: Computed) -> list[Step]:
+    """hat y_t = [h_t^(top); h_t^(top_reverse)] at each step in the loss (two directions)."""
+    if run.config.directions == 1:
+        return []
+    top, steps = run.runs[-2:], []
+    for t in _loss_steps(run):
+        value = run.output(t)[0]
+        again = np.concatenate([run.state(t, "h", r)[0] for r in top])
+        rhs = sympy.BlockMatrix([[vec("h", t, run.config.out_size, r)] for r in top])
+        steps.append(Step(Eq(output_symbol(run, t), rhs, evaluate=False),
+                          f"torch's output at step {t}: the top layer's directions stacked",
+                          shape=value.shape, value=value,
+                          check=_checked(relative(value, again), f"output {t}")))
+    return steps
 
 
 def _checked(residual: float, what: str) -> float:
@@ -63,11 +99,10 @@ def loss_step(run: Computed) -> Step:
     """L = 1/2 sum_{t in S} ||h_t - y_t||^2, recomputed from the states."""
     if not run.readout.plain:
         return head_loss_step(run)
-    H, T = run.config.hidden_size, run.steps
-    shown = range(1, T + 1) if run.where == "every" else [T]
-    terms = [sympy.Rational(1, 2) * Norm(minus(vec("h", t, H), vec("y", t, H))) ** 2
-             for t in shown]
-    again = sum(0.5 * float(((run.state(t) - run.target[t - 1 if run.where == "every" else 0])
+    shown = _loss_steps(run)
+    terms = [sympy.Rational(1, 2) * Norm(minus(output_symbol(run, t), vec(
+        "y", t, output_symbol(run, t).shape[0]))) ** 2 for t in shown]
+    again = sum(0.5 * float(((run.output(t) - run.target[t - 1 if run.where == "every" else 0])
                              ** 2).sum()) for t in shown)
     return Step(Eq(LOSS, sympy.Add(*terms, evaluate=False), evaluate=False),
                 "the loss, 1/2 sum of squares of " + ("every output" if run.where == "every"
@@ -88,11 +123,11 @@ def head_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
     bias = run.params.get("head.bias")
     terms = [] if bias is None else [tensor_symbol("head.bias", np.shape(bias))]
     for t in _loss_steps(run):
-        h = run.state(t)
+        h = run.output(t)
         z = readout.logits(run.params, h)[0]
         again = h[0] @ np.asarray(run.params["head.weight"]).T + (0 if bias is None else bias)
-        steps.append(Step(Eq(vec("z", t, C), sympy.MatAdd(sympy.MatMul(W, vec(
-            "h", t, run.config.hidden_size)), *terms, evaluate=False), evaluate=False),
+        steps.append(Step(Eq(vec("z", t, C), sympy.MatAdd(sympy.MatMul(W, output_symbol(
+            run, t)), *terms, evaluate=False), evaluate=False),
             f"the head's output at step {t}", shape=(C,), value=z,
             check=_checked(relative(z, again), f"z_{t}")))
         answers.append(Answer(Key(f"z_{t}"), z, shape=(C,)))
@@ -116,7 +151,7 @@ def head_loss_step(run: Computed) -> Step:
         else run.config.hidden_size
     terms, again = [], 0.0
     for index, t in enumerate(_loss_steps(run)):
-        z = readout.logits(run.params, run.state(t))[0]
+        z = readout.logits(run.params, run.output(t))[0]
         if readout.loss == "ce":
             k = readout.labels[index]
             terms.append(-sympy.log(sympy.Indexed(sympy.IndexedBase(f"p_{t}"), k)))
@@ -132,20 +167,32 @@ def head_loss_step(run: Computed) -> Step:
                 value=run.loss, check=_checked(relative(run.loss, again), "the loss"))
 
 
+def _back_caption(rid: RunId, t: int, name: str) -> str:
+    """What BPTT adds up at t, in the run's processing order."""
+    where = f"{rid.title}: " if rid.title else ""
+    if t == rid.initial:
+        return f"{where}BPTT: the gradient of the initial state (dL/d{name}_{t})"
+    later = t - 1 if rid.direction else t + 1
+    note = (", 'back in time' runs forward, t = 1..T+1, for the reverse direction"
+            if rid.direction else "")
+    return (f"{where}BPTT: what the output at {t} sends plus what step {later} sends back"
+            f"{note} (dL/d{name}_{t})")
+
+
 def backward_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
-    """dL/dh_t (dL/dc_t) for t = T..0, each against central differences."""
-    residuals, H = state_residuals(run), run.config.hidden_size
+    """dL/dh_t (dL/dc_t) of every run, last-processed step first and the initial state
+    last (t = T..0; the reverse direction t = 1..T+1), each against central differences."""
+    residuals = state_residuals(run)
     steps, answers = [], []
-    names = ("h", "c") if run.config.mode == "LSTM" else ("h",)
-    for t in range(run.steps, -1, -1):
-        for name in names:
-            value = shown_gradient(run, t, name)
-            lhs = MatrixPartial(LOSS, vec(name, t, H))
-            why = (f"BPTT: what the output at {t} sends plus what step {t + 1} sends back"
-                   if t else "BPTT: the gradient of the initial state")
-            steps.append(Step(lhs, why + f" (dL/d{name}_{t})", shape=(H,), value=value,
-                              check=_checked(residuals[name, t], f"dL/d{name}_{t}")))
-            answers.append(Answer(Key("L", wrt=f"{name}_{t}"), value, shape=(H,)))
+    for rid in run.runs:
+        for t in rid.back_order:
+            for name in state_names(run):
+                value = shown_gradient(run, rid, t, name)
+                symbol = vec(name, t, len(value), rid)
+                steps.append(Step(MatrixPartial(LOSS, symbol), _back_caption(rid, t, name),
+                                  shape=(len(value),), value=value, check=_checked(
+                                      residuals[rid, name, t], f"dL/d{symbol.name}")))
+                answers.append(Answer(Key.derivative("L", symbol), value, shape=(len(value),)))
     return steps, answers
 
 
@@ -155,7 +202,7 @@ def gradient_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
     how = "each entry" if entrywise(run) else "random directions"
     for name, residual in residuals.items():
         value = np.asarray(run.back.grads[name])
-        lhs = MatrixPartial(LOSS, tensor_symbol(name, value.shape))
+        lhs = MatrixPartial(LOSS, tensor_symbol(name, value.shape, run.runs[0].single))
         steps.append(Step(lhs, f"dL/d{name}: the sum over time of each step's contribution "
                           f"(central differences of the loss, {how})", shape=value.shape,
                           value=value, check=_checked(residual, f"dL/d{name}")))
@@ -168,7 +215,7 @@ def update_steps(run: Computed, lr: float) -> tuple[list[Step], list[Answer]]:
     steps, answers, new = [], [], dict(run.params)
     for name in (k for k in run.params if k not in ("h0", "c0")):
         old, grad = np.asarray(run.params[name]), np.asarray(run.back.grads[name])
-        symbol = tensor_symbol(name, old.shape)
+        symbol = tensor_symbol(name, old.shape, run.runs[0].single)
         new[name] = old - lr * grad
         steps.append(Step(Eq(Updated(symbol), minus(symbol, scaled(sympy.Float(lr), MatrixPartial(
             LOSS, symbol))), evaluate=False), f"SGD on {name}", shape=old.shape,
@@ -185,10 +232,12 @@ def update_steps(run: Computed, lr: float) -> tuple[list[Step], list[Answer]]:
 
 def _notes(run: Computed, lr: float | None) -> list[str]:
     config = run.config
-    notes = [f"torch's {config.mode} equations, column vectors, one sequence (batch 1)",
+    notes = [f"torch's {config.mode} equations, column vectors, one sequence (batch 1; "
+             "batch_first only changes torch's layout, not these numbers)",
              "dL/dh_t holds c_t fixed; dL/dc_t counts h_t = o_t tanh(c_t)"
              if config.mode == "LSTM" else ""]
     notes += [GRU_NOTE] if config.mode == "GRU" else []
+    notes += [RUNS_NOTE] if not run.runs[0].single else []
     notes += [f"truncated BPTT: every {config.truncation} steps the state is carried forward "
               "but its gradient is not (h = h.detach())"] if config.truncation else []
     notes += [f"one SGD step with learning rate {lr:g}"] if lr is not None else []
@@ -206,9 +255,10 @@ def solution_parts(config: RecurrentConfig, params: dict[str, Any], x: np.ndarra
         raise InputError("x, params: the forward pass overflows with these numbers")
     run = computed(config, params, x, target, where, truncation, readout)
     outputs, output_answers = head_steps(run)
-    steps = [*forward_steps(run), *outputs, loss_step(run)]
+    steps = [*forward_steps(run), *output_steps(run), *outputs, loss_step(run)]
     answers = [*output_answers, Answer(Key("L"), run.loss, nonnegative=True)]
-    symbolic = config.mode == "RNN" and truncation is None and run.readout.plain
+    symbolic = (config.mode == "RNN" and truncation is None and run.readout.plain
+                and run.runs[0].single)
     if symbolic and config.nonlinearity == "tanh" and config.bias:
         steps += derivation_steps(run)
     for part in (backward_steps, gradient_steps):
