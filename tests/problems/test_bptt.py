@@ -124,7 +124,7 @@ def test_rnn_bound_holds_and_gradients_shrink() -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["LSTM(2, 2)", "--x", "1", "--target", "0,1"], "input_size is 2"),
     (["Linear(2, 2)", "--x", "1,2", "--target", "0,1"], "one recurrent layer"),
-    (["RNN(2, 2, num_layers=2)", "--x", "1,2", "--target", "0,1"], "one layer"),
+    (["RNN(2, 2, num_layers=4)", "--x", "1,2", "--target", "0,1"], "num_layers at most 3"),
     (["RNN(2, 99)", "--x", "1,2", "--target", "0,1"], "at most 16"),
     (["RNN(2, 2)", "--x", "1,2", "--target", "0,1", "--param", "weight_ih_l0=1,2"],
      "give every tensor"),
