@@ -4,7 +4,6 @@ torch's state_dict name, dL/dh0 (and dL/dc0) row by row; every answer shown by a
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -138,12 +137,11 @@ def test_stacked_errors_are_one_line(run_cli: Any, args: list[str], message: str
 
 
 @pytest.mark.slow
-def test_worst_allowed_case_is_a_few_seconds() -> None:
-    """MAX_LAYERS x 2 directions x the steps MAX_RUN_STEPS allows, sizes MAX_SIZE, LSTM."""
+def test_the_worst_allowed_case_solves_and_renders() -> None:
+    """MAX_LAYERS x 2 directions x the steps MAX_RUN_STEPS allows, sizes MAX_SIZE, LSTM (its
+    time is measured by bench/recurrent.py, not here)."""
     T = MAX_RUN_STEPS // (2 * MAX_LAYERS)
     problem = derive.problem(
         "bptt", layer=f"LSTM({MAX_SIZE}, {MAX_SIZE}, num_layers={MAX_LAYERS}, "
         "bidirectional=True)", x=[[0.5] * MAX_SIZE] * T, target=[[0.1] * 2 * MAX_SIZE], lr=0.1)
-    start = time.perf_counter()
-    derive.render(derive.solve(problem), "markdown")
-    assert time.perf_counter() - start < 10
+    assert "dL/dweight_hh_l2_reverse" in derive.render(derive.solve(problem), "text")
