@@ -189,6 +189,9 @@ class Answer:
     inputs: tuple[Key, ...] = ()
     compute: Callable[..., Any] | None = None  # called with the inputs' values, in order
     batch: int = 1
+    # not boxed: a per-entry answer a table or the steps already show, listed compactly under
+    # this family's caption (e.g. "x_k, f_k of every iterate k (the table above)")
+    detail: str = ""
 
 
 class Answers(Mapping[Key, Any]):

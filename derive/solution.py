@@ -66,6 +66,17 @@ def step_answers(steps: tuple[Step, ...]) -> list[Answer]:
     return found
 
 
+SHOWN = "each quantity a step shows, by its name there (the steps)"
+
+
+def shown_as_detail(answers: Answers, steps: tuple[Step, ...], detail: str = SHOWN) -> Answers:
+    """`answers` and the quantities the steps show that they lack, those listed compactly
+    under `detail` (not boxed: the steps already show their values)."""
+    extra = [dataclasses.replace(answer, detail=detail) for answer in step_answers(steps)
+             if answer.key not in answers]
+    return Answers((*answers.entries(), *extra))
+
+
 def shape_words(shape: Any) -> str:
     """A shape in a caption's words: (3, 30, 30) -> '3 x 30 x 30'."""
     return "" if shape is None else " x ".join(str(n) for n in shape)
@@ -103,10 +114,24 @@ class Formula:
 
 @dataclass(frozen=True)
 class Table:
-    """A table of display cells (strings and integers), e.g. a layer-by-layer summary."""
+    """A table of display cells (strings, integers and `MathCell`s), e.g. a layer-by-layer
+    summary; `caption` says what it holds, `before` places it ahead of the steps."""
 
     header: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
+    caption: str = ""
+    before: bool = False
+
+
+class MathCell(str):
+    """A table cell that is math: the string is its plain-text (Unicode) form, `tex` its TeX."""
+
+    tex: str
+
+    def __new__(cls, text: str, tex: str) -> MathCell:
+        cell = super().__new__(cls, text)
+        cell.tex = tex
+        return cell
 
 
 @dataclass(frozen=True)

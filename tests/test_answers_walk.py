@@ -14,8 +14,8 @@ import sympy
 import derive
 from derive.answers import Key, parse_key
 from derive.problemset import builtin
-from derive.render.captions import caption_markdown, caption_math_tex
-from derive.render.keys import key_text
+from derive.render.captions import caption_markdown, caption_math_tex, caption_tex
+from derive.render.keys import key_display, key_text
 from derive.solution import Formula, Solution
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -87,9 +87,15 @@ def test_every_printed_key_parses_back_in_every_format(name: str) -> None:
                 shown = Key.derivative(*label.args) if key.wrt else Key.of(label)
                 assert shown == key
                 continue
-            # typeset from the printed name, which parses back to the key (checked above)
-            assert caption_markdown(key_text(key)) in markdown, key
-            assert caption_math_tex(key_text(key)) in latex, key
+            detail = solution.answers.answer(key).detail
+            if detail:  # not boxed: its family is named once, its value shown above
+                assert caption_markdown(detail) in markdown, key
+                assert caption_tex(detail) in latex, key
+                continue
+            # typeset from the readable name, which finds the key (spaces and _ ignored)
+            assert solution.answers.find(key_display(key)) == key, key
+            assert caption_markdown(key_display(key)) in markdown, key
+            assert caption_math_tex(key_display(key)) in latex, key
 
 
 CONVENTIONS = ("Wx", "WTx", "XW", "XWT")

@@ -26,7 +26,7 @@ from derive.numeric.descent import Trace, descend
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.problems.gd_answers import minimizer, rate_answers
-from derive.solution import Formula, ImageFigure, Solution, Step, Table, measured
+from derive.solution import Formula, ImageFigure, Solution, Step, Table, measured, shown_as_detail
 from derive.symbolic.build import add, eq, equalities, mul, neg
 from derive.symbolic.differences import central_difference
 from derive.symbolic.matrices import Elementwise
@@ -133,7 +133,8 @@ def solve(problem: Problem) -> Solution:
     notes = [f"stopping rule: |f(x_(k+1)) - f(x_k)| < {problem.tol} or ||grad f(x_k)|| < "
              f"{problem.tol}, at most {problem.max_steps} steps",
              f"variables in order: {', '.join(v.name for v in variables)}"]
-    return Solution(problem, tuple(steps), Answers.from_values(answers),
+    return Solution(problem, tuple(steps),
+                    shown_as_detail(Answers.from_values(answers), tuple(steps)),
                     notes=tuple(notes), tables=tuple(tables),
                     figure=figure)
 

@@ -16,26 +16,30 @@ from derive.answers import Answer, Key
 from derive.numeric.descent import Trace
 
 NAMED_ITERATES = 50  # x_k, f_k and gradient_k by name for k up to this (the lists hold all)
+ITERATES = ("x_k, f_k and the gradient at x_k of every iterate k, and the lists of iterates, "
+            "f values and gradient norms, for each step size (the tables)")
 
 
 def rate_answers(trace: Trace, eta: float, gradient: Callable[[Any], Any]) -> list[Answer]:
     """Every quantity of the run at step size `eta`."""
     setting = (("lr", f"{eta:g}"),)
 
-    def answer(name: str, value: Any, nonnegative: bool = False) -> Answer:
+    def answer(name: str, value: Any, nonnegative: bool = False, detail: str = "") -> Answer:
         return Answer(Key(name, setting=setting), value, shape=np.shape(value),
-                      nonnegative=nonnegative)
+                      nonnegative=nonnegative, detail=detail)
 
     steps = len(trace.points) - 1
     found = [answer("verdict", trace.verdict), answer("steps", steps, True),
              answer("x", trace.points[-1]), answer("f", trace.values[-1]),
              answer("gradient norm", trace.gradient_norms[-1], True),
-             answer("iterates", [list(p) for p in trace.points]),
-             answer("f values", list(trace.values)),
-             answer("gradient norms", list(trace.gradient_norms), True)]
+             answer("iterates", [list(p) for p in trace.points], detail=ITERATES),
+             answer("f values", list(trace.values), detail=ITERATES),
+             answer("gradient norms", list(trace.gradient_norms), True, ITERATES)]
     for k in range(min(steps, NAMED_ITERATES) + 1):
-        found += [answer(f"x_{k}", trace.points[k]), answer(f"f_{k}", trace.values[k]),
-                  answer(f"gradient_{k}", np.asarray(gradient(trace.points[k]), float))]
+        found += [answer(f"x_{k}", trace.points[k], detail=ITERATES),
+                  answer(f"f_{k}", trace.values[k], detail=ITERATES),
+                  answer(f"gradient_{k}", np.asarray(gradient(trace.points[k]), float),
+                         detail=ITERATES)]
     return found
 
 

@@ -19,6 +19,12 @@ from derive.errors import FieldError, VerificationError
 from derive.expr import formula_field, parse
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
+from derive.problems.graph_tables import (
+    backward_table,
+    forward_table,
+    local_value,
+    locals_table,
+)
 from derive.solution import GraphFigure, GraphNode, Solution, Step, measured
 from derive.symbolic.build import add, equalities, mul
 from derive.symbolic.differences import central_difference
@@ -54,12 +60,13 @@ class Problem(BaseProblem):
 
 
 def solve(problem: Problem) -> Solution:
-    """Forward values, local derivatives, the backward pass, and every leaf's gradient."""
+    """Forward values, the local derivative on every edge and the backward pass as tables,
+    then every leaf's gradient as the sum over its paths."""
     graph = build_graph(problem.expression, {k: float(v) for k, v in problem.at}, problem.name)
     gradients = graph.gradients()
     checks = _independent(problem, graph, gradients)
-    steps = [*_forward(graph), *_locals(graph), *_backward(graph, gradients),
-             *_leaves(graph, gradients, checks)]
+    steps = _leaves(graph, gradients, checks)
+    tables = (forward_table(graph), locals_table(graph), backward_table(graph, gradients))
     order = ", ".join(node.name for node in reversed(graph.nodes) if node.op != "const")
     notes = [f"the backward pass visits {order} (reverse topological order): a node's "
              "gradient is complete only after every node that uses it has passed its share back"]
@@ -73,58 +80,11 @@ def solve(problem: Problem) -> Solution:
                                          gradients[node.name], node.inputs)
                                for node in graph.nodes))
     return Solution(problem, tuple(steps), Answers.from_values(answers),
-                    notes=tuple(notes), figure=figure)
+                    notes=tuple(notes), tables=tables, figure=figure)
 
 
 def _operation(graph: Graph, node: Node) -> sympy.Basic | None:
     return None if node.op in ("leaf", "const") else graph.formula(node)
-
-
-def _forward(graph: Graph) -> list[Step]:
-    return [Step(sympy.Eq(node.symbol, graph.formula(node), evaluate=False),
-                 f"node {node.name}: {node.written}", value=node.value,
-                 given={graph.nodes[i].symbol: graph.nodes[i].value for i in node.inputs
-                        if graph.nodes[i].op != "const"})
-            for node in graph.nodes if node.op not in ("leaf", "const")]
-
-
-def _locals(graph: Graph) -> list[Step]:
-    steps = []
-    for node in graph.nodes:
-        for index, local, value in zip(node.inputs, node.local, node.local_values, strict=True):
-            child = graph.nodes[index]
-            if child.op == "const":
-                continue
-            given = {graph.nodes[i].symbol: graph.nodes[i].value for i in node.inputs}
-            steps.append(Step(equalities(Partial(node.symbol, child.symbol), local),
-                              f"local derivative on the edge {child.name} -> {node.name}",
-                              value=value, given=given if local.free_symbols else {}))
-    return steps
-
-
-def _backward(graph: Graph, gradients: dict[str, float]) -> list[Step]:
-    """d root / d node for each inner node, in the order the backward pass visits them."""
-    root = graph.root
-    steps = []
-    for node in reversed(graph.nodes[:-1]):
-        if node.op != "leaf" and node.op != "const":
-            users = graph.consumers(node.index)
-            terms = [mul(Partial(root.symbol, user.symbol), Partial(user.symbol, node.symbol))
-                     for user in users]
-            given = {Partial(root.symbol, user.symbol): gradients[user.name] for user in users}
-            given.update({Partial(user.symbol, node.symbol): _local(user, node.index)
-                          for user in users})
-            steps.append(Step(equalities(Partial(root.symbol, node.symbol),
-                                         add(*terms) if len(terms) > 1 else terms[0]),
-                              f"backward pass at {node.name}: the gradient from each node "
-                              "that uses it, times the local derivative", value=gradients[
-                                  node.name], given=given))
-    return steps
-
-
-def _local(user: Node, index: int) -> float:
-    return sum(value for i, value in zip(user.inputs, user.local_values, strict=True)
-               if i == index)
 
 
 def _leaves(graph: Graph, gradients: dict[str, float], checks: dict[str, float]) -> list[Step]:
@@ -137,7 +97,7 @@ def _leaves(graph: Graph, gradients: dict[str, float], checks: dict[str, float])
         products = [mul(*(Partial(upper.symbol, lower.symbol)
                           for upper, lower in zip(path, path[1:], strict=False)))
                     for path in paths]
-        given = {Partial(upper.symbol, lower.symbol): _local(upper, lower.index)
+        given = {Partial(upper.symbol, lower.symbol): local_value(upper, lower.index)
                  for path in paths for upper, lower in zip(path, path[1:], strict=False)}
         why = (f"chain rule for {leaf.name}: the product of local derivatives along "
                + ("its path" if len(paths) == 1 else f"each of its {len(paths)} paths, summed"))

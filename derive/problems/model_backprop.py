@@ -35,7 +35,7 @@ from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.problems import model_backprop_steps as shown
 from derive.problems.tensors import draw, named_tensors, names, tensor
-from derive.solution import Solution
+from derive.solution import Solution, shown_as_detail
 
 LOSSES = ("CrossEntropyLoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "NLLLoss")
 MAX_PARAMETERS = 200_000  # numbers in all parameters
@@ -274,4 +274,5 @@ def solve(problem: Problem) -> Solution:
     vocabulary = _vocabulary(_chain(problem))
     if vocabulary and problem.x is None:
         notes += (token_note(run, vocabulary, problem.seed),)
-    return Solution(problem, tuple(steps), Answers(answers), notes=notes)
+    return Solution(problem, tuple(steps), shown_as_detail(
+        Answers(answers), tuple(steps), shown.INTERMEDIATE), notes=notes)

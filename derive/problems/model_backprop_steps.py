@@ -157,6 +157,10 @@ def steps(run: Run, result: Result, residuals: Mapping[str, float]) -> list[Step
     return out
 
 
+INTERMEDIATE = ("each layer's output Y_i and shape, and the gradients dL/dY_i and dL/dX of the "
+                "backward pass (the steps)")
+
+
 def gradient_answers(shown: list[Step]) -> list[Answer]:
     """The gradients of the loss the backward steps show (dL/dY of each layer's output, dL/dX
     of the input) as answers: every quantity a step shows is an answer. The parameters'
@@ -168,7 +172,7 @@ def gradient_answers(shown: list[Step]) -> list[Answer]:
             wrt = lhs.variables[0]
             if str(wrt) == "X" or str(wrt).startswith("Y_"):
                 found.append(Answer(Key.derivative(lhs.expr, wrt), step.value,
-                                    shape=step.shape))
+                                    shape=step.shape, detail=INTERMEDIATE))
     return found
 
 

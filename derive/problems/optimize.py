@@ -31,7 +31,7 @@ from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.problems.optimize_equations import equations, finite, symbol
 from derive.problems.optimize_tables import lr_step, table, written_steps
-from derive.solution import ImageFigure, Solution, Step, measured
+from derive.solution import ImageFigure, Solution, Step, measured, shown_as_detail
 from derive.symbolic.build import eq
 from derive.symbolic.differences import central_difference
 
@@ -155,7 +155,8 @@ def solve(problem: Problem) -> Solution:
         traces[f"{number}: {chosen.text}"] = Trace(
             [r.x for r in trace.records], [r.f for r in trace.records])
     figure = ImageFigure(problem.plot or "", (f_arrays, traces, names))  # see render.pictures
-    return Solution(problem, tuple(steps), Answers(answers), notes=_notes(problem, names),
+    shown = shown_as_detail(Answers(answers), tuple(steps))
+    return Solution(problem, tuple(steps), shown, notes=_notes(problem, names),
                     tables=tuple(tables), figure=figure)
 
 
@@ -177,6 +178,10 @@ def _rule_steps(trace: OptimizerTrace, tag: str, number: int | None) -> list[Ste
     return found
 
 
+STEPS = ("x_t, f_t, lr_t and the optimizer's state of every step t, for each optimizer "
+         "(the tables)")
+
+
 def _answers(trace: OptimizerTrace, setting: tuple[tuple[str, str], ...]) -> list[Answer]:
     found: list[Answer] = []
     rules = equations(trace.spec, trace.form)
@@ -189,7 +194,8 @@ def _answers(trace: OptimizerTrace, setting: tuple[tuple[str, str], ...]) -> lis
             if finite(value):
                 found.append(Answer(Key(f"{name}_{record.t}", setting=setting), value,
                                     nonnegative=name in NONNEGATIVE and not (
-                                        name == "v" and trace.spec.name == "SGD")))
+                                        name == "v" and trace.spec.name == "SGD"),
+                                    detail=STEPS))
     return found
 
 

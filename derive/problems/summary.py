@@ -9,6 +9,7 @@ receptive field of the conv stack.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from derive.models.nodes import Chain
 from derive.models.summary import LayerRow
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
-from derive.solution import FeatureMap, Shape, Solution, StackFigure, Step, Table
+from derive.solution import FeatureMap, Shape, Solution, StackFigure, Step, Table, shown_as_detail
 from derive.symbolic.build import add, eq, mul
 
 NOTES = (
@@ -158,8 +159,12 @@ def _answers(summary: Summary) -> Answers:
         if row.name in seen:
             continue  # a module called twice (ResNet's relu): its first call
         seen.add(row.name)
-        entries += _row_answers(row)
+        entries += [dataclasses.replace(answer, detail=LAYERS) for answer in _row_answers(row)]
     return Answers(entries)
+
+
+LAYERS = ("each layer's type, output shape, parameter count, buffers and MACs, and each "
+          "tensor's count (the table)")
 
 
 def _row_answers(row: LayerRow) -> list[Answer]:
@@ -191,7 +196,8 @@ def solve(problem: Problem) -> Solution:
     steps.append(_total_step(counted, summary))
     notes = (NOTES if summary.field is not None else NOTES[:-1]) + tuple(
         f"{row.name}: {row.note}" for row in summary.rows if row.note)
-    return Solution(problem, tuple(steps), _answers(summary), notes=notes,
+    answers = shown_as_detail(_answers(summary), tuple(steps))
+    return Solution(problem, tuple(steps), answers, notes=notes,
                     tables=(_table(summary),), figure=_stack(summary))
 
 

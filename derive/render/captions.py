@@ -50,7 +50,7 @@ _TOKEN = re.compile(
     r"|(?P<word>\bi\.e\.|\be\.g\.|\b[A-Za-z][\w.]*'s\b|\b[A-Za-z]+\d+[A-Za-z]\w*)"
     rf"|(?P<deriv>\bd(?:\([\w' ]+\)|[A-Za-z]+\d*(?:[_^]{_SCRIPT})*)"
     rf"/d[A-Za-z]+\d*(?:[_^]{_SCRIPT})*)"
-    rf"|(?P<ident>\b[a-z]\d+\b|[A-Za-z]+'*(?:[_^]{_SCRIPT})*'*(?![A-Za-z])(?:\.T\b|\*(?=[\s)]))?)"
+    rf"|(?P<ident>\b[a-z]\d+\b|[A-Za-z]+'*(?:[_^]{_SCRIPT})*'*(?![A-Za-z])(?:\.T\b|\*(?=[\s)]|$))?)"
     r"|(?P<number>\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
     r"|(?P<space>\s+)"
     r"|(?P<op>\|\|_2|\|\||!=|<=|>=|->|\.\.\.|[-+*/=<>|~^(),;:.\[\]'])"

@@ -22,6 +22,10 @@ _VECTOR = re.compile(rf"\(\s*{_NUMBER}(?:\s*,\s*{_NUMBER})+\s*\)")
 
 def tex_cell(value: Any) -> str:
     """A cell: a number in math, a tuple of numbers as a column vector, other text escaped."""
+    tex = getattr(value, "tex", None)  # a `derive.solution.MathCell`
+    if isinstance(tex, str):  # fractions at full size, as in the steps
+        return (f"$\\displaystyle {tex}\\rule[-2ex]{{0pt}}{{5ex}}$" if "\\frac" in tex
+                else f"${tex}$")
     text = str(value).strip()
     if re.fullmatch(_NUMBER, text):
         return f"${_scientific(text)}$"

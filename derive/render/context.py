@@ -7,7 +7,7 @@ from typing import Any
 
 from derive.render.figures import mermaid, tikz
 from derive.render.given_data import given_tex
-from derive.render.keys import key_text
+from derive.render.keys import key_display, key_text
 from derive.render.options import Options
 from derive.render.pictures import Placed, picture_code
 from derive.render.printing import tex
@@ -40,13 +40,20 @@ def step_context(step: Step, digits: int, fmt: str = "latex") -> dict[str, Any]:
 def answer_context(name: Any, value: Any, digits: int, fmt: str) -> dict[str, Any]:
     """An answer's typeset name (or label), boxed value and shape in words."""
     shape = getattr(value, "shape", None) if isinstance(value, Formula) else None
-    return {"key": key_text(name), "name": math_printer(fmt)(key_text(name)),
+    return {"key": key_text(name), "name": math_printer(fmt)(key_display(name)),
             "tex": answer_tex(value, digits),
             "label": tex(value.label) if getattr(value, "label", None) else "",
             "shape": printer(fmt)(shape_words(shape)) if shape else ""}
 
 
 TIMES = r" \times "
+
+
+def details(solution: Solution, fmt: str) -> list[str]:
+    """The captions of the answers not boxed (per-entry values a table or the steps show),
+    each family once, in order."""
+    families = dict.fromkeys(a.detail for a in solution.answers.entries() if a.detail)
+    return [printer(fmt)(family) for family in families]
 
 
 def answer_tex(value: Any, digits: int) -> str:
@@ -84,10 +91,12 @@ def solution_context(solution: Solution, number: int, options: Options,
         "statement_tex": statement_tex(statement, f"problem {problem.id!r}, field 'statement'"),
         "given": given_tex(problem, fmt, options.digits),
         "steps": [step_context(step, options.digits, fmt) for step in solution.steps],
-        "answers": [answer_context(name, value, options.digits, fmt)
-                    for name, value in solution.answers.items()],
+        "answers": [answer_context(answer.key, answer.value, options.digits, fmt)
+                    for answer in solution.answers.entries() if not answer.detail],
+        "details": details(solution, fmt),
         "notes": [caption(note) for note in solution.notes],
-        "tables": [{"header": _header(table.header, fmt), "rows": table.rows}
+        "tables": [{"header": _header(table.header, fmt), "rows": _rows(table.rows, fmt),
+                    "caption": caption(table.caption), "before": table.before}
                    for table in solution.tables],
         "show_solution": options.solutions,
         "figure": figure_code(solution, fmt, options.digits) if options.solutions else "",
@@ -102,3 +111,12 @@ def _header(header: Sequence[str], fmt: str) -> Sequence[str]:
     if fmt == "latex":
         return header
     return [printer(fmt)(str(cell)).replace("|", "\\|") for cell in header]
+
+
+def _rows(rows: Sequence[Sequence[Any]], fmt: str) -> Sequence[Sequence[Any]]:
+    """LaTeX cells stay as they are (the template's tex_cell filter); Markdown's math cells
+    (`derive.solution.MathCell`) become inline math."""
+    if fmt == "latex":
+        return rows
+    return [[f"${cell.tex}$".replace("|", "\\|") if isinstance(getattr(cell, "tex", None), str)
+             else cell for cell in row] for row in rows]

@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from derive.answers import Key
 
 
@@ -23,3 +26,18 @@ def key_text(key: Key) -> str:
     if key.new:
         words.append("new")
     return " ".join(words)
+
+
+def key_display(key: Key) -> str:
+    """A key's name as a reader sees it in an answer box: word names with spaces
+    (``receptive field``, ``non trainable``), ``eta_max`` and ``grad f``; still found by
+    `derive.answers.Answers.find`, which ignores spaces, ``_`` and ``^``.
+
+    >>> key_display(Key("non_trainable")), key_display(Key("eta max"))
+    ('non trainable', 'eta_max')
+    """
+    name = key.name
+    if re.fullmatch(r"[a-z]{3,}(?:_[a-z]+)+", name):
+        name = name.replace("_", " ")
+    name = re.sub(r"^nabla ", "grad ", re.sub(r"^(\w+) (max|min)$", r"\1_\2", name))
+    return key_text(dataclasses.replace(key, name=name))

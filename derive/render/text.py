@@ -30,13 +30,16 @@ def _step_chain(step: Step, digits: int) -> str:
     return " = ".join(dict.fromkeys(parts))
 
 
-def _table(table: Table) -> list[str]:
+def _table(table: Table, indent: str = "") -> list[str]:
+    """A table in aligned columns, its caption above it, each line indented."""
+    caption = [caption_unicode(table.caption) + ":"] if table.caption else []
     cells = [[caption_unicode(str(cell)) for cell in table.header]]
     cells += [[str(c) for c in row] for row in table.rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
              for row in cells]
-    return [lines[0], "  ".join("-" * w for w in widths), *lines[1:]]
+    return [indent + line for line in
+            (*caption, lines[0], "  ".join("-" * w for w in widths), *lines[1:])]
 
 
 def _answer(value: Any, digits: int) -> str:
@@ -58,6 +61,8 @@ def render_solution(solution: Solution, number: int, options: Options,
     if options.solutions:
         if verification(solution.steps):
             lines.append(f"   Verification: {caption_unicode(verification(solution.steps))}.")
+        for table in (t for t in solution.tables if t.before):
+            lines += _table(table, indent="   ") + [""]
         for index, step in enumerate(solution.steps, 1):
             lines.append(f"   {number}.{index} {caption_unicode(step.why)}")
             tail = [item for item in (shape_text(step.shape, " × "),
@@ -71,8 +76,8 @@ def render_solution(solution: Solution, number: int, options: Options,
         elif isinstance(solution.figure, GraphFigure):
             lines += ["", "   The graph, from the output down:"]
             lines += ["     " + line for line in tree(solution.figure, options.digits)]
-        for table in solution.tables:
-            lines += [""] + ["   " + line for line in _table(table)]
+        for table in (t for t in solution.tables if not t.before):
+            lines += [""] + _table(table, indent="   ")
         if solution.notes:
             lines += ["", "   Conventions: " + "; ".join(map(caption_unicode, solution.notes))]
         lines += ["", "   Answers:"]
