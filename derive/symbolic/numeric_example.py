@@ -27,6 +27,7 @@ from derive.symbolic.instance import FLOOR, TOLERANCE, Instance, instance_at
 from derive.symbolic.matrices import MatrixPartial, Partial, Updated, evaluate
 from derive.symbolic.model import Model
 from derive.symbolic.network import N
+from derive.symbolic.numeric_after import after_steps
 from derive.symbolic.numeric_example_answers import ExampleAnswers
 from derive.symbolic.outputs import Names
 
@@ -271,8 +272,11 @@ class Example(ExampleAnswers):
     def loss_after(self, updated: list[tuple[Any, Any]]) -> float:
         """The loss on the same data after the step."""
         after = mlp.loss(self.numeric, updated, self.X, self.Y)
+        forward, shown = after_steps(self, updated)
+        self.steps += forward
+        for answer in shown:
+            self._keep(answer)
         self.steps.append(Step(sympy.Symbol(f"{self.model.net.loss.name}'"),
-                               "the loss after the step: the same data through the updated "
-                               "network", value=after))
+                               "the loss after the step, from the new output", value=after))
         self._keep(Answer(Key("loss", new=True), after, nonnegative=True))
         return after
