@@ -28,7 +28,9 @@ class Network:
     hidden: tuple[tuple[Kernel, Kernel], ...]  # (g, g') bound to xp and any slope
     output: Kernel  # z_L -> yhat, classes on the last axis
     row_loss: Callable[[Any, Any], Any]  # (z_L, Y) -> loss of each row
-    factor: float  # dl/dz_L = factor (yhat - y) for one row
+    factor: float  # dl/dz_L = factor (yhat - y) for one row, where the gradient collapses
+    head_delta: Callable[[Any, Any, Any], Any] | None  # (z_L, yhat, Y) -> dl/dz_L per row,
+    # the general chain rule; None where the gradient collapses to factor (yhat - y)
     per_entry_mean: bool  # a mean divides by every entry, not just the rows
     reduction: str  # "mean" or "sum"
     xp: Any  # the array module the kernels are bound to
@@ -52,12 +54,25 @@ def network(hidden: Sequence[str], head: tuple[str, str], slope: float = 0.01,
     return Network(hidden=tuple(bound(name) for name in hidden),
                    output=partial(chosen.output, xp),
                    row_loss=partial(_row_loss, chosen.row_loss, xp, half),
-                   factor=float(chosen.factor(half)), per_entry_mean=chosen.per_entry_mean,
+                   factor=float(chosen.factor(half)),
+                   head_delta=(partial(_delta, chosen.delta, xp, half) if chosen.delta
+                               else None), per_entry_mean=chosen.per_entry_mean,
                    reduction=reduction, xp=xp)
 
 
 def _row_loss(kernel: Callable[..., Any], xp: Any, half: bool, z: Any, y: Any) -> Any:
     return kernel(xp, z, y, half)
+
+
+def _delta(kernel: Callable[..., Any], xp: Any, half: bool, z: Any, yhat: Any, y: Any) -> Any:
+    return kernel(xp, z, yhat, y, half)
+
+
+def output_delta(net: Network, z: Any, yhat: Any, Y: Any) -> Any:
+    """dl/dz_L of each row (before the batch's divisor)."""
+    if net.head_delta is None:
+        return net.factor * (yhat - Y)
+    return net.head_delta(z, yhat, Y)
 
 
 def forward(net: Network, params: Params, X: Any) -> tuple[list[Any], list[Any]]:
@@ -94,7 +109,10 @@ def backward(net: Network, params: Params, X: Any, Y: Any,
     scale * L: an SGD step passes -lr and adds them, one pass over W instead of two;
     `out` holds arrays shaped like `params` to write the gradients into."""
     zs, activations = cache or forward(net, params, X)
-    delta = (scale * net.factor / net.divisor(*Y.shape)) * (activations[-1] - Y)
+    if net.head_delta is None:
+        delta = (scale * net.factor / net.divisor(*Y.shape)) * (activations[-1] - Y)
+    else:
+        delta = (scale / net.divisor(*Y.shape)) * net.head_delta(zs[-1], activations[-1], Y)
     deltas, grads = [delta], []
     for layer in range(len(params) - 1, -1, -1):
         dW, db = out[layer] if out is not None else (None, None)

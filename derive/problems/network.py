@@ -20,9 +20,19 @@ from derive.symbolic.network import SymbolicNetwork, parse_names
 from derive.symbolic.outputs import PAIRS, OutputLoss
 from derive.symbolic.sizes import has_letters
 
-DEFAULT_LOSS = {output: loss for output, loss in PAIRS}
+DEFAULT_LOSS = {"softmax": "ce", "sigmoid": "bce", "identity": "mse", "tanh": "mse"}
 MAX_DEPTH = 100  # layers derived: about five seconds
 SECONDS_PER_LAYER = 0.05
+
+
+def _refusal(output: str, loss: str) -> str:
+    """Why a pair is not meaningful, and the pairs that are."""
+    pairs = ", ".join(f"{out} with {chosen}" for out, chosen in PAIRS)
+    if loss == "ce":
+        return (f"{output} output with ce loss: cross-entropy needs a distribution; use "
+                "--output softmax, or --output identity for CE on the logits (log-softmax "
+                "inside, as torch's CrossEntropyLoss)")
+    return (f"{output} output with {loss} loss: BCE needs outputs in (0, 1); use {pairs}")
 
 
 def _names(value: Any, name: str) -> tuple[tuple[str, str], ...]:
@@ -36,8 +46,8 @@ class NetworkProblem(Problem):
     hidden: tuple[str, ...] = spec(converters.choice_list(*ACTIVATIONS),
                                    "hidden activation, one for all or one per hidden layer",
                                    ("sigmoid",))
-    output: str = spec(converters.choice(*DEFAULT_LOSS), "output layer: softmax, sigmoid, identity",
-                       "softmax")
+    output: str = spec(converters.choice(*DEFAULT_LOSS),
+                       "output layer: softmax, sigmoid, identity (logits) or tanh", "softmax")
     loss: str | None = spec(converters.choice("ce", "bce", "mse"),
                             "loss: ce, bce or mse (default: the output's own)", None)
     half_mse: bool = spec(converters.boolean, "MSE with the factor 1/2", False)
@@ -75,9 +85,7 @@ class NetworkProblem(Problem):
             raise FieldError("hidden", f"{len(self.hidden)} activations for {depth - 1} hidden "
                              "layers; give one for all or one per hidden layer")
         if (self.output, self.chosen_loss) not in PAIRS:
-            pairs = ", ".join(f"{out} with {loss}" for out, loss in PAIRS)
-            raise FieldError("loss", f"{self.output} output with {self.chosen_loss} loss is not "
-                             f"supported; use {pairs}")
+            raise FieldError("loss", _refusal(self.output, self.chosen_loss))
         if self.output == "softmax" and self.widths[-1] < 2:
             raise FieldError("layers", "softmax needs at least 2 outputs; use --output sigmoid "
                              "--loss bce for one output")

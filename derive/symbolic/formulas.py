@@ -42,8 +42,20 @@ def batch_loss(net: SymbolicNetwork, pair: OutputLoss, reduction: str) -> sympy.
 
 def output_delta(net: SymbolicNetwork, pair: OutputLoss, half: bool,
                  reduction: str) -> MatrixExpr:
-    """delta_L = dL/dz_L = factor (yhat - y) / divisor."""
+    """delta_L = dL/dz_L = factor (yhat - y) / divisor where the pair collapses; else the
+    pair's own form (the general chain rule, or squash(z) - y on logits) / divisor."""
+    if pair.delta is not None:
+        per_example = pair.delta(net.z(net.depth), net.yhat, net.y, half, net.convention.rows)
+        return scaled(1 / divisor(net, pair, reduction), per_example)
     return scaled(pair.factor(half) / divisor(net, pair, reduction), minus(net.yhat, net.y))
+
+
+def output_gradient(net: SymbolicNetwork, pair: OutputLoss, half: bool,
+                    reduction: str) -> MatrixExpr | None:
+    """dL/dyhat of a pair taken by the general chain rule (None where it collapses)."""
+    if pair.gradient is None:
+        return None
+    return scaled(1 / divisor(net, pair, reduction), pair.gradient(net.yhat, net.y, half))
 
 
 def hidden_delta(net: SymbolicNetwork, layer: int, rule: Activation) -> MatrixExpr:

@@ -15,6 +15,7 @@ from typing import Any
 from sympy import MatrixExpr, MatrixSymbol
 
 from derive.answers import Answer, Key, plain_name
+from derive.numeric.heads import LOSS_KERNELS
 from derive.solution import Formula, Shape, Step, shape_words
 from derive.symbolic import formulas
 from derive.symbolic.activations import derivative_step
@@ -147,9 +148,11 @@ def backward_steps(plan: Plan) -> dict[Key, Formula]:
     factor = plan.model.pair.factor(plan.model.half)
     delta_L = formulas.output_delta(net, plan.model.pair, plan.model.half, plan.model.reduction)
     deltas: dict[int, MatrixExpr] = {depth: delta_L}
-    why = (f"the output layer: {plan.model.pair.output} with {plan.model.pair.loss} gives "
-           f"{'' if factor == 1 else f'{factor} '}(yhat - y) per example"
+    pair = plan.model.pair
+    form = pair.form or f"gives {'' if factor == 1 else f'{factor} '}(yhat - y) per example"
+    why = (f"the output layer: {pair.output} with {pair.loss}{':' if pair.form else ''} {form}"
            + (f", {plan.model.reduction} over the batch" if conv.rows else ""))
+    _output_gradient_step(plan)
     _delta_step(plan, depth, delta_L, why)
     for layer in range(depth - 1, 0, -1):
         rule = plan.model.hidden[layer - 1]
@@ -170,6 +173,20 @@ def backward_steps(plan: Plan) -> dict[Key, Formula]:
             answers[Key.derivative(net.loss, parameter)] = _answer(
                 plan, formula, deltas, target, layer)
     return answers
+
+
+def _output_gradient_step(plan: Plan) -> None:
+    """dL/dyhat, for a pair taken by the general chain rule; checked against central
+    differences of the loss in yhat."""
+    model, net = plan.model, plan.model.net
+    formula = formulas.output_gradient(net, model.pair, model.half, model.reduction)
+    if formula is None:
+        return
+    residual = plan.instance.check_outputs(formula, LOSS_KERNELS[model.pair.loss].row_loss,
+                                           model.half, "derivative of the loss in yhat")
+    plan.steps.append(Step(equalities(Partial(net.loss, net.yhat), formula),
+                           f"derivative of the {model.pair.loss} loss in the outputs, shaped "
+                           "like them", shape=plan.shape(net.yhat), check=residual))
 
 
 def _delta_step(plan: Plan, layer: int, formula: MatrixExpr, why: str) -> None:

@@ -21,6 +21,7 @@ from derive.solution import measured
 from derive.symbolic.matrices import evaluate
 from derive.symbolic.model import Model
 from derive.symbolic.network import SymbolicNetwork
+from derive.symbolic.output_loss import output_kernels
 
 BATCH = 3  # rows of the check's batch in a row convention
 TOLERANCE = 1e-6  # max |formula - finite difference| / max(|finite difference|, FLOOR)
@@ -91,6 +92,22 @@ class Instance:
             raise VerificationError(f"{what}: cannot be evaluated ({error})") from error
         expected = self.oriented(target if target != "z" else "data",
                                  self.reference(target, layer))
+        return self._compared(value, expected, what)
+
+    def check_outputs(self, formula: MatrixExpr, row_loss: Any, half: bool, what: str) -> float:
+        """Residual of `formula` for dL/dyhat against central differences of the loss as a
+        function of the outputs yhat (`row_loss`: (xp, yhat, y, half) -> each row's loss)."""
+        yhat = mlp.forward(self.numeric, self.params, self.X)[1][-1].copy()
+
+        def loss() -> float:
+            divisor = self.numeric.divisor(*self.Y.shape)
+            return float(row_loss(np, yhat, self.Y, half).sum()) / divisor
+
+        expected = self.oriented("data", mlp.numerical_gradient(loss, yhat))
+        value = evaluate(formula, self.arrays, self.sizes, self.kernels)
+        return self._compared(value, expected, what)
+
+    def _compared(self, value: Any, expected: Any, what: str) -> float:
         if value.shape != expected.shape:
             raise VerificationError(f"{what}: shape {value.shape}, expected {expected.shape}")
         scale = max(float(np.max(np.abs(expected))), FLOOR)
@@ -131,6 +148,7 @@ def instance_at(model: Model, params: list[tuple[Any, Any]], X: Any, Y: Any) -> 
     zs, activations = mlp.forward(numeric, params, X)
     widths = [params[0][0].shape[1]] + [W.shape[0] for W, _ in params]
     kernels: dict[str, Any] = {}
+    kernels.update(output_kernels(net.convention.rows))
     for rule in model.hidden:
         kernels.update(rule.kernels(model.slope))
     instance = Instance(net, numeric, params, X, Y, net.sizes(widths, X.shape[0]), {}, kernels)

@@ -13,13 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import sympy
 from sympy import Identity, MatrixExpr, MatrixSymbol
 
 from derive.errors import FieldError
 from derive.numeric import mlp
 from derive.symbolic.activations import Activation
-from derive.symbolic.matrices import Diag, hadamard, matmul, minus
+from derive.symbolic.matrices import Diag, hadamard, matmul
 from derive.symbolic.network import SymbolicNetwork
 from derive.symbolic.outputs import OutputLoss
 
@@ -61,14 +60,9 @@ def symbol(net: SymbolicNetwork, node: Node) -> MatrixSymbol:
 
 
 def output_jacobian(net: SymbolicNetwork, pair: OutputLoss) -> MatrixExpr:
-    """d yhat / d z_L: diag(yhat) - yhat yhat^T for softmax, diag(yhat (1 - yhat)) for a
-    sigmoid, I for the identity."""
-    yhat = net.yhat
-    if pair.output == "softmax":
-        return minus(Diag(yhat), matmul(yhat, yhat.T))
-    if pair.output == "sigmoid":
-        return Diag(hadamard(yhat, minus(sympy.OneMatrix(*yhat.shape), yhat)))
-    return Identity(yhat.shape[0])
+    """d yhat / d z_L, the output rule's: diag(yhat) - yhat yhat^T for softmax,
+    diag(yhat (1 - yhat)) for a sigmoid, diag(1 - yhat^2) for tanh, I for the identity."""
+    return pair.jacobian(net.yhat)
 
 
 def factors(net: SymbolicNetwork, hidden: list[Activation], pair: OutputLoss, top: Node,

@@ -36,7 +36,7 @@ def loss_answer(model: Model, steps: list[Step] | tuple[Step, ...]) -> Answer:
             expr = expr.subs(sympy.Symbol(f"{symbol.name}_n"), per_row)
     sample = _sampler(model)
     confusions: tuple[Confusion, ...] = ()
-    if model.pair.loss == "ce":
+    if (model.pair.output, model.pair.loss) == ("softmax", "ce"):
         confusions = tuple(Confusion(_dropped(model, slip), slip) for slip in (
             Slip.NO_LOG_NO_MINUS, Slip.NO_LOG, Slip.NO_MINUS))
     return Answer(Key.of(net.loss), Formula(expr, None, None, net.loss, sample=sample),

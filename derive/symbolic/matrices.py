@@ -21,6 +21,7 @@ import numpy as np
 import sympy
 from sympy import (
     Basic,
+    HadamardPower,
     HadamardProduct,
     Identity,
     MatAdd,
@@ -218,6 +219,12 @@ def _(expr: MatAdd, arrays: Mapping[Basic, Any], dims: Mapping[sympy.Symbol, int
 def _(expr: HadamardProduct, arrays: Mapping[Basic, Any], dims: Mapping[sympy.Symbol, int],
       kernels: Kernels) -> Any:
     return reduce(lambda a, b: a * b, (_value(a, arrays, dims, kernels) for a in expr.args))
+
+
+@_value.register
+def _(expr: HadamardPower, arrays: Mapping[Basic, Any], dims: Mapping[sympy.Symbol, int],
+      kernels: Kernels) -> Any:
+    return _value(expr.base, arrays, dims, kernels) ** float(expr.exp)
 
 
 @_value.register

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from derive.answers import Answer, Confusion, Key
+from derive.numeric import mlp
 from derive.symbolic import formulas
 from derive.symbolic.example_answers import activation_in_place, kept, updated, weight_gradient
 from derive.symbolic.instance import Instance
@@ -43,10 +44,19 @@ class ExampleAnswers:
         key = Key.derivative(net.loss, net.z(layer))
         if layer < net.depth:
             return Answer(key, delta, shape=delta.shape, batch=self.X.shape[0])
-        target = self._oriented("data", self.Y)
         divisor = float(self.numeric.divisor(self.Y.shape[0], self.Y.shape[1]))
-        return kept(key, delta, (Key.of(net.yhat),), lambda yhat: (np.asarray(
-            yhat, dtype=float) - target) / divisor, self._values(), batch=self.X.shape[0])
+        return kept(key, delta, (Key.of(net.yhat),), lambda yhat: self._oriented(
+            "data", self._from_outputs(self._rows(np.asarray(yhat, dtype=float)))) / divisor,
+            self._values(), batch=self.X.shape[0])
+
+    def _rows(self, value: Any) -> Any:
+        """A data array in the convention's layout, back in row layout."""
+        return value if self.model.net.convention.rows else value.T
+
+    def _from_outputs(self, yhat: Any) -> Any:
+        """dl/dz_L of each row from the outputs (row layout): factor (yhat - y) where the
+        pair collapses, else the pair's kernel (z = yhat on logits)."""
+        return mlp.output_delta(self.numeric, yhat, yhat, self.Y)
 
     def _activation_gradient(self, layer: int) -> Answer:
         """dL/dA_l = delta_(l+1) W_(l+1) in row layout, shown in the convention's layout."""

@@ -1,65 +1,35 @@
-"""The output-layer and loss rules: softmax + cross-entropy, sigmoid + BCE, identity + MSE.
+"""The output-layer and loss rules: every output with every loss where it is meaningful.
 
 Each `OutputLoss` derives dl/dz_L entry by entry in index notation (the softmax Jacobian
 from the quotient rule, then the sum that collapses to p - y because sum_j y_j = 1),
 checks each identity exactly with SymPy on an explicit instance, and carries the kernels
-that evaluate the output, the loss and the gradient numerically.
+that evaluate the output, the loss and the gradient numerically. The pairs here collapse
+(softmax + CE, sigmoid + BCE, identity + MSE); `derive.symbolic.output_pairs` adds CE and
+BCE on logits and the general chain rule for the rest (sigmoid + MSE, the delta rule).
+Cross-entropy needs a distribution: softmax outputs, or logits it applies log-softmax to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import sympy
-from sympy import IndexedBase, KroneckerDelta, MatrixExpr
+from sympy import IndexedBase, KroneckerDelta
 
 from derive.errors import VerificationError
-from derive.numeric.heads import HEADS, Head
+from derive.numeric.heads import HEADS
 from derive.solution import Step
+from derive.symbolic import output_pairs
 from derive.symbolic.activations import ACTIVATIONS
 from derive.symbolic.build import add, div, equalities, mul, neg, power
-from derive.symbolic.matrices import Elementwise, Partial
+from derive.symbolic.matrices import Partial
+from derive.symbolic.output_loss import Names, OutputLoss
+from derive.symbolic.output_rules import OUTPUT_RULES
 
 CLASSES = 3  # the explicit size on which the identities are checked exactly
 i, j, k = sympy.symbols("i j k", integer=True)
-
-
-@dataclass(frozen=True)
-class Names:
-    """The printed names of the logits, the outputs and the target, e.g. B, yhat, y."""
-
-    z: str = "z"
-    yhat: str = "yhat"
-    y: str = "y"
-    loss: str = "ell"
-
-
-@dataclass(frozen=True)
-class OutputLoss:
-    """An output activation with its loss; dl/dz_L = factor (yhat - y) for one example."""
-
-    output: str
-    loss: str
-    text: str  # yhat = out(z) as a template
-    tex: str
-    head: Head  # the kernels: output, each row's loss, the factor of (yhat - y)
-    loss_formula: Callable[..., sympy.Expr]  # (names, half, terms=None): Sum, or written out
-    derivation: Callable[[Names, bool], list[Step]]
-
-    def factor(self, half: bool) -> int:
-        return self.head.factor(half)
-
-    @property
-    def per_entry_mean(self) -> bool:
-        return self.head.per_entry_mean
-
-    def apply(self, matrix: MatrixExpr) -> MatrixExpr:
-        """yhat = out(z_L)."""
-        return matrix if self.output == "identity" else Elementwise(
-            self.output, self.text, self.tex, matrix)
 
 
 def _zero(expr: sympy.Expr, what: str) -> float:
@@ -187,9 +157,12 @@ def _mse_formula(names: Names, half: bool, terms: int | None = None) -> sympy.Ex
 sigmoid = ACTIVATIONS["sigmoid"]
 PAIRS: dict[tuple[str, str], OutputLoss] = {(pair.output, pair.loss): pair for pair in (
     OutputLoss("softmax", "ce", "softmax({})", r"\operatorname{softmax}\left({}\right)",
-               HEADS[("softmax", "ce")], _ce_formula, _softmax_ce_steps),
+               HEADS[("softmax", "ce")], _ce_formula, _softmax_ce_steps,
+               OUTPUT_RULES["softmax"].jacobian),
     OutputLoss("sigmoid", "bce", sigmoid.text, sigmoid.tex, HEADS[("sigmoid", "bce")],
-               _bce_formula, _sigmoid_bce_steps),
+               _bce_formula, _sigmoid_bce_steps, OUTPUT_RULES["sigmoid"].jacobian),
     OutputLoss("identity", "mse", "{}", "{}", HEADS[("identity", "mse")], _mse_formula,
                _identity_mse_steps),
+    *output_pairs.on_logits(),
+    *output_pairs.general({"mse": _mse_formula, "bce": _bce_formula}),
 )}

@@ -242,7 +242,7 @@ def test_a_wrong_activation_derivative_is_caught(monkeypatch) -> None:
 
 @pytest.mark.parametrize("args, field", [
     (["--layers", "4,3,2,2", "--hidden", "relu,tanh,relu"], "hidden"),
-    (["--layers", "4,3", "--output", "softmax", "--loss", "mse"], "loss"),
+    (["--layers", "4,3", "--output", "sigmoid", "--loss", "ce"], "loss"),
     (["--layers", "4,1"], "layers"),
     (["--layers", "4,3", "--names", "q=foo"], "names"),
     (["--layers", "4,3,2", "--names", "z=A/B/C"], "names"),
