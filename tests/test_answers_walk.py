@@ -15,6 +15,7 @@ import derive
 from derive.answers import Key, parse_key
 from derive.problemset import builtin
 from derive.render.captions import caption_markdown, caption_math_tex, caption_tex
+from derive.render.context import writes_ell
 from derive.render.keys import key_display, key_text
 from derive.solution import Formula, Solution
 
@@ -93,9 +94,10 @@ def test_every_printed_key_parses_back_in_every_format(name: str) -> None:
                 assert caption_tex(detail) in latex, key
                 continue
             # typeset from the readable name, which finds the key (spaces and _ ignored)
-            assert solution.answers.find(key_display(key)) == key, key
-            assert caption_markdown(key_display(key)) in markdown, key
-            assert caption_math_tex(key_display(key)) in latex, key
+            shown = key_display(key, writes_ell(solution))
+            assert solution.answers.find(shown) == key, key
+            assert caption_markdown(shown) in markdown, key
+            assert caption_math_tex(shown) in latex, key
 
 
 CONVENTIONS = ("Wx", "WTx", "XW", "XWT")

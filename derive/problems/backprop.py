@@ -20,7 +20,7 @@ from derive.answers import Answers
 from derive.errors import FieldError
 from derive.problem import spec
 from derive.problems.network import NetworkProblem
-from derive.solution import Solution
+from derive.solution import Solution, shown_as_detail
 from derive.symbolic.numeric_example import Example
 
 NONNEGATIVE_ANSWERS = ("loss", "loss after")  # answers never below 0
@@ -141,6 +141,7 @@ def solve(problem: Problem) -> Solution:
              f"{example.loss:.6g} to {after:.6g}", *example.notes]
     if problem.label is not None:
         notes.append("class labels are written as one-hot target rows")
-    return Solution(problem, tuple(example.steps), Answers.from_values(example.answers),
+    answers = shown_as_detail(Answers.from_values(example.answers), tuple(example.steps))
+    return Solution(problem, tuple(example.steps), answers,
                     notes=tuple(notes))
 

@@ -50,7 +50,7 @@ _TOKEN = re.compile(
     r"|(?P<word>\bi\.e\.|\be\.g\.|\b[A-Za-z][\w.]*'s\b|\b[A-Za-z]+\d+[A-Za-z]\w*)"
     rf"|(?P<deriv>\bd(?:\([\w' ]+\)|[A-Za-z]+\d*(?:[_^]{_SCRIPT})*)"
     rf"/d[A-Za-z]+\d*(?:[_^]{_SCRIPT})*)"
-    rf"|(?P<ident>\b[a-z]\d+\b|[A-Za-z]+'*(?:[_^]{_SCRIPT})*'*(?![A-Za-z])(?:\.T\b|\*(?=[\s)]|$))?)"
+    rf"|(?P<ident>\b[A-Za-z]\d+\b|[A-Za-z]+'*(?:[_^]{_SCRIPT})*'*(?![A-Za-z])(?:\.T\b|\*(?=[\s)]|$))?)"
     r"|(?P<number>\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
     r"|(?P<space>\s+)"
     r"|(?P<op>\|\|_2|\|\||!=|<=|>=|->|\.\.\.|[-+*/=<>|~^(),;:.\[\]'])"
@@ -72,7 +72,7 @@ def _ident_kind(word: str) -> str:
         return "code"
     if name in GREEK or name in MATH_WORDS or hat(name) or word != name:
         return "strong"
-    if re.fullmatch(r"[a-z]\d+", word):
+    if re.fullmatch(r"[A-Za-z]\d+", word):
         return "strong"
     if name in FUNCTIONS:
         return "weak"

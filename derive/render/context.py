@@ -37,16 +37,24 @@ def step_context(step: Step, digits: int, fmt: str = "latex") -> dict[str, Any]:
             "check": check_text(step.check)}
 
 
-def answer_context(name: Any, value: Any, digits: int, fmt: str) -> dict[str, Any]:
-    """An answer's typeset name (or label), boxed value and shape in words."""
+def answer_context(name: Any, value: Any, digits: int, fmt: str,
+                   ell: bool = False) -> dict[str, Any]:
+    """An answer's typeset name (or label), boxed value and shape in words; `ell`: the
+    solution writes the loss as ell."""
     shape = getattr(value, "shape", None) if isinstance(value, Formula) else None
-    return {"key": key_text(name), "name": math_printer(fmt)(key_display(name)),
+    return {"key": key_text(name), "name": math_printer(fmt)(key_display(name, ell)),
             "tex": answer_tex(value, digits),
             "label": tex(value.label) if getattr(value, "label", None) else "",
             "shape": printer(fmt)(shape_words(shape)) if shape else ""}
 
 
 TIMES = r" \times "
+
+
+def writes_ell(solution: Solution) -> bool:
+    """Whether the solution's steps name the loss ell (ℓ)."""
+    return any(getattr(symbol, "name", "") in ("ell", r"\ell") for step in solution.steps
+               for symbol in getattr(step.relation, "free_symbols", ()))
 
 
 def details(solution: Solution, fmt: str) -> list[str]:
@@ -91,7 +99,8 @@ def solution_context(solution: Solution, number: int, options: Options,
         "statement_tex": statement_tex(statement, f"problem {problem.id!r}, field 'statement'"),
         "given": given_tex(problem, fmt, options.digits),
         "steps": [step_context(step, options.digits, fmt) for step in solution.steps],
-        "answers": [answer_context(answer.key, answer.value, options.digits, fmt)
+        "answers": [answer_context(answer.key, answer.value, options.digits, fmt,
+                                   writes_ell(solution))
                     for answer in solution.answers.entries() if not answer.detail],
         "details": details(solution, fmt),
         "notes": [caption(note) for note in solution.notes],

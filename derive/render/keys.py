@@ -28,10 +28,11 @@ def key_text(key: Key) -> str:
     return " ".join(words)
 
 
-def key_display(key: Key) -> str:
+def key_display(key: Key, ell: bool = False) -> str:
     """A key's name as a reader sees it in an answer box: word names with spaces
     (``receptive field``, ``non trainable``), ``eta_max`` and ``grad f``; still found by
-    `derive.answers.Answers.find`, which ignores spaces, ``_`` and ``^``.
+    `derive.answers.Answers.find`, which ignores spaces, ``_`` and ``^``; with `ell`, the
+    loss ``l`` as ``ell`` (the solution writes it so).
 
     >>> key_display(Key("non_trainable")), key_display(Key("eta max"))
     ('non trainable', 'eta_max')
@@ -40,4 +41,7 @@ def key_display(key: Key) -> str:
     if re.fullmatch(r"[a-z]{3,}(?:_[a-z]+)+", name):
         name = name.replace("_", " ")
     name = re.sub(r"^nabla ", "grad ", re.sub(r"^(\w+) (max|min)$", r"\1_\2", name))
-    return key_text(dataclasses.replace(key, name=name))
+    shown = key_text(dataclasses.replace(key, name=name))
+    if ell and key.name == "l":  # the course writes the loss as ell: dell/dB, not dl/dB
+        shown = re.sub(r"(^|\s|d)l(?=/|$|\s)", r"\1ell", shown, count=1)
+    return shown

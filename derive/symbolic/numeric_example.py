@@ -276,7 +276,8 @@ class Example(ExampleAnswers):
         self.steps += forward
         for answer in shown:
             self._keep(answer)
-        self.steps.append(Step(sympy.Symbol(f"{self.model.net.loss.name}'"),
-                               "the loss after the step, from the new output", value=after))
+        loss = sympy.latex(self.model.net.loss)  # \\ell, not ell, before the prime
+        self.steps.append(Step(sympy.Symbol(f"{loss}'"), "the loss after the step, from the "
+                               "new output", value=after, key=Key("loss", new=True)))
         self._keep(Answer(Key("loss", new=True), after, nonnegative=True))
         return after
