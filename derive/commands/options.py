@@ -73,10 +73,12 @@ def network_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--hidden", default="sigmoid", show_default=True,
                      help="sigmoid, relu, tanh, leaky_relu or identity; one, or one per layer."),
         click.option("--output", "output_layer", default="softmax", show_default=True,
-                     type=click.Choice(["softmax", "sigmoid", "identity"]), help="Output layer."),
+                     type=click.Choice(["softmax", "sigmoid", "identity", "tanh"]),
+                     help="Output layer; identity gives logits (ce and bce then apply "
+                          "log-softmax or sigmoid inside, as torch's losses on logits)."),
         click.option("--loss", type=click.Choice(["ce", "bce", "mse"]),
                      help="Loss (default: ce after softmax, bce after sigmoid, mse after "
-                          "identity)."),
+                          "identity or tanh); any meaningful pair, e.g. sigmoid with mse."),
         click.option("--half-mse", is_flag=True, help="MSE with the factor 1/2."),
         click.option("--convention", default="Wx", show_default=True,
                      type=click.Choice(["Wx", "WTx", "XWT", "XW"], case_sensitive=False),
