@@ -25,7 +25,6 @@ Converter = Callable[[Any, str], Any]
 MAX_SIZE = 10**9  # no real layer is wider; keeps products of sizes printable
 MAX_ENTRIES = 100_000  # numbers in one field (a batch of logits, a vector)
 MAX_WIDTHS = 5_000  # widths of a network, activations per layer: a few seconds at most
-MAX_CLAIMS = 200
 MAX_MAGNITUDE = Decimal("1e300")  # every real is a float64 when it is computed with
 
 
@@ -294,35 +293,6 @@ def assignments(value: Any, name: str) -> tuple[tuple[str, Decimal], ...]:
     return tuple((key.strip(), real_number(item, name)) for key, item in pairs)
 
 
-def claims(value: Any, name: str) -> tuple[tuple[str, Any], ...]:
-    """Answers someone claimed, by answer name: numbers, lists, shapes or formulas as text.
-    Every number is finite and below 1e300, as every real field is."""
-    if not isinstance(value, dict) or len(value) > MAX_CLAIMS:
-        raise FieldError(name, f"write a table of answer = claimed value, at most {MAX_CLAIMS} "
-                         "of them")
-    return tuple((str(key), _claimed(item, f"claim {str(key)!r}", name))
-                 for key, item in value.items())
-
-
-def _claimed(item: Any, claim: str, name: str, depth: int = 0) -> Any:
-    """One claimed value, checked: at most a matrix of numbers, texts of bounded length."""
-    if depth > 3:
-        raise FieldError(name, f"{claim}: claims nest at most three levels (a matrix)")
-    if isinstance(item, bool) or not isinstance(item, int | Decimal | float | str | list):
-        raise FieldError(name, f"{claim}: a claim is a number, a list or a text, got {item!r}")
-    if isinstance(item, str) and len(item) > 2000:
-        raise FieldError(name, f"{claim}: a claimed formula has at most 2000 characters")
-    if isinstance(item, list):
-        return tuple(_claimed(x, claim, name, depth + 1) for x in item)
-    if not isinstance(item, str):
-        number = Decimal(str(item)) if isinstance(item, float) else Decimal(item)
-        if not number.is_finite() or abs(number) > MAX_MAGNITUDE:
-            shown = f"{number:.3e}" if number.is_finite() else str(item)
-            raise FieldError(name, f"{claim}: expected a finite number below 1e300, got "
-                             f"{shown}")
-    return item
-
-
 def text(value: Any, name: str) -> str:
     """A string of at most 20,000 characters, with no control character but tab and newline
     (XML, TeX and terminals cannot carry them).
@@ -339,7 +309,6 @@ def text(value: Any, name: str) -> str:
         raise FieldError(name, f"control character U+{ord(control.group()):04X} at position "
                                f"{control.start() + 1}; remove it")
     return value
-
 
 
 def call_list(parse: Callable[[str, str], Any], what: str, maximum: int) -> Converter:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
-from derive import converters
+from derive import claim_fields, converters
 from derive.errors import FieldError, InputError
 from derive.given import check_given, given_entries
 
@@ -43,7 +43,7 @@ class Problem:
         converters.text, "the problem in words (Markdown with $math$)", None)
     title: str | None = spec(converters.text, "the problem's heading in the answer key", None)
     claims: tuple[tuple[str, Any], ...] = spec(
-        converters.claims, "answers someone claimed, by name",
+        claim_fields.claims, "answers someone claimed, by name",
                                               ())
     given: tuple[tuple[str, str, int | None], ...] = spec(
         given_entries, "fields shown as given data under the statement (x, W^1 = weights[0])",

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from derive.claim_fields import claims
 from derive.converters import (
     boolean,
-    claims,
     index_list,
     int_list,
     positive_int,
