@@ -123,15 +123,13 @@ class Table:
     before: bool = False
 
 
-class MathCell(str):
-    """A table cell that is math: the string is its plain-text (Unicode) form, `tex` its TeX."""
+@dataclass(frozen=True)
+class MathCell:
+    """A table cell that is math: an expression, `given` numbers substituted in it; the
+    renderers print it (TeX, Unicode)."""
 
-    tex: str
-
-    def __new__(cls, text: str, tex: str) -> MathCell:
-        cell = super().__new__(cls, text)
-        cell.tex = tex
-        return cell
+    expr: Any
+    given: Mapping[Any, Any] | None = None
 
 
 @dataclass(frozen=True)

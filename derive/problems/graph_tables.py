@@ -3,8 +3,8 @@ the backward pass, each cell as math (`derive.solution.MathCell`).
 
 >>> from derive.symbolic.graph import build_graph
 >>> g = build_graph("relu(w*x + b)", {"w": 2, "x": 3, "b": -1})
->>> [str(row[0]) for row in forward_table(g).rows]
-['w', 'x', 'v₁', 'b', 'v₂', 'f']
+>>> [str(row[0].expr) for row in forward_table(g).rows]
+['w', 'x', 'v_1', 'b', 'v_2', 'f']
 """
 
 from __future__ import annotations
@@ -14,18 +14,15 @@ from typing import Any
 
 import sympy
 
-from derive.render.printing import tex, text
 from derive.solution import MathCell, Table
 from derive.symbolic.build import add, mul
 from derive.symbolic.graph import Graph, Node
 from derive.symbolic.matrices import Partial
 
-DIGITS = 4
-
 
 def cell(expr: Any, given: Mapping[sympy.Symbol, Any] | None = None) -> MathCell:
-    """An expression as a table cell (Unicode text and TeX); `given` substitutes numbers."""
-    return MathCell(text(expr, given, DIGITS), tex(expr, given, DIGITS))
+    """An expression as a table cell; `given` substitutes numbers."""
+    return MathCell(expr, given)
 
 
 def number(value: float) -> str:
@@ -42,7 +39,7 @@ def local_value(user: Node, index: int) -> float:
 
 def forward_table(graph: Graph) -> Table:
     """Every node in the order computed: what it computes, with the values, its value."""
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for node in graph.nodes:
         if node.op == "const":
             continue
@@ -67,8 +64,7 @@ def locals_table(graph: Graph) -> Table:
             if child.op == "const":
                 continue
             edge = sympy.Symbol(rf"{sympy.latex(child.symbol)} \to {sympy.latex(node.symbol)}")
-            rows.append((MathCell(f"{text(child.symbol)} → {text(node.symbol)}",
-                                  tex(edge)),
+            rows.append((cell(edge),
                          cell(sympy.Eq(Partial(node.symbol, child.symbol), local,
                                        evaluate=False)),
                          number(local_value(node, index))))

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from derive.render.tex import tex_escape
+from derive.solution import MathCell
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _VECTOR = re.compile(rf"\(\s*{_NUMBER}(?:\s*,\s*{_NUMBER})+\s*\)")
@@ -22,8 +23,8 @@ _VECTOR = re.compile(rf"\(\s*{_NUMBER}(?:\s*,\s*{_NUMBER})+\s*\)")
 
 def tex_cell(value: Any) -> str:
     """A cell: a number in math, a tuple of numbers as a column vector, other text escaped."""
-    tex = getattr(value, "tex", None)  # a `derive.solution.MathCell`
-    if isinstance(tex, str):  # fractions at full size, as in the steps
+    if isinstance(value, MathCell):  # fractions at full size, as in the steps
+        tex = math_tex(value)
         return (f"$\\displaystyle {tex}\\rule[-2ex]{{0pt}}{{5ex}}$" if "\\frac" in tex
                 else f"${tex}$")
     text = str(value).strip()
@@ -34,6 +35,23 @@ def tex_cell(value: Any) -> str:
         return (r"$\left(\begin{smallmatrix} " + r" \\ ".join(entries)
                 + r" \end{smallmatrix}\right)$")
     return tex_escape(text)
+
+
+CELL_DIGITS = 4
+
+
+def math_tex(cell: MathCell) -> str:
+    """A math cell's TeX."""
+    from derive.render.printing import tex
+
+    return tex(cell.expr, cell.given, CELL_DIGITS)
+
+
+def math_text(cell: MathCell) -> str:
+    """A math cell as Unicode text."""
+    from derive.render.printing import text
+
+    return text(cell.expr, cell.given, CELL_DIGITS)
 
 
 def _scientific(number: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from derive.render.cells import math_tex
 from derive.render.figures import mermaid, tikz
 from derive.render.given_data import given_tex
 from derive.render.keys import key_display, key_text
@@ -16,7 +17,7 @@ from derive.render.report import check_context
 from derive.render.stacks import stack_markdown, stack_tikz
 from derive.render.tex import statement_tex
 from derive.render.values import check_text, shape_text, tex_value
-from derive.solution import Formula, ImageFigure, Solution, StackFigure, Step
+from derive.solution import Formula, ImageFigure, MathCell, Solution, StackFigure, Step
 
 
 def step_lines(step: Step, digits: int) -> list[str]:
@@ -127,5 +128,5 @@ def _rows(rows: Sequence[Sequence[Any]], fmt: str) -> Sequence[Sequence[Any]]:
     (`derive.solution.MathCell`) become inline math."""
     if fmt == "latex":
         return rows
-    return [[f"${cell.tex}$".replace("|", "\\|") if isinstance(getattr(cell, "tex", None), str)
+    return [[f"${math_tex(cell)}$".replace("|", "\\|") if isinstance(cell, MathCell)
              else cell for cell in row] for row in rows]

@@ -20,7 +20,8 @@ def given_tex(problem: Any, fmt: str, digits: int) -> str:
     name = math_printer(fmt)
     shown = [f"{name(label).strip('$')} = {tex_value(value, digits)}" for label, value in values]
     rows = [r",\qquad ".join(shown[i:i + PER_ROW]) for i in range(0, len(shown), PER_ROW)]
-    if fmt == "latex":
+    if fmt == "latex":  # a row wider than the page is scaled to fit
+        rows = [rf"\derivefitto{{\linewidth}}{{{row}}}" for row in rows]
         return "\\begin{gather*}\n" + " \\\\\n".join(rows) + "\n\\end{gather*}"
     return "$$\n" + r"\begin{gathered}" + " \\\\\n".join(rows) + r"\end{gathered}" + "\n$$"
 

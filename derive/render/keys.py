@@ -15,6 +15,7 @@ import dataclasses
 import re
 
 from derive.answers import Key
+from derive.render.caption_math import GREEK
 
 
 def key_text(key: Key) -> str:
@@ -38,7 +39,7 @@ def key_display(key: Key, ell: bool = False) -> str:
     ('non trainable', 'eta_max')
     """
     name = key.name
-    if re.fullmatch(r"[a-z]{3,}(?:_[a-z]+)+", name):
+    if re.fullmatch(r"[a-z]{3,}(?:_[a-z]+)+", name) and name.split("_")[0] not in GREEK:
         name = name.replace("_", " ")
     name = re.sub(r"^nabla ", "grad ", re.sub(r"^(\w+) (max|min)$", r"\1_\2", name))
     shown = key_text(dataclasses.replace(key, name=name))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from derive.render.captions import caption_unicode
+from derive.render.cells import math_text
 from derive.render.figures import tree
 from derive.render.given_data import given_text
 from derive.render.keys import key_text
@@ -17,7 +18,7 @@ from derive.render.prose import heading, verification
 from derive.render.stacks import stack_lines
 from derive.render.unicode_tex import statement_unicode
 from derive.render.values import shape_text, text_value
-from derive.solution import Formula, GraphFigure, Solution, StackFigure, Step, Table
+from derive.solution import Formula, GraphFigure, MathCell, Solution, StackFigure, Step, Table
 
 
 def _step_chain(step: Step, digits: int) -> str:
@@ -34,7 +35,8 @@ def _table(table: Table, indent: str = "") -> list[str]:
     """A table in aligned columns, its caption above it, each line indented."""
     caption = [caption_unicode(table.caption) + ":"] if table.caption else []
     cells = [[caption_unicode(str(cell)) for cell in table.header]]
-    cells += [[str(c) for c in row] for row in table.rows]
+    cells += [[math_text(c) if isinstance(c, MathCell) else str(c) for c in row]
+              for row in table.rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
              for row in cells]
