@@ -16,6 +16,7 @@ differences.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from derive import converters
+from derive.answers import Answers, Key
 from derive.errors import FieldError, InputError
 from derive.models import parse_model
 from derive.models.nodes import Chain, Layer
@@ -33,7 +35,7 @@ from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.problems.bptt_head import HEAD, Readout, draw_head
 from derive.problems.bptt_steps import solution_parts
-from derive.solution import Solution
+from derive.solution import Solution, Step, shown_as_detail
 
 MAX_STEPS = 50  # sequence length
 MAX_SIZE = 16  # input_size and hidden_size
@@ -246,4 +248,20 @@ def solve(problem: Problem) -> Solution:
         notes = [f"parameters drawn from seed {problem.seed} as torch initialises them, "
                  f"U(-1/sqrt(H), 1/sqrt(H)) = U(-{bound:.4g}, {bound:.4g}) (NumPy's numbers, "
                  "not torch's)", *notes]
-    return Solution(problem, tuple(steps), answers, notes=tuple(notes), tables=table)
+    return Solution(problem, tuple(steps), per_step_as_detail(answers, tuple(steps), set(params)),
+                    notes=tuple(notes), tables=table)
+
+
+PER_STEP = ("every step's gates, states and outputs (z_t, p_t with a head), dL/dh_t of "
+            "every step "
+            "and, for a plain RNN, the norms of dh_T/dh_t and dL/dh_t (the steps)")
+
+
+def per_step_as_detail(answers: Answers, steps: tuple[Step, ...], tensors: set[str]) -> Answers:
+    """Boxed: the loss, its gradient by each tensor's name, the tensors after the SGD step and
+    the loss after it; every per-step quantity is a detail answer listed compactly, as gd's
+    and optimize's iterates are."""
+    def boxed(key: Key) -> bool:
+        return key.new or (key.name == "L" and not key.aspect and key.wrt in tensors | {""})
+    return shown_as_detail(Answers(answer if boxed(answer.key) else dataclasses.replace(
+        answer, detail=PER_STEP) for answer in answers.entries()), steps, PER_STEP)

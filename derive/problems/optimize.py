@@ -163,12 +163,13 @@ def solve(problem: Problem) -> Solution:
 def _rule_steps(trace: OptimizerTrace, tag: str, number: int | None) -> list[Step]:
     spec = trace.spec
     title = f"optimizer {number}, " if number else ""
-    arguments = ", ".join(f"{key} = {value}" for key, value in spec.arguments)
+    # every setting as code, one call (never half-typeset 'lr = $0.5, \mathrm{lr}_{decay}$')
+    call = f"{spec.name}(" + ", ".join(f"{key}={value!r}" for key, value in spec.arguments) + ")"
     found = []
     t = sympy.Symbol("t")
     for index, equation in enumerate(equations(spec, trace.form, tag)):
-        why = equation.why if index else (f"{title}{spec.text}, element-wise for t = 1, 2, ... "
-                                          f"({arguments}): {equation.why}")
+        why = equation.why if index else (f"{title}{call}, element-wise, step by step from t = 1: "
+                                          f"{equation.why}")
         found.append(Step(eq(symbol(equation.tex, t, tag), equation.rhs(t)), why))
     last = trace.records[-1]
     setting = (("optimizer", str(number)),) if number else ()

@@ -97,6 +97,9 @@ def _cell(value: Any) -> str:
     return f"{float(value):.6g}"
 
 
+HEADERS = {"lrdecay": "etatilde"}  # a column named as its equation writes it: the decayed rate
+
+
 def table(trace: OptimizerTrace, names: list[str], number: int | None) -> Table:
     """Every step: t, lr_t, g_t, each state, x_t and f(x_t) (long runs: first and last)."""
     rules = [e for e in equations(trace.spec, trace.form) if e.name != "x"]
@@ -113,5 +116,5 @@ def table(trace: OptimizerTrace, names: list[str], number: int | None) -> Table:
                       *(_cell(e.value(record)) for e in rules),
                       _cell(record.x), _cell(record.f)))
     title = f"t ({number}: {trace.spec.text})" if number else f"t ({trace.spec.text})"
-    return Table((title, "lr_t", *(f"{e.name}_t" for e in rules),
+    return Table((title, "lr_t", *(f"{HEADERS.get(e.name, e.name)}_t" for e in rules),
                   f"x_t = ({', '.join(names)})", "f(x_t)"), tuple(cells))

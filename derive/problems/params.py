@@ -24,7 +24,7 @@ from derive.models.rules import bind
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.solution import Formula, Solution, Step
-from derive.symbolic.build import add, eq, value_of
+from derive.symbolic.build import add, eq, mul, value_of
 from derive.symbolic.sizes import has_letters, letter, size_symbols, stand_ins, substitution
 
 
@@ -107,12 +107,36 @@ def _checked(formula: sympy.Basic, given: dict[sympy.Symbol, int], sizes: tuple[
     at = value_of(value, substitution(sizes)) if value.free_symbols else value
     if at != counted:  # the closed form against the rules' rows
         raise VerificationError(f"params: {name} formula gives {at}, the rules {counted}")
-    return int(value) if value.is_Integer else _polynomial(value)
+    return int(value) if value.is_Integer else _polynomial(value, in_order(formula, given))
 
 
-def _polynomial(value: sympy.Expr) -> Formula:
-    """A count in letters as a formula answer; a claimed polynomial is judged at random
-    integers (large enough that a wrong polynomial cannot agree by chance)."""
+def in_order(formula: sympy.Basic, given: dict[sympy.Symbol, int]) -> sympy.Basic:
+    """The formula with the numeric widths put in, its terms and factors kept in the order
+    the layers give them (D H + H + H C + C, never SymPy's C + H + C H + D H); a product of
+    numbers is multiplied out and a number leads its letters (100 D).
+
+    >>> D, H, C = (letter(x) for x in "DHC")
+    >>> sympy.sstr(in_order(add(mul(D, H), H, mul(H, C), C), {}), order="none")
+    'D*H + H + H*C + C'
+    """
+    if isinstance(formula, sympy.Add):
+        return add(*(in_order(term, given) for term in formula.args))
+    if isinstance(formula, sympy.Mul):
+        factors = [in_order(factor, given) for factor in formula.args]
+        numbers = [f for f in factors if f.is_Number]
+        letters = [f for f in factors if not f.is_Number]
+        number = sympy.Mul(*numbers)
+        if not letters:
+            return number
+        return mul(*([number] if number != 1 else []), *letters) if len(letters) > 1 or \
+            number != 1 else letters[0]
+    return sympy.sympify(given.get(formula, formula))  # type: ignore[call-overload]
+
+
+def _polynomial(value: sympy.Expr, shown: sympy.Basic | None = None) -> Formula:
+    """A count in letters as a formula answer, shown as `shown` (the layers' order); a
+    claimed polynomial is judged at random integers (large enough that a wrong polynomial
+    cannot agree by chance)."""
     value = sympy.expand(value)
     names = sorted(symbol.name for symbol in value.free_symbols)
     rng = random.Random(",".join(names))
@@ -120,28 +144,28 @@ def _polynomial(value: sympy.Expr) -> Formula:
     def sample() -> tuple[dict[str, Any], Any, dict[str, float]]:
         values = {name: rng.randint(11, 997) for name in names}
         return values, float(value_of(value, {letter(k): v for k, v in values.items()})), {}
-    return Formula(value, check=0.0, sample=sample)
+    return Formula(value if shown is None else shown, check=0.0, sample=sample)
 
 
 def _answers(n: tuple[sympy.Symbol, ...], given: dict[sympy.Symbol, int], per_layer: list[Any],
              total: Any, bias: bool) -> list[Answer]:
     """The total (its weights-only value is the forgotten-biases slip), per layer P_l and
     the counts of W_l and b_l, the weights and biases: numbers, or polynomials in letters."""
-    def at(value: Any) -> Any:
-        return value if isinstance(value, int) else _polynomial(value)
+    def at(formula: sympy.Basic) -> Any:
+        value = value_of(formula, given)
+        return int(value) if value.is_Integer else _polynomial(value, in_order(formula, given))
 
-    size = [given.get(dim, dim) for dim in n]  # an int, or a letter's symbol
-    products = [size[i - 1] * size[i] for i in range(1, len(n))]
+    products = [mul(n[i - 1], n[i]) for i in range(1, len(n))]
     weights = [at(product) for product in products]
-    biases = [at(size[i]) if bias else 0 for i in range(1, len(n))]
-    all_weights = at(sum(products))
+    biases = [at(n[i]) if bias else 0 for i in range(1, len(n))]
+    all_weights = at(add(*products))
     forgot = (Confusion(all_weights, Slip.OTHER, "the biases were left out"),) if bias and \
         isinstance(total, int) else ()
     found = [Answer(Key("total"), total, nonnegative=True, confusions=forgot),
              *([Answer(Key("per_layer"), per_layer, nonnegative=True)]
                if isinstance(total, int) else []),
              Answer(Key("weights"), all_weights, nonnegative=True),
-             Answer(Key("biases"), at(sum(size[1:]) if bias else 0), nonnegative=True)]
+             Answer(Key("biases"), at(add(*n[1:])) if bias else 0, nonnegative=True)]
     for layer, (p_l, weight, bias_count) in enumerate(zip(per_layer, weights, biases,
                                                             strict=True), 1):
         found += [Answer(Key(f"P_{layer}"), p_l, nonnegative=True),

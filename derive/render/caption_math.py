@@ -21,7 +21,7 @@ MATH_WORDS = {
     "yhat": (r"\hat{y}", "ŷ"), "Yhat": (r"\hat{Y}", "Ŷ"), "Xhat": (r"\hat{X}", "X̂"),
     "xhat": (r"\hat{x}", "x̂"), "Xtilde": (r"\tilde{X}", "X̃"), "Ytilde": (r"\tilde{Y}", "Ỹ"),
     "dYtilde": (r"\mathrm{d}\tilde{Y}", "dỸ"), "grad": (r"\nabla", "∇"),
-    "fan": (r"\mathrm{fan}", "fan"),
+    "fan": (r"\mathrm{fan}", "fan"), "etatilde": (r"\tilde{\eta}", "η̃"),
 }
 # function names: math beside math, prose alone ("relu" as a step's whole caption)
 FUNCTIONS = {

@@ -19,6 +19,18 @@ from derive.solution import MathCell
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _VECTOR = re.compile(rf"\(\s*{_NUMBER}(?:\s*,\s*{_NUMBER})+\s*\)")
+TEX_TIMES = r" \times "
+SHAPE = re.compile(r"\d+(?: x \d+)+")  # a feature map's size: 32 x 32
+
+
+def shape_cell(value: Any, times: str) -> Any:
+    """A size cell written with a real times sign (`times`: \\times, ×); others unchanged.
+
+    >>> shape_cell("32 x 32", " × "), shape_cell("conv", " × ")
+    ('32 × 32', 'conv')
+    """
+    return value.replace(" x ", times) if isinstance(value, str) and SHAPE.fullmatch(value) \
+        else value
 
 
 def tex_cell(value: Any) -> str:
@@ -28,6 +40,8 @@ def tex_cell(value: Any) -> str:
         return (f"$\\displaystyle {tex}\\rule[-2ex]{{0pt}}{{5ex}}$" if "\\frac" in tex
                 else f"${tex}$")
     text = str(value).strip()
+    if SHAPE.fullmatch(text):
+        return f"${shape_cell(text, TEX_TIMES)}$"
     if re.fullmatch(_NUMBER, text):
         return f"${_scientific(text)}$"
     if _VECTOR.fullmatch(text):

@@ -18,7 +18,7 @@ from derive.solution import Formula, Solution, Step
 def plain(value: Any) -> Any:
     """A value as JSON data: ints stay ints, other numbers become floats, arrays lists."""
     if isinstance(value, Formula):
-        return {"tex": tex(value.expr), "text": text(value.expr),
+        return {"tex": tex(value.expr), "text": text(value.expr, pretty=False),
                 "shape": plain(value.shape), "check": value.check}
     if isinstance(value, bool | str) or value is None:
         return value
@@ -33,7 +33,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, Sequence):
         return [plain(item) for item in value]
     if isinstance(value, sympy.Basic):
-        return text(value)
+        return text(value, pretty=False)
     return str(value)
 
 
@@ -43,7 +43,7 @@ def answers_data(solution: Solution) -> dict[str, Any]:
 
 
 def step_data(step: Step) -> dict[str, Any]:
-    return {"tex": tex(step.relation), "text": text(step.relation), "why": step.why,
+    return {"tex": tex(step.relation), "text": text(step.relation, pretty=False), "why": step.why,
             "shape": plain(step.shape), "value": plain(step.value), "check": step.check}
 
 

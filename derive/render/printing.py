@@ -6,6 +6,7 @@ as its value: formula -> substitution -> result.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from derive.render.numbers import DEFAULT_DIGITS, format_number, tex_number
+from derive.render.text_names import name_unicode
 from derive.render.values import tex_value, text_value
 
 
@@ -74,10 +76,11 @@ class TextPrinter(StrPrinter):
     """Plain text in the reader's term order; symbols in `given` print as their numbers."""
 
     def __init__(self, given: Mapping[sympy.Symbol, Any] | None = None,
-                 digits: int = DEFAULT_DIGITS):
+                 digits: int = DEFAULT_DIGITS, pretty: bool = True):
         super().__init__({"order": "none"})
         self.given = dict(given or {})
         self.digits = digits
+        self.pretty = pretty  # Unicode names and a dot for products; JSON keeps code-like text
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if self.given and isinstance(expr, sympy.Basic) and expr in self.given:
@@ -87,7 +90,33 @@ class TextPrinter(StrPrinter):
     def _print_Symbol(self, expr: sympy.Symbol) -> str:
         if expr.name.startswith("ell") and not expr.name[3:4].isalpha():
             return "l" + expr.name[3:]
+        if self.pretty and _tex_named(expr.name):
+            return name_unicode(expr.name)
+        if self.pretty and _size(expr):  # a size letter: N1 and N_1 as N₁
+            return re.sub(r"^([A-Za-z])_?(\d+)$", lambda m: name_unicode(f"{m[1]}_{{{m[2]}}}"),
+                          expr.name)
         return expr.name.replace("{", "").replace("}", "").replace("\\", "")
+
+    def _print_Function(self, expr: Any) -> str:
+        """A function named in TeX (\\nabla f) by its Unicode name."""
+        name = expr.func.__name__
+        if self.pretty and "\\" in name:
+            return f"{name_unicode(name)}({self.stringify(expr.args, ', ')})"
+        return str(super()._print_Function(expr))
+
+    def _print_Mul(self, expr: sympy.Mul) -> str:
+        """A product of sizes as a mathematician writes it: H·N₁, 2·E, never H*N_1."""
+        if self.pretty and all(_size(a) for a in expr.args):
+            return "·".join(self._print(a) for a in expr.args)
+        return str(super()._print_Mul(expr))
+
+    def _print_Pow(self, expr: sympy.Pow, rational: bool = False) -> str:
+        """A small power of a TeX-named quantity as a superscript: g_{t}**2 as gₜ²."""
+        exponent, base = expr.exp, expr.base
+        if self.pretty and base.is_Symbol and _tex_named(base.name) and \
+                base not in self.given and exponent.is_Integer and 2 <= int(exponent) <= 9:
+            return self._print(base) + "⁰¹²³⁴⁵⁶⁷⁸⁹"[int(exponent)]
+        return str(super()._print_Pow(expr, rational))
 
     def _print_MatrixSymbol(self, expr: sympy.MatrixSymbol) -> str:
         return self._print_Symbol(sympy.Symbol(expr.name))
@@ -159,6 +188,17 @@ class TextPrinter(StrPrinter):
         return f"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}.T"
 
 
+def _tex_named(name: str) -> bool:
+    """A name written in TeX (x_{t - 1}, \\nabla f): printed in Unicode in text."""
+    return "\\" in name or "{" in name
+
+
+def _size(factor: Any) -> bool:
+    """A size letter (a positive integer symbol, as `--layers D,H,C` makes) or a count."""
+    return bool((factor.is_Symbol and factor.is_integer and factor.is_positive)
+                or (factor.is_Integer and factor > 0))
+
+
 def _is_diagonal(expr: Any) -> bool:
     """diag(...), a DiagMatrix or an identity: equal to its own transpose."""
     name = getattr(getattr(expr, "func", None), "__name__", "")
@@ -181,12 +221,14 @@ def tex(expr: Any, given: Mapping[sympy.Symbol, Any] | None = None,
 
 
 def text(expr: Any, given: Mapping[sympy.Symbol, Any] | None = None,
-         digits: int = DEFAULT_DIGITS) -> str:
-    """Plain text for a SymPy expression, with `given` substituted for display."""
+         digits: int = DEFAULT_DIGITS, pretty: bool = True) -> str:
+    """Plain text for a SymPy expression, with `given` substituted for display; `pretty`
+    writes names in Unicode and products of sizes with a dot (False: code-like, for JSON)."""
     key = _key(expr, given)
     if key is None:
-        return TextPrinter(given, digits).doprint(expr)
-    return _text_cached(key, digits, expr, given)
+        return TextPrinter(given, digits, pretty).doprint(expr)
+    return _remembered(("text", digits, pretty, *key),
+                       lambda: TextPrinter(given, digits, pretty).doprint(expr))
 
 
 # Printing a matrix expression costs SymPy milliseconds, and a sheet prints the same formulas
@@ -199,10 +241,6 @@ _CACHE_SIZE = 8192
 
 def _tex_cached(key: tuple[Any, ...], digits: int, expr: Any, given: Any) -> str:
     return _remembered(("tex", digits, *key), lambda: TexPrinter(given, digits).doprint(expr))
-
-
-def _text_cached(key: tuple[Any, ...], digits: int, expr: Any, given: Any) -> str:
-    return _remembered(("text", digits, *key), lambda: TextPrinter(given, digits).doprint(expr))
 
 
 def _remembered(key: tuple[Any, ...], make: Any) -> str:

@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from derive.render.cells import SHAPE, TEX_TIMES, shape_cell
 from derive.render.json import plain
 from derive.render.printing import tex, text
 from derive.render.tex import tex_escape
@@ -26,7 +27,8 @@ def _right_text(verdict: Verdict, digits: int) -> str:
 
 def _claimed_text(verdict: Verdict, digits: int) -> str:
     claim = verdict.claimed
-    return claim if isinstance(claim, str) else text_value(_listed(claim), digits)
+    return shape_cell(claim, " × ") if isinstance(claim, str) else \
+        text_value(_listed(claim), digits)
 
 
 def _listed(value: Any) -> Any:
@@ -70,7 +72,9 @@ def report_json(verdicts: Sequence[Verdict]) -> str:
 def check_context(verdict: Verdict, digits: int, fmt: str) -> dict[str, Any]:
     """A judged claim ready for a template: claimed and correct values in TeX."""
     claim = verdict.claimed
-    if isinstance(claim, str):
+    if isinstance(claim, str) and SHAPE.fullmatch(claim):  # a size: 30 x 30 as 30 × 30
+        claimed = f"${shape_cell(claim, TEX_TIMES)}$"
+    elif isinstance(claim, str):
         claimed = rf"\texttt{{{tex_escape(claim)}}}" if fmt == "latex" else f"`{claim}`"
     else:
         claimed = f"${tex_value(_listed(claim), digits)}$"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from derive.render.captions import caption_unicode
-from derive.render.cells import math_text
+from derive.render.cells import math_text, shape_cell
 from derive.render.figures import tree
 from derive.render.given_data import given_text
 from derive.render.keys import key_text
@@ -35,7 +35,8 @@ def _table(table: Table, indent: str = "") -> list[str]:
     """A table in aligned columns, its caption above it, each line indented."""
     caption = [caption_unicode(table.caption) + ":"] if table.caption else []
     cells = [[caption_unicode(str(cell)) for cell in table.header]]
-    cells += [[math_text(c) if isinstance(c, MathCell) else str(c) for c in row]
+    cells += [[math_text(c) if isinstance(c, MathCell) else str(shape_cell(c, " × "))
+               for c in row]
               for row in table.rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
@@ -46,7 +47,7 @@ def _table(table: Table, indent: str = "") -> list[str]:
 
 def _answer(value: Any, digits: int) -> str:
     if isinstance(value, Formula):
-        return text(value.expr, digits=digits) + (f"   [{shape_text(value.shape)}]"
+        return text(value.expr, digits=digits) + (f"   [{shape_text(value.shape, ' × ')}]"
                                                    if value.shape else "")
     return text_value(value, digits)
 

@@ -52,9 +52,9 @@ def tex_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
 def text_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     """A scalar as a number; a vector as [a, b]; a matrix as [[a, b], [c, d]]."""
     if isinstance(value, Shape):
-        return shape_text(value)
+        return shape_text(value, " × ")
     if _is_shape_list(value):
-        return ", ".join(shape_text(shape) for shape in value)
+        return ", ".join(shape_text(shape, " × ") for shape in value)
     grid = _grid(value)
     if grid is None:
         return format_number(value, digits) if not isinstance(value, str) else value

@@ -15,7 +15,7 @@ def test_summary_reads_the_shortcut_beside_pytorch_calls(run_cli) -> None:
     assert dict(solution.answers) == dict(written.answers)
     assert solution.answers["total"] == 456 + 15370
     status, out, _ = run_cli("summary", "--input", "3x32x32", "--layer", "conv k=3 out=4")
-    assert status == 0 and "4 x 30 x 30" in out
+    assert status == 0 and "4 × 30 × 30" in out
 
 
 def test_shortcut_matches_torch() -> None:

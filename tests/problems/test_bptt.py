@@ -161,3 +161,20 @@ def test_latex_compiles(tmp_path: Path) -> None:
                              "-no-shell-escape", "doc.tex"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_per_step_answers_are_listed_not_boxed() -> None:
+    # issue 19: a key boxes the loss, the gradients by tensor name, the SGD step and the new
+    # loss; every state, gate and dL/dh_t is a detail answer, listed once in a line
+    solution = derive.solve(derive.problem(
+        "bptt", layer="RNN(2, 2)", x=[[1, 0], [0, 1], [1, 1]], target=[0.5, -0.5], lr=0.1,
+        params={"weight_ih_l0": [[0.5, -0.3], [0.2, 0.4]],
+                "weight_hh_l0": [[0.1, -0.6], [0.7, 0.2]],
+                "bias_ih_l0": [0.1, 0.0], "bias_hh_l0": [0.0, -0.1]}))
+    markdown = derive.render(solution, "markdown")
+    assert markdown.count(r"\boxed") == 10  # L, 4 gradients, 4 new tensors, L new
+    assert "every step's gates, states and outputs" in markdown
+    detail = {name: solution.answers.answer(name).detail for name in
+              ("h_3", "a_1", "dL/dh_2", "L", "dL/dweight_hh_l0", "weight_hh_l0 new")}
+    assert detail["h_3"] and detail["a_1"] and detail["dL/dh_2"]
+    assert not (detail["L"] or detail["dL/dweight_hh_l0"] or detail["weight_hh_l0 new"])

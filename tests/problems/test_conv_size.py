@@ -80,7 +80,7 @@ def test_input_c_h_w_is_the_same_as_channels(run_cli) -> None:
                                                               (32, 8, 8)]
     assert one.answers["params"] == two.answers["params"] == 16 * 76 + 32 * 145
     status, out, err = run_cli("conv-size", "--input", "3x32x32", "--layer", layers[0])
-    assert status == 0 and "16 x 32 x 32" in out
+    assert status == 0 and "16 × 32 × 32" in out
     status, out, err = run_cli("conv-size", "--input", "3x32x32", "--channels", "4",
                                "--layer", layers[0])
     assert status == 2 and "channels" in err and err.count("\n") == 1

@@ -82,9 +82,9 @@ def test_seed_003_problem_1_shapes() -> None:
                      of="yhat", wrt="W1", entry="1,2",
                      names="W=W^,b=W_0^,z=Z^,a=H,x=X,yhat=Yhat")
     shown = derive.render(solution, "text")
-    assert "dYhat/dZ^2 = diag(Yhat) - Yhat @ Yhat.T   [2 × 2]" in shown
-    assert "dZ^2/dH = W^2.T   [2 × 2]" in shown
-    assert "dZ^1[k]/dW^1[i, j] = [j = k]*X[i]" in shown
+    assert "dYhat/dZ² = diag(Yhat) - Yhat @ Yhat.T   [2 × 2]" in shown
+    assert "dZ²/dH = W².T   [2 × 2]" in shown
+    assert "dZ¹[k]/dW¹[i, j] = [j = k]*X[i]" in shown
     assert solution.answers["dYhat/dW^1"].shape == (2, 2, 2)
     denominator = solve(layers="5,3,4", hidden="relu", convention="WTx", of="yhat", wrt="W1",
                         layout="denominator")

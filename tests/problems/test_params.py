@@ -39,7 +39,7 @@ def test_seed_002_t3_matches_torch() -> None:
 def test_substitution_is_written_out(run_cli) -> None:
     status, out, _ = run_cli("params", "--layers", "100,50,25,10")
     assert status == 0
-    assert "100*50 + 50 + 50*25 + 25 + 25*10 + 10 = 6585" in out
+    assert "100·50 + 50 + 50·25 + 25 + 25·10 + 10 = 6585" in out
 
 
 def test_json_answer(run_cli) -> None:
@@ -85,3 +85,16 @@ def test_forgotten_biases_are_named(run_cli) -> None:
     assert status == 1 and "the biases were left out" in out
     answer = derive.solve(derive.problem("params", layers="3,2")).answers.answer("total")
     assert answer.nonnegative
+
+
+def test_letter_counts_print_in_layer_order_in_every_format() -> None:
+    # issue 19: P = D H + H + H C + C as the layers give it, never SymPy's C + H + C H + D H
+    solution = derive.solve(derive.problem("params", layers="D,H,C"))
+    text = derive.render(solution, "text")
+    assert "total = D·H + H + H·C + C" in text and "P_2 = H·C + C" in text
+    assert "D*H" not in text and "C + H + C·H" not in text
+    latex = derive.render(solution, "latex")
+    assert "D H + H + H C + C" in latex and "C + H + C H" not in latex
+    assert "D H + H + H C + C" in derive.render(solution, "markdown")
+    assert json.loads(derive.render(solution, "json"))["answers"]["total"]["text"] == \
+        "D*H + H + H*C + C"
