@@ -37,12 +37,17 @@ def key_display(key: Key, ell: bool = False) -> str:
 
     >>> key_display(Key("non_trainable")), key_display(Key("eta max"))
     ('non trainable', 'eta_max')
+    >>> key_display(Key("verdict", setting=(("lr", "0.1"),)))
+    'verdict (eta = 0.1)'
     """
     name = key.name
     if re.fullmatch(r"[a-z]{3,}(?:_[a-z]+)+", name) and name.split("_")[0] not in GREEK:
         name = name.replace("_", " ")
     name = re.sub(r"^nabla ", "grad ", re.sub(r"^(\w+) (max|min)$", r"\1_\2", name))
-    shown = key_text(dataclasses.replace(key, name=name))
+    rate = dict(key.setting).get("lr")  # a step size as the course writes it: eta = 0.1
+    setting = tuple(item for item in key.setting if item[0] != "lr")
+    shown = key_text(dataclasses.replace(key, name=name, setting=setting))
+    shown += f" (eta = {rate})" if rate is not None else ""
     if ell and key.name == "l":  # the course writes the loss as ell: dell/dB, not dl/dB
         shown = re.sub(r"(^|\s|d)l(?=/|$|\s)", r"\1ell", shown, count=1)
     return shown

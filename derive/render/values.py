@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,6 +41,8 @@ def tex_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     if _is_shape_list(value):
         return r",\; ".join(shape_text(shape, r" \times ") for shape in value)
     grid = _grid(value)
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z][A-Za-z ]*", value):
+        return rf"\text{{{value}}}"  # a verdict such as 'converged', upright
     if grid is None:
         return tex_number(value, digits) if not isinstance(value, str) else value
     rows = grid if isinstance(grid[0], list) else [[x] for x in grid]

@@ -1,0 +1,29 @@
+"""Sizes and settings as a TA writes them (issue 19): 30 × 30 with a real times sign in
+every format but JSON, a step size in an answer box as eta = 0.1 (the typed name stays)."""
+
+from __future__ import annotations
+
+import derive
+
+
+def test_sizes_in_tables_and_claims_have_a_times_sign(run_cli) -> None:
+    args = ("conv-size", "--input", "32x32", "--layer", "conv k=3", "--claim", "output=30 x 30")
+    out = {fmt: run_cli(*args, "--format", fmt)[1] for fmt in ("text", "markdown", "latex",
+                                                                "json")}
+    assert "output  30 × 30  30 × 30  correct" in out["text"]
+    table = derive.render(derive.solve(derive.problem("conv-size", input="32x32",
+                                                      layers=["conv k=3"])), "text")
+    assert "input    32 × 32" in table and "32 x 32" not in table
+    assert r"| $32 \times 32$ |" in out["markdown"] and "`30 x 30`" not in out["markdown"]
+    assert r"- output — *correct*: $30 \times 30$" in out["markdown"]
+    assert r"output & $30 \times 30$ \checkmark" in out["latex"]
+    assert "30 x 30" not in out["latex"] and "30 x 30" in out["json"]
+
+
+def test_a_step_size_in_a_box_is_eta() -> None:
+    solution = derive.solve(derive.problem("gd", function="x1**2", x0="1", lr=["0.1"]))
+    markdown = derive.render(solution, "markdown")
+    assert r"verdict $(\eta = 0.1)$: $\boxed{\text{converged}}$" in markdown
+    assert "lr 0.1 verdict" not in markdown
+    assert "lr 0.1 verdict = converged" in derive.render(solution, "text")  # the typed name
+    assert solution.answers["lr 0.1 verdict"] == "converged"
