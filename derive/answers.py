@@ -123,9 +123,14 @@ def parse_key(text: str) -> Key:
     (Key(name='L', wrt='W_1', aspect='', new=False, setting=()), (('lr', '0.1'),), True)
     >>> parse_key("shape of Z_1"), parse_key("loss after") == Key("loss", new=True)
     (Key(name='Z_1', wrt='', aspect='shape', new=False, setting=()), True)
+    >>> parse_key("verdict (eta = 0.1)") == parse_key("lr 0.1 verdict")
+    True
     """
     rest = " ".join(text.split())
     setting: list[tuple[str, str]] = []
+    rate = re.fullmatch(r"(.+) \(eta = ([^\s()]+)\)", rest)  # an answer box's 'verdict (eta = 0.1)'
+    if rate:
+        rest, setting = rate.group(1), [("lr", rate.group(2))]
     while (match := _SETTING.match(rest)) and match.group(1) not in ("shape", "count"):
         setting.append((match.group(1), match.group(2)))
         rest = match.group(3)

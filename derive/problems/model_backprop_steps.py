@@ -19,6 +19,7 @@ from derive.numeric.layers.sequence import substate
 from derive.numeric.model_run import WHOLE_ENTRIES, Result, Run
 from derive.problems.tensors import draw, matrix_view
 from derive.solution import Step
+from derive.symbolic.matrices import Entry
 
 L = sympy.Symbol("L")
 LOSS = sympy.Symbol("loss")
@@ -115,20 +116,29 @@ def _input_step(step: Any, dx: Any, name: str, ndim: int, check: float) -> Step:
     """dL/dX of one layer from its dL/dY, by the layer's index form where it has one."""
     lhs = sympy.Derivative(L, _symbol(name), evaluate=False)
     rule = _rule(step, ndim, "X")
-    relation = sympy.Eq(lhs, rule.rhs if rule is not None else sympy.Function(
+    relation = sympy.Eq(_indexed(lhs, rule), rule.rhs if rule is not None else sympy.Function(
         f"{step.layer_type}^T")(sympy.Derivative(L, _symbol(step.name), evaluate=False)))
     why = (f"layer {step.name} ({step.layer_type}) backward: dL/dX from dL/dY" +
            ("" if rule is None else f" by {rule.lhs} = ... with X = {_symbol(name)}"))
-    return Step(relation, why, np.shape(dx), view(dx), check)
+    return Step(relation, why, np.shape(dx), view(dx), check,
+                key=Key.derivative(L, lhs.variables[0]))
+
+
+def _indexed(lhs: sympy.Derivative, rule: Any) -> sympy.Basic:
+    """The left side indexed as the rule's index form is: (dL/dY_2)_e = ..., never an
+    unindexed dL/dY_2 equal to one entry's formula."""
+    indices = getattr(getattr(rule, "lhs", None), "indices", ())
+    return Entry(lhs, *indices) if indices else lhs
 
 
 def _gradient_step(step: Any, key: str, param: str, ndim: int, result: Result,
                    residual: float) -> Step:
     rule = _rule(step, ndim, param)
     lhs = sympy.Derivative(L, sympy.Symbol(key), evaluate=False)
-    relation = sympy.Eq(lhs, rule.rhs) if rule is not None else lhs
+    relation = sympy.Eq(_indexed(lhs, rule), rule.rhs) if rule is not None else lhs
     why = f"gradient of {key}, checked against differences of the loss"
-    return Step(relation, why, result.grads[key].shape, view(result.grads[key]), residual)
+    return Step(relation, why, result.grads[key].shape, view(result.grads[key]), residual,
+                key=Key.derivative(L, sympy.Symbol(key)))
 
 
 def steps(run: Run, result: Result, residuals: Mapping[str, float]) -> list[Step]:
@@ -168,6 +178,7 @@ def gradient_answers(shown: list[Step]) -> list[Answer]:
     found = []
     for step in shown:
         lhs = step.relation.lhs if isinstance(step.relation, sympy.Eq) else step.relation
+        lhs = lhs.args[0] if isinstance(lhs, Entry) else lhs
         if isinstance(lhs, sympy.Derivative) and step.value is not None:
             wrt = lhs.variables[0]
             if str(wrt) == "X" or str(wrt).startswith("Y_"):

@@ -21,6 +21,7 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _VECTOR = re.compile(rf"\(\s*{_NUMBER}(?:\s*,\s*{_NUMBER})+\s*\)")
 TEX_TIMES = r" \times "
 SHAPE = re.compile(r"\d+(?: x \d+)+")  # a feature map's size: 32 x 32
+SIZES = re.compile(r"[A-Za-z0-9_]+(?: x [A-Za-z0-9_]+)+")  # a factor's shape: N x C_in x H_1
 
 
 def shape_cell(value: Any, times: str) -> Any:
@@ -40,8 +41,8 @@ def tex_cell(value: Any) -> str:
         return (f"$\\displaystyle {tex}\\rule[-2ex]{{0pt}}{{5ex}}$" if "\\frac" in tex
                 else f"${tex}$")
     text = str(value).strip()
-    if SHAPE.fullmatch(text):
-        return f"${shape_cell(text, TEX_TIMES)}$"
+    if SIZES.fullmatch(text):
+        return size_cell(text, "latex")
     if re.fullmatch(_NUMBER, text):
         return f"${_scientific(text)}$"
     if _VECTOR.fullmatch(text):
@@ -74,6 +75,17 @@ def _scientific(number: str) -> str:
     if not exponent:
         return number
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+def size_cell(value: Any, fmt: str) -> Any:
+    """A shape cell (32 x 32, N x C_in x H_1) typeset as the captions' math (32 × 32,
+    N × C_{in} × H_{1}); any other cell unchanged."""
+    if not (isinstance(value, str) and SIZES.fullmatch(value.strip())):
+        return value
+    from derive.render.captions import caption_unicode
+    from derive.render.prose import printer
+
+    return caption_unicode(value) if fmt == "text" else printer(fmt)(value.strip())
 
 
 def tex_header(value: Any) -> str:

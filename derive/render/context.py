@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from derive.render.cells import TEX_TIMES, math_tex, shape_cell
+from derive.render.cells import math_tex, size_cell
 from derive.render.figures import mermaid, tikz
 from derive.render.given_data import given_tex
 from derive.render.keys import key_display, key_text
@@ -129,5 +129,4 @@ def _rows(rows: Sequence[Sequence[Any]], fmt: str) -> Sequence[Sequence[Any]]:
     if fmt == "latex":
         return rows
     return [[f"${math_tex(cell)}$".replace("|", "\\|") if isinstance(cell, MathCell)
-             else f"${shape_cell(cell, TEX_TIMES)}$" if shape_cell(cell, "") != cell
-             else cell for cell in row] for row in rows]
+             else size_cell(cell, fmt) for cell in row] for row in rows]

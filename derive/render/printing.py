@@ -46,6 +46,24 @@ class TexPrinter(LatexPrinter):
     def _print_Float(self, expr: sympy.Float) -> str:
         return tex_number(expr, self.digits)
 
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        """A torch parameter's name (2.weight) as code, never split at its underscores."""
+        match = _PARAMETER.fullmatch(expr.name)
+        if match:
+            return (r"\mathtt{" + match[1].replace("_", r"\_") + "}"
+                    + (r"^{\mathrm{new}}" if match[2] else ""))
+        return str(super()._print_Symbol(expr, style))
+
+    def _print_Derivative(self, expr: sympy.Derivative) -> str:
+        """The gradient of a quantity (the loss) as a partial: ∂L/∂Y, never d/dY L."""
+        if len(expr.variables) == 1 and expr.expr.is_Symbol:
+            return (rf"\frac{{\partial {self._print(expr.expr)}}}"
+                    rf"{{\partial {self._print(expr.variables[0])}}}")
+        return str(super()._print_Derivative(expr))
+
+    def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
+        return str(super()._print_Add(reader_order(expr), order))
+
     def _print_OneMatrix(self, expr: sympy.OneMatrix) -> str:
         return r"\mathbf{1}"
 
@@ -126,6 +144,9 @@ class TextPrinter(StrPrinter):
                             for v in expr.variables)
         return f"d{self.parenthesize(expr.expr, PRECEDENCE['Atom'])}/{variables.strip()}"
 
+    def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
+        return str(super()._print_Add(reader_order(expr), order))
+
     def _print_Piecewise(self, expr: sympy.Piecewise) -> str:
         """1[condition] for an indicator; SymPy's own form otherwise."""
         if len(expr.args) == 2 and expr.args[0].expr == 1 and expr.args[1].expr == 0:
@@ -186,6 +207,28 @@ class TextPrinter(StrPrinter):
 
     def _print_Transpose(self, expr: sympy.Transpose) -> str:
         return f"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}.T"
+
+
+_PARAMETER = re.compile(r"([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+)( new)?")
+
+
+def reader_order(expr: sympy.Add) -> sympy.Expr:
+    """A sum that SymPy's evaluation starts with a minus, in a reader's order: positive terms
+    first, then the subtracted ones, a number last (N - 1, X - mu; never -1 + N); a sum that
+    starts with a positive term keeps its order (1 - sigma(z)).
+
+    >>> n, mu, x = sympy.symbols("N mu X")
+    >>> [str(reader_order(e).args) for e in (n - 1, x - mu)]
+    ['(N, -1)', '(X, -mu)']
+    """
+    terms = list(expr.args)
+    minus = [term.could_extract_minus_sign() for term in terms]
+    if len(terms) < 2 or not minus[0] or all(minus):
+        return expr
+    front = [t for t, m in zip(terms, minus, strict=True) if not m]
+    back = [t for t, m in zip(terms, minus, strict=True) if m and not t.is_Number]
+    numbers = [t for t, m in zip(terms, minus, strict=True) if m and t.is_Number]
+    return sympy.Add(*front, *back, *numbers, evaluate=False)
 
 
 def _tex_named(name: str) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from derive.render.captions import caption_unicode
-from derive.render.cells import math_text, shape_cell
+from derive.render.cells import math_text, size_cell
 from derive.render.figures import tree
 from derive.render.given_data import given_text
 from derive.render.keys import key_text
@@ -35,7 +35,7 @@ def _table(table: Table, indent: str = "") -> list[str]:
     """A table in aligned columns, its caption above it, each line indented."""
     caption = [caption_unicode(table.caption) + ":"] if table.caption else []
     cells = [[caption_unicode(str(cell)) for cell in table.header]]
-    cells += [[math_text(c) if isinstance(c, MathCell) else str(shape_cell(c, " × "))
+    cells += [[math_text(c) if isinstance(c, MathCell) else str(size_cell(c, "text"))
                for c in row]
               for row in table.rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]

@@ -14,7 +14,8 @@ dS = A * (dA - rowsum(A * dA)), dQ = dS K / sqrt(d), dK = dS^T Q / sqrt(d); each
 dL/d in_proj_weight is dQ^T X (dK^T X, dV^T X) with rows h d + c, and dX sums the three
 projections' X-gradients (the same X feeds all three).
 
->>> from derive.symbolic.layer_forms import form_of
+>>> from derive.symbolic.build import add, mul
+from derive.symbolic.layer_forms import form_of
 >>> [(r.target, r.part) for r in form_of("MultiheadAttention", {}, 3).backward][-4:]
 [('in_proj_weight', (2, 3)), ('in_proj_bias', (0, 3)), ('in_proj_bias', (1, 3)), \
 ('in_proj_bias', (2, 3))]
@@ -30,15 +31,16 @@ import sympy
 
 from derive.errors import InputError
 from derive.numeric.layers.registry import option
+from derive.symbolic.build import add, mul
 from derive.symbolic.layer_forms import FORMS, Bound, IndexRelation, LayerForm, indices, total
 
 IB = sympy.IndexedBase
 X, Y, dX, dY, Mk = IB("X"), IB("Y"), IB("dX"), IB("dY"), IB("M")
 W_in, b_in, W_out, b_out = IB("W_in"), IB("b_in"), IB("W_out"), IB("b_out")
-Q, K, V, S, A, Ocat = IB("Q"), IB("K"), IB("V"), IB("S"), IB("A"), IB("Ocat")
+Q, K, V, S, A, Ocat = IB("Q"), IB("K"), IB("V"), IB("S"), IB("A"), IB("O^{cat}")
 O = IB("O")  # noqa: E741  (the attention output, as the paper names it)
 dQ, dK, dV, dS, dA, dO = (IB(name) for name in ("dQ", "dK", "dV", "dS", "dA", "dO"))
-dOcat, dW_out, db_out = IB("dOcat"), IB("dW_out"), IB("db_out")
+dOcat, dW_out, db_out = IB("dO^{cat}"), IB("dW_out"), IB("db_out")
 dW_proj = (IB("dW_q"), IB("dW_k"), IB("dW_v"))
 db_proj = (IB("db_q"), IB("db_k"), IB("db_v"))
 N, L, E, H, d = sympy.symbols("N L E H d", integer=True, positive=True)
@@ -73,11 +75,18 @@ def _bind(bound: Bound) -> tuple[dict[str, Any], dict[sympy.Symbol, Any]]:
     return arrays, {N: batch, L: seq, E: embed, H: heads, d: embed // heads}
 
 
+def _row(s: int) -> sympy.Expr:
+    """Row s E + h d + c of in_proj_weight, in the order it is written (2E + h d + c, never
+    SymPy's c + 2E + h d)."""
+    block = [] if s == 0 else [E] if s == 1 else [mul(s, E)]
+    return add(*block, mul(h, d), c)
+
+
 def _projections(first: bool, bias: bool) -> tuple[IndexRelation, ...]:
     """Q, K, V per head from rows s E + h d + c of W_in."""
     found = []
     for s, (base, name) in enumerate(zip(PROJECTED, "qkv", strict=True)):
-        row = s * E + h * d + c
+        row = _row(s)
         shift = b_in[row] if bias else 0
         found.append(IndexRelation(
             base[n, h, i, c], shift + total(W_in[row, e] * _torch(X, first, i, e), (e, E)),
@@ -106,23 +115,23 @@ def _forward(first: bool, bias: bool) -> tuple[IndexRelation, ...]:
     shape = (N, L, E) if first else (L, N, E)
     return (*_projections(first, bias), *_attention(), concat,
             IndexRelation(_torch(Y, first, i, p), out, shape,
-                          "out_proj: Y = Ocat W_out^T + b_out", "Y"))
+                          "out_proj: Y = O^cat W_out^T + b_out", "Y"))
 
 
 def _out_backward(first: bool, bias: bool) -> tuple[IndexRelation, ...]:
     g = _torch(dY, first, i, p)
     found = [
         IndexRelation(dOcat[n, i, q], total(g * W_out[p, q], (p, E)), (N, L, E),
-                      "dL/dOcat = dL/dY W_out"),
+                      "dL/dO^cat = dL/dY W_out"),
         IndexRelation(dW_out[p, q], total(g * Ocat[n, i, q], (n, N), (i, L)), (E, E),
-                      "dL/dW_out = (dL/dY)^T Ocat, summed over examples and positions",
+                      "dL/dW_out = (dL/dY)^T O^cat, summed over examples and positions",
                       "out_proj.weight")]
     if bias:
         found.append(IndexRelation(db_out[p], total(g, (n, N), (i, L)), (E,),
                                    "dL/db_out: dL/dY summed over examples and positions",
                                    "out_proj.bias"))
-    found.append(IndexRelation(dO[n, h, i, c], dOcat[n, i, h * d + c], (N, H, L, d),
-                               "dL/dO of head h: features h d + c of dL/dOcat"))
+    found.append(IndexRelation(dO[n, h, i, c], dOcat[n, i, _row(0)], (N, H, L, d),
+                               "dL/dO of head h: features h d + c of dL/dO^cat"))
     return tuple(found)
 
 
@@ -144,7 +153,7 @@ def _attention_backward() -> tuple[IndexRelation, ...]:
 
 def _in_backward(first: bool, bias: bool) -> tuple[IndexRelation, ...]:
     """dX through the three projections, then the blocks of in_proj_weight and _bias."""
-    through = sum((DERIVED[s][n, h, i, c] * W_in[s * E + h * d + c, e] for s in range(3)),
+    through = sum((DERIVED[s][n, h, i, c] * W_in[_row(s), e] for s in range(3)),
                   sympy.Integer(0))
     found = [IndexRelation(_torch(dX, first, i, e), total(through, (h, H), (c, d)),
                            (N, L, E) if first else (L, N, E),
@@ -190,7 +199,7 @@ def mha_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
     io = (N, L, E) if first else (L, N, E)
     factors = (("X", io), ("W_in", (3 * E, E)), ("b_in", (3 * E,)), ("Q, K, V", (N, H, L, d)),
                ("M", (L, L)), ("S, A", (N, H, L, L)), ("O", (N, H, L, d)),
-               ("Ocat", (N, L, E)), ("W_out", (E, E)), ("b_out", (E,)), ("Y", io))
+               ("O^cat", (N, L, E)), ("W_out", (E, E)), ("b_out", (E,)), ("Y", io))
     return LayerForm("MultiheadAttention", _forward(first, bias), backward,
                      factors if bias else tuple(f for f in factors if f[0][0] != "b"),
                      _bind, _notes(first, bool(option(config, "is_causal", False))))

@@ -100,6 +100,22 @@ class Partial(sympy.Expr):  # type: ignore[misc]
         return f"d{top}/d{bottom}"
 
 
+class Entry(sympy.Expr):  # type: ignore[misc]
+    """An entry of a quantity written as an expression: (dL/dY_2)_{n,o}, so a left side is
+    indexed like the index form on its right."""
+
+    def __new__(cls, whole: Basic, *indices: Basic) -> Entry:
+        return Basic.__new__(cls, whole, *indices)
+
+    def _latex(self, printer: Any) -> str:
+        whole, *indices = (printer._print(a) for a in self.args)
+        return rf"\left({whole}\right)_{{{','.join(indices)}}}"
+
+    def _sympystr(self, printer: Any) -> str:
+        whole, *indices = (printer._print(a) for a in self.args)
+        return f"({whole})[{', '.join(indices)}]"
+
+
 class MatrixPartial(MatrixExpr):  # type: ignore[misc]
     """d(loss)/d(matrix) as a matrix shaped like the matrix: a gradient that can be used
     in matrix formulas (an SGD update) and given numbers."""

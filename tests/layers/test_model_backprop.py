@@ -115,8 +115,10 @@ def test_class_index_labels_keep_the_output_shape() -> None:
     (1 x C), not 1 x 1 x C (the label was given an extra axis as if it were a target row)."""
     solution = solve(problem("model-backprop", layers=["Linear(3, 3)", "Linear(3, 2)"],
                              x=[1, 2, 3], label=[1]))
-    shapes = {str(s.relation.lhs if hasattr(s.relation, "lhs") else s.relation): s.shape
-              for s in solution.steps}
+    sides = ((s.relation.lhs if hasattr(s.relation, "lhs") else s.relation, s)
+             for s in solution.steps)  # an indexed left side (dL/dY)_e by its whole
+    shapes = {str(lhs.args[0] if type(lhs).__name__ == "Entry" else lhs): s.shape
+              for lhs, s in sides}
     assert shapes["Derivative(L, Y_{1})"] == (1, 2)
     assert shapes["Derivative(L, Y_{0})"] == (1, 3)
     assert np.shape(solution.answers["dL/dY_0"]) == (1, 3)
