@@ -14,13 +14,15 @@ from derive import converters
 from derive.answers import Answer, Answers
 from derive.problem import spec
 from derive.problems.network import NetworkProblem
-from derive.solution import Solution
+from derive.solution import Solution, shown_as_detail
 from derive.symbolic import gradient_plan
 from derive.symbolic.elementwise import elementwise_steps
 from derive.symbolic.formula_samples import sampler
 from derive.symbolic.instance import instantiate, small_widths
 from derive.symbolic.loss_answer import loss_answer
 from derive.symbolic.sizes import stand_ins
+
+SHAPES = "the shape of every quantity and chain-rule factor the steps show (the steps)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +57,8 @@ def solve(problem: Problem) -> Solution:
     exprs = {key: formula.expr for key, formula in formulas.items()}
     answers = [Answer(key, dataclasses.replace(formula, sample=sampler(problem, exprs, key)))
                for key, formula in formulas.items()]
-    answers += [loss_answer(model, plan.steps), *gradient_plan.shape_answers(plan)]
+    answers += [loss_answer(model, plan.steps), *(
+        dataclasses.replace(shape, detail=SHAPES) for shape in gradient_plan.shape_answers(plan))]
     if problem.elementwise:
         plan.steps.extend(elementwise_steps(net, instance))
     sizes = "-".join(map(str, small_widths(problem.widths)))
@@ -66,5 +69,6 @@ def solve(problem: Problem) -> Solution:
              "ReLU'(0) is taken as 0" if any(r.name == "relu" for r in hidden) else ""]
     if net.depth > gradient_plan.EXPANDED_DEPTH:
         notes.append("answers are written with the deltas of the backward recursion")
-    return Solution(problem, tuple(plan.steps), Answers(answers),
+    return Solution(problem, tuple(plan.steps), shown_as_detail(
+        Answers(answers), tuple(plan.steps), SHAPES),
                     notes=tuple(n for n in notes if n))

@@ -46,7 +46,7 @@ _SCRIPT = (r"(?:\[[^\]\s]*\]|\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\([^()\s]*\)"
            r"|[A-Za-z0-9]+(?:,\[[^\]\s]*\])?)")
 _TOKEN = re.compile(
     rf"(?P<call>[A-Za-z_][\w.]*\((?={_NEST}(?:=|'[A-Za-z]))({_NEST})\)|'[\w.]+'|\b\w+\.\w+\(\))"
-    r"|(?P<dotted>(?:\bd[A-Za-z]+/d|\b)\d+\.[A-Za-z_][\w.]*[A-Za-z0-9_])"
+    r"|(?P<dotted>(?:\bd[A-Za-z]+/d|\b)(?:\d+|[a-z]+_\w+)\.[A-Za-z_][\w.]*[A-Za-z0-9_])"
     r"|(?P<word>\bi\.e\.|\be\.g\.|\b[A-Za-z][\w.]*'s\b|\b[A-Za-z]+\d+[A-Za-z]\w*)"
     rf"|(?P<deriv>\bd(?:\([\w' ]+\)|[A-Za-z]+\d*(?:[_^]{_SCRIPT})*)"
     rf"/d[A-Za-z]+\d*(?:[_^]{_SCRIPT})*)"
@@ -252,7 +252,16 @@ def caption_tex(caption: str) -> str:
     """A caption for LaTeX prose: words escaped, math in $...$, code in \\texttt."""
     return "".join(tex_escape(p.source) if p.kind == "prose"
                    else f"${math_tex(p.source)}$" if p.kind == "math"
-                   else rf"\texttt{{{tex_escape(p.source)}}}" for p in pieces(caption))
+                   else _code_tex(p.source) for p in pieces(caption))
+
+
+def _code_tex(code: str) -> str:
+    """Code in \\texttt, a long call split after its commas into pieces joined by
+    stretchable space (a typewriter space cannot stretch: one long call overfilled its line)."""
+    parts = code.split(", ")
+    glue = "\\hskip 0.5em plus 4em\\relax "
+    return glue.join(rf"\texttt{{{tex_escape(part)}{',' if i < len(parts) - 1 else ''}}}"
+                     for i, part in enumerate(parts))
 
 
 def caption_math_tex(caption: str) -> str:

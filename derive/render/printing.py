@@ -223,12 +223,18 @@ def reader_order(expr: sympy.Add) -> sympy.Expr:
     """
     terms = list(expr.args)
     minus = [term.could_extract_minus_sign() for term in terms]
-    if len(terms) < 2 or not minus[0] or all(minus):
-        return expr
+    if len(terms) < 2 or not minus[0] or all(minus) or not all(map(_plain, terms)):
+        return expr  # a derivation's own order (a sum, a fraction) is the writer's
     front = [t for t, m in zip(terms, minus, strict=True) if not m]
     back = [t for t, m in zip(terms, minus, strict=True) if m and not t.is_Number]
     numbers = [t for t, m in zip(terms, minus, strict=True) if m and t.is_Number]
     return sympy.Add(*front, *back, *numbers, evaluate=False)
+
+
+def _plain(term: Any) -> bool:
+    """A term of index arithmetic or a size: no sum, function or fraction inside."""
+    return not term.atoms(sympy.Sum, sympy.Function) and not any(
+        power.exp.is_negative for power in term.atoms(sympy.Pow))
 
 
 def _tex_named(name: str) -> bool:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from derive.render.cells import SHAPE, TEX_TIMES, shape_cell
 from derive.render.json import plain
 from derive.render.printing import tex, text
 from derive.render.tex import tex_escape
@@ -27,8 +27,12 @@ def _right_text(verdict: Verdict, digits: int) -> str:
 
 def _claimed_text(verdict: Verdict, digits: int) -> str:
     claim = verdict.claimed
-    return shape_cell(claim, " × ") if isinstance(claim, str) else \
-        text_value(_listed(claim), digits)
+    if isinstance(claim, str) and CLAIMED_SIZE.fullmatch(claim):
+        return claim.replace(" x ", " × ")
+    return claim if isinstance(claim, str) else text_value(_listed(claim), digits)
+
+
+CLAIMED_SIZE = re.compile(r"[\w()]+(?: x [\w()]+)+")  # a claimed shape: 30 x 30, C x (H x C)
 
 
 def _listed(value: Any) -> Any:
@@ -71,23 +75,32 @@ def report_json(verdicts: Sequence[Verdict]) -> str:
 
 def check_context(verdict: Verdict, digits: int, fmt: str) -> dict[str, Any]:
     """A judged claim ready for a template: claimed and correct values in TeX."""
+    from derive.render.prose import printer
+
+    caption = printer(fmt)
     claim = verdict.claimed
-    if isinstance(claim, str) and SHAPE.fullmatch(claim):  # a size: 30 x 30 as 30 × 30
-        claimed = f"${shape_cell(claim, TEX_TIMES)}$"
+    if isinstance(claim, str) and CLAIMED_SIZE.fullmatch(claim):  # 30 x 30, C x (H x C)
+        claimed = caption(claim)
     elif isinstance(claim, str):
         claimed = rf"\texttt{{{tex_escape(claim)}}}" if fmt == "latex" else f"`{claim}`"
     else:
         claimed = f"${tex_value(_listed(claim), digits)}$"
     truth = verdict.correct
     correct = tex(truth.expr) if isinstance(truth, Formula) else tex_value(truth, digits)
-    from derive.render.prose import printer
-
-    caption = printer(fmt)
-    context = {"answer": caption(verdict.answer), "claimed": claimed, "correct": correct,
+    context = {"answer": caption(_readable(verdict.answer)), "claimed": claimed,
+               "correct": correct,
                "verdict": verdict.verdict,
                "cause": caption(verdict.cause) if verdict.cause else "",
                "wrong": verdict.verdict != "correct"}
     return {**context, "markdown": _claim_markdown(context) if fmt == "markdown" else ""}
+
+
+def _readable(name: str) -> str:
+    """A claimed answer's typed name as a box names it: per_head as 'per head'."""
+    from derive.answers import parse_key
+    from derive.render.keys import key_display
+
+    return key_display(parse_key(name))
 
 
 def _claim_markdown(c: dict[str, Any]) -> str:

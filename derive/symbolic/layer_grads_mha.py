@@ -14,8 +14,7 @@ dS = A * (dA - rowsum(A * dA)), dQ = dS K / sqrt(d), dK = dS^T Q / sqrt(d); each
 dL/d in_proj_weight is dQ^T X (dK^T X, dV^T X) with rows h d + c, and dX sums the three
 projections' X-gradients (the same X feeds all three).
 
->>> from derive.symbolic.build import add, mul
-from derive.symbolic.layer_forms import form_of
+>>> from derive.symbolic.layer_forms import form_of
 >>> [(r.target, r.part) for r in form_of("MultiheadAttention", {}, 3).backward][-4:]
 [('in_proj_weight', (2, 3)), ('in_proj_bias', (0, 3)), ('in_proj_bias', (1, 3)), \
 ('in_proj_bias', (2, 3))]

@@ -77,7 +77,7 @@ def _logits_ce_steps(names: Names, half: bool) -> list[Step]:
              "torch's CrossEntropyLoss does", check=0.0),
         Step(equalities(Partial(ell, z[i]), add(neg(y[i]), mul(
             sympy.Sum(y[j], (j, 1, C)), softmax_i)), add(softmax_i, neg(y[i]))),
-             "derivative of each term; the target sums to 1 (sum_j y_j = 1): softmax(z) - y",
+             "derivative of each term; the target sums to one (sum_j y_j = 1): softmax(z) - y",
              check=_logits_ce_check())]
 
 

@@ -93,7 +93,7 @@ def _softmax_ce_steps(names: Names, half: bool) -> list[Step]:
         Step(equalities(Partial(ell, z[i]), summed,
                         add(neg(y[i]), mul(p[i], sympy.Sum(y[j], (j, 1, C)))),
                         add(p[i], neg(y[i]))),
-             "chain rule over every output j; the target sums to 1 (sum_j y_j = 1)",
+             "chain rule over every output j; the target sums to one: sum_j y_j = 1",
              check=softmax_ce_gradient())]
 
 

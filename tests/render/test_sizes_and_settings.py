@@ -27,3 +27,16 @@ def test_a_step_size_in_a_box_is_eta() -> None:
     assert "lr 0.1 verdict" not in markdown
     assert "lr 0.1 verdict = converged" in derive.render(solution, "text")  # the typed name
     assert solution.answers["lr 0.1 verdict"] == "converged"
+
+
+def test_seed_000_pages_read_as_a_key(run_cli) -> None:
+    # p. 5: a dotted torch name is one piece of code; a claimed name reads as its box does
+    out = run_cli("attention-params", "--d-model", "256", "--heads", "8", "--claim",
+                  "per_head=98304", "--format", "latex")[1]
+    assert r"\texttt{out\_proj.weight}" in out and r"\texttt{out\_proj}.weight" not in out
+    assert r"per_{\mathrm{head}}" not in out and "per head" in out
+    # p. 8: the shapes the steps show are listed once, not boxed one by one
+    solution = derive.solve(derive.problem("mlp-grad", layers="3072,256,10"))
+    markdown = derive.render(solution, "markdown")
+    assert "shape of" not in markdown.split("**Answers**")[-1].split("*Also")[0]
+    assert solution.answers["shape of W_1"] == (256, 3072)
