@@ -84,7 +84,8 @@ def solve(problem: Problem) -> Solution:
     total = _checked(total_formula, given, sizes, summary.total, "P")
     steps.append(Step(eq(sympy.Symbol("P"), total_formula),
                       "total: the sum of every layer's weights and biases",
-                      value=_shown(total), check=0.0, given=_given(total_formula, given)))
+                      value=_shown(total), check=0.0, given=_given(total_formula, given),
+                      key=Key("total")))  # P is the declared total: boxed once, as total
     return Solution(problem, tuple(steps),
                     Answers(_answers(n, given, per_layer, total, problem.bias)))
 

@@ -16,7 +16,7 @@ from derive.render.prose import heading, math_printer, printer, shape_words, ver
 from derive.render.report import check_context
 from derive.render.stacks import stack_markdown, stack_tikz
 from derive.render.tex import statement_tex
-from derive.render.values import check_text, shape_text, tex_value
+from derive.render.values import check_text, shape_math, tex_value
 from derive.solution import Formula, ImageFigure, MathCell, Solution, StackFigure, Step
 
 
@@ -34,7 +34,7 @@ def step_lines(step: Step, digits: int) -> list[str]:
 def step_context(step: Step, digits: int, fmt: str = "latex") -> dict[str, Any]:
     """A step's caption (typeset), its chain of sides in TeX, its shape and its check mark."""
     return {"lhs": tex(step.sides[0], digits=digits), "lines": step_lines(step, digits),
-            "why": printer(fmt)(step.why), "shape": shape_text(step.shape, TIMES),
+            "why": printer(fmt)(step.why), "shape": shape_math(step.shape, fmt),
             "check": check_text(step.check)}
 
 
@@ -111,7 +111,8 @@ def solution_context(solution: Solution, number: int, options: Options,
         "show_solution": options.solutions,
         "figure": figure_code(solution, fmt, options.digits) if options.solutions else "",
         "picture": picture_code(placed, fmt) if placed and options.solutions else "",
-        "checks": [check_context(verdict, options.digits, fmt) for verdict in checks],
+        "checks": [check_context(verdict, options.digits, fmt, writes_ell(solution))
+                   for verdict in checks],
     }
 
 

@@ -73,8 +73,10 @@ def report_json(verdicts: Sequence[Verdict]) -> str:
     return json.dumps({"claims": data}, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
-def check_context(verdict: Verdict, digits: int, fmt: str) -> dict[str, Any]:
-    """A judged claim ready for a template: claimed and correct values in TeX."""
+def check_context(verdict: Verdict, digits: int, fmt: str,
+                  ell: bool = False) -> dict[str, Any]:
+    """A judged claim ready for a template: claimed and correct values in TeX; the answer
+    named as its box names it (`ell`: the solution writes the loss as ell)."""
     from derive.render.prose import printer
 
     caption = printer(fmt)
@@ -87,7 +89,7 @@ def check_context(verdict: Verdict, digits: int, fmt: str) -> dict[str, Any]:
         claimed = f"${tex_value(_listed(claim), digits)}$"
     truth = verdict.correct
     correct = tex(truth.expr) if isinstance(truth, Formula) else tex_value(truth, digits)
-    context = {"answer": caption(_readable(verdict.answer)), "claimed": claimed,
+    context = {"answer": caption(_readable(verdict.answer, ell)), "claimed": claimed,
                "correct": correct,
                "verdict": verdict.verdict,
                "cause": caption(verdict.cause) if verdict.cause else "",
@@ -95,12 +97,12 @@ def check_context(verdict: Verdict, digits: int, fmt: str) -> dict[str, Any]:
     return {**context, "markdown": _claim_markdown(context) if fmt == "markdown" else ""}
 
 
-def _readable(name: str) -> str:
+def _readable(name: str, ell: bool = False) -> str:
     """A claimed answer's typed name as a box names it: per_head as 'per head'."""
     from derive.answers import parse_key
     from derive.render.keys import key_display
 
-    return key_display(parse_key(name))
+    return key_display(parse_key(name), ell)
 
 
 def _claim_markdown(c: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ from derive.render.printing import text
 from derive.render.prose import heading, verification
 from derive.render.stacks import stack_lines
 from derive.render.unicode_tex import statement_unicode
-from derive.render.values import shape_text, text_value
+from derive.render.values import shape_math, text_value
 from derive.solution import Formula, GraphFigure, MathCell, Solution, StackFigure, Step, Table
 
 
@@ -47,7 +47,7 @@ def _table(table: Table, indent: str = "") -> list[str]:
 
 def _answer(value: Any, digits: int) -> str:
     if isinstance(value, Formula):
-        return text(value.expr, digits=digits) + (f"   [{shape_text(value.shape, ' × ')}]"
+        return text(value.expr, digits=digits) + (f"   [{shape_math(value.shape, 'text')}]"
                                                    if value.shape else "")
     return text_value(value, digits)
 
@@ -68,7 +68,7 @@ def render_solution(solution: Solution, number: int, options: Options,
             lines += _table(table, indent="   ") + [""]
         for index, step in enumerate(solution.steps, 1):
             lines.append(f"   {number}.{index} {caption_unicode(step.why)}")
-            tail = [item for item in (shape_text(step.shape, " × "),
+            tail = [item for item in (shape_math(step.shape, "text"),
                                       "✓" if step.check is not None else "") if item]
             lines.append(f"       {_step_chain(step, options.digits)}"
                          + (f"   [{'; '.join(tail)}]" if tail else ""))

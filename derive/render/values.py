@@ -37,9 +37,9 @@ def _is_shape_list(value: Any) -> bool:
 def tex_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     """A scalar as a number; a vector or matrix as a bmatrix (a vector as a column)."""
     if isinstance(value, Shape):
-        return shape_text(value, r" \times ")
+        return shape_math(value)
     if _is_shape_list(value):
-        return r",\; ".join(shape_text(shape, r" \times ") for shape in value)
+        return r",\; ".join(shape_math(shape) for shape in value)
     grid = _grid(value)
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z][A-Za-z ]*", value):
         return rf"\text{{{value}}}"  # a verdict such as 'converged', upright
@@ -55,9 +55,9 @@ def tex_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
 def text_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     """A scalar as a number; a vector as [a, b]; a matrix as [[a, b], [c, d]]."""
     if isinstance(value, Shape):
-        return shape_text(value, " × ")
+        return shape_math(value, "text")
     if _is_shape_list(value):
-        return ", ".join(shape_text(shape, " × ") for shape in value)
+        return ", ".join(shape_math(shape, "text") for shape in value)
     grid = _grid(value)
     if grid is None:
         return format_number(value, digits) if not isinstance(value, str) else value
@@ -69,6 +69,23 @@ def text_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
 def shape_text(shape: Sequence[Any] | None, separator: str = " x ") -> str:
     """(3, 30, 30) -> '3 x 30 x 30'."""
     return "" if shape is None else separator.join(str(n) for n in shape)
+
+
+def shape_math(shape: Sequence[Any] | None, fmt: str = "latex") -> str:
+    """A step's shape in the captions' letters: (N1, 1) -> 'N_{1} \\times 1' (TeX, for
+    LaTeX and Markdown math) or 'N₁ × 1' (text); a size polynomial in a reader's order, a
+    size already in TeX kept."""
+    if not shape:
+        return ""
+    from derive.render.captions import caption_math_tex, caption_unicode
+
+    if fmt == "text":
+        return caption_unicode(shape_text(shape))
+    from derive.render.printing import tex
+
+    return r" \times ".join((n if re.search(r"[\\{]", n) else caption_math_tex(n))
+                             if isinstance(n, str) else tex(n)
+                             for n in shape)
 
 
 def check_text(check: float | None) -> str:

@@ -80,7 +80,8 @@ def local_steps(plan: Plan) -> None:
     """Each hidden activation's derivative, then the output layer with its loss."""
     for rule in dict.fromkeys(plan.model.hidden):
         plan.steps.append(derivative_step(rule, plan.model.slope))
-    plan.steps.extend(plan.model.pair.derivation(_names(plan.model.net), plan.model.half))
+    names = _names(plan.model.net)
+    plan.steps.extend(names.steps(plan.model.pair.derivation(names, plan.model.half)))
 
 
 FactorShape = tuple[Any, ...]  # (rows, columns), columns possibly a parameter's shape
@@ -153,7 +154,7 @@ def backward_steps(plan: Plan) -> dict[Key, Formula]:
     why = (f"the output layer: {pair.output} with {pair.loss}{':' if pair.form else ''} {form}"
            + (f", {plan.model.reduction} over the batch" if conv.rows else ""))
     _output_gradient_step(plan)
-    _delta_step(plan, depth, delta_L, why)
+    _delta_step(plan, depth, delta_L, _names(net).caption(why))
     for layer in range(depth - 1, 0, -1):
         rule = plan.model.hidden[layer - 1]
         deltas[layer] = formulas.hidden_delta(net, layer, rule)

@@ -7,8 +7,9 @@ general chain rule J^T dl/dyhat (or, on logits, squash(z) - y), and its `gradien
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,19 @@ class Names:
     yhat: str = "yhat"
     y: str = "y"
     loss: str = "ell"
+
+    def caption(self, why: str) -> str:
+        """A generic caption in these names: yhat_j -> Yhat_j and y_j -> Y_j where the problem
+        writes Yhat and Y (words such as `by` or `every` untouched); a subscripted name
+        (A_3) keeps the generic caption."""
+        names = {"yhat": self.yhat, "y": self.y}
+        if any("_" in name for name in names.values()):
+            return why  # A_3_j would not read as an entry of A_3: the generic letters stay
+        return re.sub(r"(?<![A-Za-z])(yhat|y)(?![A-Za-z])", lambda m: names[m.group(1)], why)
+
+    def steps(self, steps: list[Step]) -> list[Step]:
+        """`steps` with their captions in these names."""
+        return [replace(step, why=self.caption(step.why)) for step in steps]
 
 
 def _identity_jacobian(yhat: MatrixExpr) -> MatrixExpr:
