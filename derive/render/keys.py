@@ -48,6 +48,6 @@ def key_display(key: Key, ell: bool = False) -> str:
     setting = tuple(item for item in key.setting if item[0] != "lr")
     shown = key_text(dataclasses.replace(key, name=name, setting=setting))
     shown += f" (eta = {rate})" if rate is not None else ""
-    if ell and key.name == "l":  # the course writes the loss as ell: dell/dB, not dl/dB
+    if ell and (key.name == "l" or key.name.startswith("dl/d")):  # dell/dB, not dl/dB
         shown = re.sub(r"(^|\s|d)l(?=/|$|\s)", r"\1ell", shown, count=1)
     return shown

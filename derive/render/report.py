@@ -92,9 +92,14 @@ def check_context(verdict: Verdict, digits: int, fmt: str,
     context = {"answer": caption(_readable(verdict.answer, ell)), "claimed": claimed,
                "correct": correct,
                "verdict": verdict.verdict,
-               "cause": caption(verdict.cause) if verdict.cause else "",
+               "cause": caption(_loss_named(verdict.cause, ell)) if verdict.cause else "",
                "wrong": verdict.verdict != "correct"}
     return {**context, "markdown": _claim_markdown(context) if fmt == "markdown" else ""}
+
+
+def _loss_named(text: str, ell: bool) -> str:
+    """A cause's dl/dX written dell/dX where the solution writes the loss as ell."""
+    return re.sub(r"(?<![A-Za-z])dl/d", "dell/d", text) if ell else text
 
 
 def _readable(name: str, ell: bool = False) -> str:

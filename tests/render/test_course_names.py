@@ -58,3 +58,14 @@ def test_the_total_is_boxed_once() -> None:
     assert Key("total") in keys and Key("P") not in keys
     key = derive.render(solution, "markdown")
     assert key.count(r"\boxed{6585}") == 1
+
+
+def test_causes_name_the_loss_as_the_boxes_do() -> None:
+    from derive.render.report import _loss_named
+
+    assert _loss_named("dl/dW_0^1 was used as rounded", True) == "dell/dW_0^1 was used as rounded"
+    assert _loss_named("dl/dH was used", False) == "dl/dH was used"
+    from derive.answers import parse_key
+    from derive.render.keys import key_display
+
+    assert key_display(parse_key("dl/dW^1 (in the W^1 update)"), True).startswith("dell/dW^1")
