@@ -14,6 +14,7 @@ the math as math, plain text prints it as readable Unicode.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -248,6 +249,7 @@ def math_unicode(source: str) -> str:
     return _SQRT_UNICODE.sub(r"√\1", re.sub(r" {2,}", " ", "".join(parts)))
 
 
+@functools.lru_cache(maxsize=8192)  # captions repeat across problems and variants
 def caption_tex(caption: str) -> str:
     """A caption for LaTeX prose: words escaped, math in $...$, code in \\texttt."""
     return "".join(tex_escape(p.source) if p.kind == "prose"
@@ -264,6 +266,7 @@ def _code_tex(code: str) -> str:
                      for i, part in enumerate(parts))
 
 
+@functools.lru_cache(maxsize=8192)  # captions repeat across problems and variants
 def caption_math_tex(caption: str) -> str:
     """A caption inside math mode (an answer's name in an align): words in \\text{}."""
     return "".join(rf"\text{{{tex_escape(p.source)}}}" if p.kind == "prose"
@@ -271,6 +274,7 @@ def caption_math_tex(caption: str) -> str:
                    else rf"\texttt{{{tex_escape(p.source)}}}" for p in pieces(caption))
 
 
+@functools.lru_cache(maxsize=8192)  # captions repeat across problems and variants
 def caption_markdown(caption: str) -> str:
     """A caption for Markdown: math in $...$, code in backticks, `*` and `_` in words kept."""
     return "".join(_markdown_prose(p.source) if p.kind == "prose"
@@ -282,6 +286,7 @@ def _markdown_prose(text: str) -> str:
     return re.sub(r"([*_$`\\])", r"\\\1", text)
 
 
+@functools.lru_cache(maxsize=8192)  # captions repeat across problems and variants
 def caption_unicode(caption: str) -> str:
     """A caption as plain text: math as Unicode (σ'(z), 100 × 50), never TeX."""
     return "".join(math_unicode(p.source) if p.kind == "math" else p.source
