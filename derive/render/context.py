@@ -89,6 +89,7 @@ def solution_context(solution: Solution, number: int, options: Options,
     problem = solution.problem
     statement = problem.statement or ""
     caption = printer(fmt)
+    ell = writes_ell(solution)  # once: it walks every step's symbols
     return {
         "number": number,
         "id": problem.id,
@@ -101,7 +102,7 @@ def solution_context(solution: Solution, number: int, options: Options,
         "given": given_tex(problem, fmt, options.digits),
         "steps": [step_context(step, options.digits, fmt) for step in solution.steps],
         "answers": [answer_context(answer.key, answer.value, options.digits, fmt,
-                                   writes_ell(solution))
+                                   ell)
                     for answer in solution.answers.entries() if not answer.detail],
         "details": details(solution, fmt),
         "notes": [caption(note) for note in solution.notes],
@@ -111,7 +112,7 @@ def solution_context(solution: Solution, number: int, options: Options,
         "show_solution": options.solutions,
         "figure": figure_code(solution, fmt, options.digits) if options.solutions else "",
         "picture": picture_code(placed, fmt) if placed and options.solutions else "",
-        "checks": [check_context(verdict, options.digits, fmt, writes_ell(solution))
+        "checks": [check_context(verdict, options.digits, fmt, ell)
                    for verdict in checks],
     }
 
