@@ -23,7 +23,7 @@ from derive.solution import Solution
 _INLINE_MATH = re.compile(r"\$([^$\n]+)\$")
 _BOLD = re.compile(r"\*\*([^*\n]+)\*\*")
 _CODE = re.compile(r"`([^`\n]+)`")
-HIDDEN_FIELDS = {"id", "statement", "claims"}
+HIDDEN_FIELDS = {"id", "statement", "claims", "given", "title"}  # shown otherwise, or not data
 
 
 def inline(text: str) -> str:

@@ -231,3 +231,13 @@ def test_a_seed_set_exports_and_reads_back(tmp_path, capsys, seed_set: str, to: 
     assert "answers read back and checked" in err and output.stat().st_size
     if to == "moodle":
         assert moodle.read_moodle(output.read_bytes())
+
+
+def test_presentation_fields_are_not_listed_as_the_problems_numbers(tmp_path, capsys):
+    """`given` (which fields to display) and `title` are presentation, not data to list."""
+    output = tmp_path / "quiz.xml"
+    assert run("export", str(QUIZ.parent / "seed-003.toml"), "--variants", "1", "--to",
+               "moodle", "-o", str(output)) == 0, capsys.readouterr().err
+    text = output.read_text(encoding="utf-8")
+    assert "&lt;code&gt;given&lt;/code&gt;" not in text
+    assert "&lt;code&gt;title&lt;/code&gt;" not in text
