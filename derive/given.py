@@ -43,8 +43,11 @@ def given_values(problem: Any) -> list[tuple[str, Any]]:
     shown: list[tuple[str, Any]] = []
     for label, field, index in getattr(problem, "given", ()):
         value = getattr(problem, field, None)
-        if not _numbers(value):
-            continue  # a drawn layer list or activation is in the statement's own words
+        if value is None or value == () or value == []:
+            continue
+        if not _numbers(value):  # a drawn layer list or activation: shown in words
+            shown.append((label, described(problem.field_values().get(field, value))))
+            continue
         if index is not None:
             if isinstance(value, Sequence) and index < len(value):
                 shown.append((label, value[index]))
@@ -53,6 +56,22 @@ def given_values(problem: Any) -> list[tuple[str, Any]]:
         else:
             shown.append((label, _column(value)))
     return shown
+
+
+def described(value: Any) -> str:
+    """A field that is not numbers, in words: tables as `key value` pairs, pairs as 3×3.
+
+    >>> described([{"type": "conv", "kernel": (7, 7), "stride": (2, 2), "bias": None}])
+    'conv, kernel 7×7, stride 2×2'
+    """
+    if isinstance(value, dict):
+        return ", ".join(str(v) if k == "type" else f"{k} {described(v)}"
+                         for k, v in value.items() if v is not None and k != "bias")
+    if isinstance(value, tuple) and value and all(isinstance(v, int) for v in value):
+        return "×".join(str(v) for v in value)
+    if isinstance(value, list | tuple):
+        return "; ".join(described(item) for item in value)
+    return str(value)
 
 
 def _column(value: Any) -> Any:

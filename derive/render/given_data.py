@@ -7,6 +7,7 @@ from typing import Any
 
 from derive.given import given_values
 from derive.render.prose import math_printer, printer
+from derive.render.tex import tex_escape
 from derive.render.values import tex_value, text_value
 
 PER_ROW = 3
@@ -18,7 +19,9 @@ def given_tex(problem: Any, fmt: str, digits: int) -> str:
     if not values:
         return ""
     name = math_printer(fmt)
-    shown = [f"{name(label).strip('$')} = {tex_value(value, digits)}" for label, value in values]
+    shown = [f"{name(label).strip('$')} = "
+             + (rf"\text{{{tex_escape(value)}}}" if isinstance(value, str) else
+                tex_value(value, digits)) for label, value in values]
     rows = [r",\qquad ".join(shown[i:i + PER_ROW]) for i in range(0, len(shown), PER_ROW)]
     if fmt == "latex":  # a row wider than the page is scaled to fit
         rows = [rf"\derivefitto{{\linewidth}}{{{row}}}" for row in rows]
@@ -29,5 +32,5 @@ def given_tex(problem: Any, fmt: str, digits: int) -> str:
 def given_text(problem: Any, digits: int) -> list[str]:
     """The given values as lines of Unicode text: `W¹ = [[3, 6], [4, 5]]`."""
     name = printer("text")
-    return [f"{name(label)} = {text_value(value, digits)}"
+    return [f"{name(label)} = {value if isinstance(value, str) else text_value(value, digits)}"
             for label, value in given_values(problem)]

@@ -40,3 +40,13 @@ def test_a_variant_question_sheet_shows_its_drawn_numbers() -> None:
 def test_a_given_entry_must_name_a_field() -> None:
     with pytest.raises(InputError, match="given"):
         parse_problem({"kind": "params", "layers": [2, 3], "given": ["nothing"]}, 1)
+
+
+def test_a_drawn_layer_list_is_shown_in_words_on_the_question_sheet() -> None:
+    """A varied conv layer (kernel 5 or 7) must reach the student: in words, not left out."""
+    quiz = load(Path(__file__).resolve().parents[2] / "examples" / "quiz.toml")
+    variant = draw_variant(quiz, 7, 1)
+    sheet = render_set(variant.title, variant.solutions, "markdown", solutions_shown=False)
+    conv = next(s for s in variant.solutions if s.problem.kind == "conv-size")
+    kernel = conv.problem.field_values()["layers"][0]["kernel"][0]
+    assert f"kernel {kernel}×{kernel}" in sheet
