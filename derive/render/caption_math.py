@@ -10,6 +10,7 @@ or Unicode.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
@@ -71,6 +72,29 @@ def _inner(script: str) -> str:
     return script[1:-1] if script[:1] in "{(" else script
 
 
+@dataclass(frozen=True)
+class NameParts:
+    """A name read once for both printers: `W1'_0^{(2)}.T` is word W1, primes ', scripts
+    (_, 0) and (^, (2)), no trailing primes, mark T (a transpose; * a star)."""
+
+    word: str
+    primes: str
+    scripts: tuple[tuple[str, str], ...]
+    trailing: str
+    mark: str
+
+
+def _name_parts(atom: str) -> NameParts:
+    mark = "T" if atom.endswith(".T") else "*" if atom.endswith("*") else ""
+    atom = atom.removesuffix(".T").removesuffix("*")
+    base = re.match(r"[A-Za-z]+\d*'*", atom)
+    head = base.group() if base else ""
+    word, rest = head.rstrip("'"), atom[len(head):]
+    return NameParts(word, "'" * (len(head) - len(word)),
+                     tuple((m, _inner(s)) for m, s in _SCRIPT.findall(rest)),
+                     "'" * (len(rest) - len(rest.rstrip("'"))), mark)
+
+
 def identifier_tex(atom: str) -> str:
     """A name with primes, sub- and superscripts and a `.T`; or d<of>/d<wrt>."""
     if "/" in atom:
@@ -78,17 +102,11 @@ def identifier_tex(atom: str) -> str:
         return rf"\partial {identifier_tex(of[1:])}/\partial {identifier_tex(wrt[1:])}"
     if atom.startswith("(") and atom.endswith(")"):
         return f"({_math(atom[1:-1])})"
-    transposed, starred = atom.endswith(".T"), atom.endswith("*")
-    atom = atom.removesuffix(".T").removesuffix("*")
-    base = re.match(r"[A-Za-z]+\d*'*", atom)
-    head = base.group() if base else ""
-    word = head.rstrip("'")
-    out = _word_tex(word) + "'" * (len(head) - len(word))
-    for mark, script in _SCRIPT.findall(atom[len(head):]):
-        out += f"{mark}{{{_script_tex(_inner(script))}}}"
-    rest = atom[len(head):]
-    out += "'" * (len(rest) - len(rest.rstrip("'")))
-    return out + ("^{T}" if transposed else "^{*}" if starred else "")
+    name = _name_parts(atom)
+    out = _word_tex(name.word) + name.primes
+    for mark, script in name.scripts:
+        out += f"{mark}{{{_script_tex(script)}}}"
+    return out + name.trailing + ("^{T}" if name.mark == "T" else "^{*}" if name.mark else "")
 
 
 def _script_tex(script: str) -> str:
@@ -138,18 +156,12 @@ def identifier_unicode(atom: str) -> str:
     if "/" in atom:
         of, wrt = atom.split("/", 1)
         return f"∂{identifier_unicode(of[1:])}/∂{identifier_unicode(wrt[1:])}"
-    transposed, starred = atom.endswith(".T"), atom.endswith("*")
-    atom = atom.removesuffix(".T").removesuffix("*")
-    base = re.match(r"[A-Za-z]+\d*'*", atom)
-    head = base.group() if base else ""
-    word = head.rstrip("'")
-    out = _word_unicode(word) + "'" * (len(head) - len(word))
-    for mark, script in _SCRIPT.findall(atom[len(head):]):
-        inner = _unicode_math(_inner(script))
-        out += _scripted(inner, _SUBSCRIPTS if mark == "_" else _SUPERSCRIPTS, mark)
-    rest = atom[len(head):]
-    out += "'" * (len(rest) - len(rest.rstrip("'")))
-    return out + ("ᵀ" if transposed else "*" if starred else "")
+    name = _name_parts(atom)
+    out = _word_unicode(name.word) + name.primes
+    for mark, script in name.scripts:
+        out += _scripted(_unicode_math(script), _SUBSCRIPTS if mark == "_" else _SUPERSCRIPTS,
+                         mark)
+    return out + name.trailing + ("ᵀ" if name.mark == "T" else "*" if name.mark else "")
 
 
 def _unicode_math(source: str) -> str:
