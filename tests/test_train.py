@@ -207,7 +207,9 @@ def test_a_signal_saves_a_checkpoint_that_resumes(tmp_path: Path, signum: int) -
     process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
                                text=True)
     assert process.stderr is not None
-    first = process.stderr.readline()  # "training ...": the handlers are installed
+    first = process.stderr.readline()  # "drawing ...", then "training ...": once training
+    while first.startswith("drawing"):  # is announced, the handlers are installed
+        first = process.stderr.readline()
     process.send_signal(signum)
     out, err = process.communicate(timeout=60)
     assert first.startswith("training") and process.returncode == 128 + signum, err
