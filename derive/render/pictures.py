@@ -30,6 +30,8 @@ class Placed:
 NOT_DRAWN = ("the contour plot is drawn only beside a key written to one file "
              "(derive sheet ... -o key.pdf); this one went to standard output or a folder")
 NO_MATPLOTLIB = "the contour plot needs matplotlib (pip install matplotlib); not drawn"
+CAPTION = ("Contour lines of $f$ (equal scales on both axes) and the iterates of every run "
+           "from the same start; the legend names each run.")
 
 
 def place(figure: ImageFigure, number: int, pictures: str | None) -> Placed:
@@ -74,7 +76,7 @@ def picture_code(where: Placed, fmt: str) -> str:
                 f"{where.missing}.*"}.get(fmt, f"Figure: {where.missing}.")
     if fmt == "latex":
         return (r"\begin{center}\includegraphics[width=0.7\linewidth]{" + where.link
-                + r"}\end{center}")
+                + r"}\\[0.3em]{\small " + CAPTION + r"}\end{center}")
     if fmt == "markdown":
         return f"![contour lines of f with every path of the iterates]({where.link})"
     return f"Figure: {where.link} (contour lines of f with every path)"

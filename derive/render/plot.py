@@ -18,6 +18,9 @@ from derive.output import check_folder, write_atomic
 SUFFIXES = (".png", ".pdf")
 SHOWN_POINTS = 60  # of each path; a diverging path is cut where it leaves the picture
 _GREEK = {"eta": r"\eta", "lr": r"\eta", "alpha": r"\alpha", "beta": r"\beta"}
+# The document's look: Computer Modern text and math, as pdflatex sets the sheet around it.
+BOOK_STYLE = {"font.family": "serif", "font.serif": ["cmr10"], "mathtext.fontset": "cm",
+              "axes.formatter.use_mathtext": True, "axes.unicode_minus": True}
 
 
 def math_label(label: str) -> str:
@@ -63,17 +66,19 @@ def plot_descent(path: Path, f: Callable[[Any], Any], traces: Mapping[str, Trace
     """Write the picture to `path` (.png or .pdf), atomically: each path of `traces` under
     its legend label ("eta = 0.1", "1: Adam(lr=0.1)")."""
     plt = check_target(path)
-    figure, axes = plt.subplots(figsize=(6, 4.5))
-    if len(names) == 2:
-        _contours(axes, f, traces, names)
-    else:
-        for label, trace in traces.items():
-            axes.semilogy(range(len(trace.values)), np.abs(trace.values),
-                          label=math_label(label))
-        axes.set_xlabel("$k$"), axes.set_ylabel("$|f(x_k)|$")
-    axes.legend()
-    figure.tight_layout()
-    _save(figure, plt, path)
+    with plt.rc_context(BOOK_STYLE):
+        figure, axes = plt.subplots(figsize=(6.4, 4.5))
+        if len(names) == 2:
+            _contours(axes, f, traces, names)
+        else:
+            for label, trace in traces.items():
+                axes.semilogy(range(len(trace.values)), np.abs(trace.values),
+                              label=math_label(label))
+            axes.set_xlabel("$k$"), axes.set_ylabel("$|f(x_k)|$")
+        # beside the axes, never over a path's end
+        axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+        figure.tight_layout()
+        _save(figure, plt, path)
 
 
 def _save(figure: Any, plt: Any, path: Path) -> None:
@@ -94,15 +99,27 @@ def _contours(axes: Any, f: Callable[[Any], Any], traces: Mapping[str, Trace],
                               if np.all(np.abs(p) <= reach)]) for label, trace in traces.items()}
     low = np.min([p.min(axis=0) for p in paths.values()], axis=0) - 0.5
     high = np.max([p.max(axis=0) for p in paths.values()], axis=0) + 0.5
-    grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], 200),
-                                 np.linspace(low[1], high[1], 200))
+    middle, half = (low + high) / 2, float(np.max(high - low)) / 2  # a square: equal scales
+    grid_x, grid_y = np.meshgrid(np.linspace(middle[0] - half, middle[0] + half, 200),
+                                 np.linspace(middle[1] - half, middle[1] + half, 200))
     with np.errstate(all="ignore"):
         values = f(np.stack([grid_x, grid_y]))
-    axes.contour(grid_x, grid_y, values, levels=20, linewidths=0.6, cmap="viridis")
+    axes.contour(grid_x, grid_y, values, levels=_levels(values), linewidths=0.6,
+                 cmap="viridis")
     for label, points in paths.items():
         axes.plot(points[:, 0], points[:, 1], marker="o", markersize=3,
                   label=math_label(label))
     axes.set_xlabel(math_label(names[0])), axes.set_ylabel(math_label(names[1]))
+    axes.set_aspect("equal")  # true shapes: a circle stays round
+
+
+def _levels(values: Any, count: int = 20) -> Any:
+    """Contour levels growing as the square of their index: a quadratic's ellipses come out
+    evenly spaced, so the picture is as dense near the minimum as far from it."""
+    finite = values[np.isfinite(values)]
+    low, high = float(finite.min()), float(np.quantile(finite, 0.9))
+    levels = low + (high - low) * np.linspace(0, 1, count + 1)[1:] ** 2
+    return np.unique(levels) if high > low else count
 
 
 def plot_training(path: Path, history: Sequence[Mapping[str, Any]]) -> None:
