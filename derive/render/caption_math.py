@@ -5,6 +5,8 @@ or Unicode.
 ('W_{0}^{1}', '\\\\lambda_{\\\\max}', '\\\\partial L/\\\\partial W_{1}')
 >>> identifier_unicode("W_1"), identifier_unicode("sigma'"), identifier_unicode("p^T")
 ('W₁', "σ'", 'pᵀ')
+>>> identifier_tex("(S_2)_j"), identifier_unicode("(S_2)_j"), identifier_unicode("(A_3)_q")
+('\\\\left(S_{2}\\\\right)_{j}', '(S₂)ⱼ', '(A₃)_q')
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def hat(word: str) -> str | None:
 
 
 def _word_tex(word: str) -> str:
+    if word.startswith("("):  # (S_2) of (S_2)_j, an entry of a subscripted name
+        return rf"\left({identifier_tex(word[1:-1])}\right)"
     if hat(word):
         return rf"\hat{{{hat(word)}}}"
     if word in GREEK:
@@ -75,7 +79,8 @@ def _inner(script: str) -> str:
 @dataclass(frozen=True)
 class NameParts:
     """A name read once for both printers: `W1'_0^{(2)}.T` is word W1, primes ', scripts
-    (_, 0) and (^, (2)), no trailing primes, mark T (a transpose; * a star)."""
+    (_, 0) and (^, (2)), no trailing primes, mark T (a transpose; * a star). The word of an
+    entry of a subscripted name, `(S_2)_j`, is the grouped name (S_2)."""
 
     word: str
     primes: str
@@ -87,7 +92,7 @@ class NameParts:
 def _name_parts(atom: str) -> NameParts:
     mark = "T" if atom.endswith(".T") else "*" if atom.endswith("*") else ""
     atom = atom.removesuffix(".T").removesuffix("*")
-    base = re.match(r"[A-Za-z]+\d*'*", atom)
+    base = re.match(r"\([^()]+\)|[A-Za-z]+\d*'*", atom)
     head = base.group() if base else ""
     word, rest = head.rstrip("'"), atom[len(head):]
     return NameParts(word, "'" * (len(head) - len(word)),
@@ -132,6 +137,8 @@ def operator_unicode(op: str) -> str:
 
 
 def _word_unicode(word: str) -> str:
+    if word.startswith("("):
+        return f"({identifier_unicode(word[1:-1])})"
     if hat(word):
         return f"{hat(word)}\u0302"
     if word in GREEK:

@@ -51,6 +51,7 @@ _TOKEN = re.compile(
     r"|(?P<word>\bi\.e\.|\be\.g\.|\b[A-Za-z][\w.]*'s\b|\b[A-Za-z]+\d+[A-Za-z]\w*)"
     rf"|(?P<deriv>\bd(?:\([\w' ]+\)|[A-Za-z]+\d*(?:[_^]{_SCRIPT})*)"
     rf"/d[A-Za-z]+\d*(?:[_^]{_SCRIPT})*)"
+    rf"|(?P<entry>\([A-Za-z]+\d*(?:[_^]{_SCRIPT})*\)(?:[_^]{_SCRIPT})+)"
     rf"|(?P<ident>\b[A-Za-z]\d+\b|[A-Za-z]+'*(?:[_^]{_SCRIPT})*'*(?![A-Za-z])(?:\.T\b|\*(?=[\s)]|$))?)"
     r"|(?P<number>\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
     r"|(?P<space>\s+)"
@@ -100,6 +101,8 @@ def _tokens(caption: str) -> list[Token]:
             group = "code" if _ident_kind(value.split("/d", 1)[1]) == "code" else "strong"
         elif group == "ident":
             group = _ident_kind(value)
+        elif group == "entry":  # (S_2)_j: an entry of a subscripted name
+            group = "strong"
         elif group == "number":
             group = "weak"
         elif group == "op":
@@ -203,7 +206,7 @@ def math_tex(source: str) -> str:
     """An ASCII math run as TeX (without the dollars)."""
     parts = []
     for _, value, group in _tokens(source):
-        if group in ("ident", "deriv"):
+        if group in ("ident", "deriv", "entry"):
             parts.append(identifier_tex(value))
         elif group == "product":
             parts.append(operator_tex(f" {value} "))
@@ -238,7 +241,7 @@ def math_unicode(source: str) -> str:
     """An ASCII math run as readable Unicode text."""
     parts = []
     for _, value, group in _tokens(source):
-        if group in ("ident", "deriv"):
+        if group in ("ident", "deriv", "entry"):
             parts.append(identifier_unicode(value))
         elif group == "product":
             parts.append(operator_unicode(f" {value} "))

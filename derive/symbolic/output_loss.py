@@ -34,17 +34,24 @@ class Names:
     loss: str = "ell"
 
     def caption(self, why: str) -> str:
-        """A generic caption in these names: yhat_j -> Yhat_j and y_j -> Y_j where the problem
-        writes Yhat and Y (words such as `by` or `every` untouched); a subscripted name
-        (A_3) keeps the generic caption."""
-        names = {"yhat": self.yhat, "y": self.y}
-        if any("_" in name for name in names.values()):
-            return why  # A_3_j would not read as an entry of A_3: the generic letters stay
-        return re.sub(r"(?<![A-Za-z])(yhat|y)(?![A-Za-z])", lambda m: names[m.group(1)], why)
+        """A generic caption in these names: z_j, yhat_j, y_j -> (S_2)_j, Yhat_j, Y_j where the
+        problem writes S_2, Yhat and Y, and dl/dyhat -> dl/dYhat (words such as `by`, `every`
+        or `size` untouched). An entry of a subscripted name is grouped, as the formulas print
+        it: (S_2)_j, never S_2_j."""
+        names = {"z": self.z, "yhat": self.yhat, "y": self.y}
+        return _GENERIC.sub(lambda m: _entry(names[m[1]]) if m[2] else names[m[1]], why)
 
     def steps(self, steps: list[Step]) -> list[Step]:
         """`steps` with their captions in these names."""
         return [replace(step, why=self.caption(step.why)) for step in steps]
+
+
+_GENERIC = re.compile(r"(?:(?<=/d)|(?<![A-Za-z]))(yhat|y|z)(?![A-Za-z])(?=(_)?)")
+
+
+def _entry(name: str) -> str:
+    """The name before an entry's subscript: S_2 -> (S_2), so that (S_2)_j reads as an entry."""
+    return f"({name})" if "_" in name else name
 
 
 def _identity_jacobian(yhat: MatrixExpr) -> MatrixExpr:
