@@ -123,8 +123,9 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
         memory.check(settings, synthetic, max(synthetic // 5, cifar.CLASSES), "synthetic")
     else:
         memory.check(settings, *cifar.rows_at_most(folder), "data")
-    click.echo(f"drawing {synthetic:,} synthetic images and {max(synthetic // 5, cifar.CLASSES):,}"
-               " test images..." if synthetic else f"reading CIFAR-10 from {folder}...", err=True)
+    if synthetic:  # a million images take half a minute to draw; reading files is quick
+        click.echo(f"drawing {synthetic:,} synthetic images and "
+                   f"{max(synthetic // 5, cifar.CLASSES):,} test images...", err=True)
     train_set, test_set = (cifar.synthetic(synthetic, seed) if synthetic
                            else cifar.load(folder))
     net = network([hidden] * (len(widths) - 2), ("softmax", "ce"), xp=xp)
