@@ -123,14 +123,20 @@ def train(data: Path | None, synthetic: int | None, layers: str, hidden: str, ep
         memory.check(settings, synthetic, max(synthetic // 5, cifar.CLASSES), "synthetic")
     else:
         memory.check(settings, *cifar.rows_at_most(folder), "data")
-    if synthetic:  # a million images take half a minute to draw; reading files is quick
+
+    def start(rows: int) -> Any:
+        return (trainer.load_checkpoint(checkpoint, settings, xp, rows)
+                if resume and checkpoint else trainer.initial_state(settings, xp))
+
+    if synthetic:  # a bad checkpoint is refused before a draw that can take half a minute
+        state = start(synthetic)
         click.echo(f"drawing {synthetic:,} synthetic images and "
                    f"{max(synthetic // 5, cifar.CLASSES):,} test images...", err=True)
-    train_set, test_set = (cifar.synthetic(synthetic, seed) if synthetic
-                           else cifar.load(folder))
+        train_set, test_set = cifar.synthetic(synthetic, seed)
+    else:
+        train_set, test_set = cifar.load(folder)
+        state = start(len(train_set.labels))
     net = network([hidden] * (len(widths) - 2), ("softmax", "ce"), xp=xp)
-    state = (trainer.load_checkpoint(checkpoint, settings, xp, len(train_set.labels))
-             if resume and checkpoint else trainer.initial_state(settings, xp))
     stop = _StopFlag()
     batches = (len(train_set.labels) + batch_size - 1) // batch_size
     click.echo(f"training {layers} ({hidden}) on {len(train_set.labels)} images, "
