@@ -9,7 +9,7 @@ import click
 
 from derive.commands.options import kind_options, network_fields, network_options
 from derive.commands.results import emit
-from derive.errors import DeriveError
+from derive.errors import DeriveError, FieldError
 
 
 @click.command()
@@ -74,17 +74,20 @@ def mlp_grad(layers: str, seed: str | None, elementwise: bool, **options: Any) -
                               "drawn from seed 0, CrossEntropyLoss).")
 @click.option("--biases", multiple=True, help="b_l, repeat per layer (default zeros): 1,-6")
 @click.option("--lr", help="Learning rate of the SGD step (default 0.1).")
+@click.option("--layers", help="The widths named, input first: N,N1,K (a letter, or the number "
+                               "the weights give); every shape is shown in them.")
 @network_options
 @kind_options
 def backprop(x: str, target: str | None, label: str | None, weights: tuple[str, ...],
-             biases: tuple[str, ...], lr: str | None, model: str | None,
+             biases: tuple[str, ...], lr: str | None, model: str | None, layers: str | None,
              **options: Any) -> None:
     """Worked numeric example: forward pass, loss, backward pass, one SGD step, new loss.
 
     \b
     Examples (seed 003, problem 2):
       derive backprop --convention WTx --x 1,0 --target 0,1 --weights "3,6;4,5" \\
-        --weights "2,3;4,3" --biases 1,-6 --biases=-1,-2 --lr 0.5 --names "W=W^,b=W_0^,a=H"
+        --weights "2,3;4,3" --biases 1,-6 --biases=-1,-2 --lr 0.5 --names "W=W^,b=W_0^,a=H" \\
+        --layers N,N1,K              # shapes in the document's letters: [N1 x 1]
       derive sheet problems.toml     # larger networks and batches from a problem file
     Answers: z_l, a_l, yhat, loss, every delta, dl/da_l and gradient, the updated
     parameters (W_l new), the loss after the step (loss new).
@@ -92,13 +95,17 @@ def backprop(x: str, target: str | None, label: str | None, weights: tuple[str, 
     if model is not None:  # a model description: the model-backprop kind (see its options)
         if weights or biases:
             raise DeriveError("model: give --model or --weights/--biases, not both")
+        if layers is not None:
+            raise FieldError("layers", "names the widths of --weights; a --model's come from "
+                             "its layers, so drop --layers")
         network_fields(options)  # the MLP's options do not apply
         emit("backprop", {"model": model, "x": x, "target": target, "label": label, "lr": lr},
              **options)
         return
     fields = network_fields(options)
     emit("backprop", {"x": x, "target": target, "label": label, "weights": list(weights) or None,
-                      "biases": list(biases) or None, "lr": lr, **fields}, **options)
+                      "biases": list(biases) or None, "lr": lr, "layers": layers, **fields},
+         **options)
 
 
 @click.command()

@@ -21,7 +21,9 @@ from derive.errors import FieldError
 from derive.problem import spec
 from derive.problems.network import NetworkProblem
 from derive.solution import Solution, shown_as_detail
+from derive.symbolic.conventions import CONVENTIONS
 from derive.symbolic.numeric_example import Example
+from derive.symbolic.sizes import shown
 
 NONNEGATIVE_ANSWERS = ("loss", "loss after")  # answers never below 0
 MAX_ENTRIES = 20_000  # weights plus activations: about a second and a half
@@ -44,6 +46,9 @@ class Problem(NetworkProblem):
         converters.listed(converters.real_vector, "vectors", 20),
         "b_l per layer (default zeros): 1,-6", None)
     lr: Decimal = spec(converters.real_number, "learning rate of the SGD step", Decimal("0.1"))
+    layers: tuple[int | str, ...] | None = spec(
+        converters.layer_sizes, "the widths' names, input first: N,N1,K (a letter, or the "
+        "number the weights give); shapes are shown in them", None)
 
     @classmethod
     def from_fields(cls, raw: Mapping[str, Any]) -> Any:
@@ -61,6 +66,11 @@ class Problem(NetworkProblem):
         ins = [rows if transposed else cols for rows, cols in shapes]
         outs = [cols if transposed else rows for rows, cols in shapes]
         return (ins[0], *outs)
+
+    @property
+    def given_widths(self) -> tuple[int | str, ...]:
+        """The widths as `layers` names them (letters or numbers), else the weights' numbers."""
+        return self.layers or self.widths
 
     @property
     def entries(self) -> int:
@@ -94,7 +104,26 @@ class Problem(NetworkProblem):
         if self.lr <= 0:
             raise FieldError("lr", "the learning rate must be positive")
         self._validate_target(widths)
+        self._validate_layers(widths)
         super().validate()
+
+    def _validate_layers(self, widths: tuple[int, ...]) -> None:
+        """`layers` names each width the weights give: one entry per width, a number equal to
+        it, a letter naming one width only (a letter may repeat for equal widths)."""
+        if self.layers is None:
+            return
+        given = "-".join(map(str, widths))
+        if len(self.layers) != len(widths):
+            raise FieldError("layers", f"{len(self.layers)} sizes, but the weights give "
+                             f"{len(widths)} widths ({given}); name each, input first")
+        named: dict[str, int] = {}
+        for position, (size, width) in enumerate(zip(self.layers, widths, strict=True), 1):
+            if isinstance(size, int) and size != width:
+                raise FieldError("layers", f"size {position} is {size}, but the weights give "
+                                 f"{width} ({given}); write {width} or a letter")
+            if isinstance(size, str) and named.setdefault(size, width) != width:
+                raise FieldError("layers", f"{size} names widths {named[size]} and {width} "
+                                 f"({given}); give different widths different letters")
 
     def _validate_target(self, widths: tuple[int, ...]) -> None:
         if (self.target is None) == (self.label is None):
@@ -135,7 +164,7 @@ def solve(problem: Problem) -> Solution:
     example.backward_steps()
     updated = example.update_steps(float(problem.lr))
     after = example.loss_after(updated)
-    notes = [f"convention {problem.convention}",
+    notes = [f"convention {problem.convention}", *_sizes_note(problem, len(X)),
              f"one SGD step with learning rate {problem.lr}",
              f"the loss went {'down' if after < example.loss else 'up'} from "
              f"{example.loss:.6g} to {after:.6g}", *example.notes]
@@ -145,3 +174,13 @@ def solve(problem: Problem) -> Solution:
     return Solution(problem, tuple(example.steps), answers,
                     notes=tuple(notes))
 
+
+
+def _sizes_note(problem: Problem, batch: int) -> list[str]:
+    """The letters' numbers, said once: 'N = 2, N1 = 2, K = 2' (with the batch N = 4 in a
+    row convention); nothing when no width is named by a letter."""
+    if not problem.letters:
+        return []
+    rows = CONVENTIONS[problem.convention].rows
+    return ["shapes in letters: " + ", ".join(
+        ([f"N = {batch}"] if rows else []) + [shown(problem.given_widths, problem.widths)])]

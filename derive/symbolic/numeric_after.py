@@ -29,8 +29,8 @@ def after_steps(example: Any, updated: list[tuple[Any, Any]]) -> tuple[list[Step
 
     def show(symbol: Any, formula: Any, why: str, value: Any) -> None:
         shown = example._oriented("data", value)
-        steps.append(Step(eq(Updated(symbol), formula), why, shape=tuple(np.shape(shown)),
-                          value=shown))
+        steps.append(Step(eq(Updated(symbol), formula), why,
+                          shape=example.shape_of(formula, shown), value=shown))
         answers.append(Answer(Key.of(symbol, new=True), shown, shape=np.shape(shown),
                               detail=AFTER))
 

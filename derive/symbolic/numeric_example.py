@@ -99,9 +99,27 @@ class Example(ExampleAnswers):
 
     def _matrix_step(self, lhs: Any, formula: MatrixExpr, why: str, value: Any,
                      check: float | None, extra: Sequence[Any] = ()) -> None:
-        shape = tuple(np.shape(value))
-        self.steps.append(Step(equalities(lhs, *extra, formula), why, shape=shape, value=value,
+        self.steps.append(Step(equalities(lhs, *extra, formula), why,
+                               shape=self.shape_of(formula, value), value=value,
                                check=check, given=self._given(formula)))
+
+    def shape_of(self, formula: MatrixExpr, value: Any) -> tuple[Any, ...]:
+        """The shape a step shows: the value's numbers, or, when widths are named by letters
+        (`layers`), the formula's shape in them (a row convention's batch is N), which must
+        equal the value's at the letters' numbers."""
+        numbers = tuple(np.shape(value))
+        net = self.model.net
+        if not net.lettered:
+            return numbers
+        shape = net.shape(formula)
+        batch = {N: self.X.shape[0]} if net.convention.rows else {}
+        widths = {dim: width for dim, width in zip(net.dims, net.widths, strict=True)
+                  if dim in net.lettered}
+        at = tuple(sympy.sympify(size).xreplace({**batch, **widths}) for size in shape)
+        if at != numbers:
+            raise VerificationError(f"the shape of {formula} in letters, {shape}, is "
+                                    f"{at} at their numbers, but its value is {numbers}")
+        return shape
 
     def _entry(self, matrix: MatrixSymbol, *index: int) -> sympy.Expr:
         """The (1-based) entry of a matrix symbol: row and column in a row convention."""
@@ -129,9 +147,9 @@ class Example(ExampleAnswers):
                 self._keep(Answer(Key.of(a), arrays[a], shape=arrays[a].shape))
             self._keep(Answer(Key.of(z), arrays[z], shape=arrays[z].shape))
         yhat = net.yhat
-        self.steps.append(Step(eq(yhat, self.model.pair.apply(net.z(net.depth))),
-                               f"output: {self.model.pair.output}", shape=arrays[yhat].shape,
-                               value=arrays[yhat]))
+        output = self.model.pair.apply(net.z(net.depth))
+        self.steps.append(Step(eq(yhat, output), f"output: {self.model.pair.output}",
+                               shape=self.shape_of(output, arrays[yhat]), value=arrays[yhat]))
         self._output_entry()
         self._keep(Answer(Key.of(yhat), arrays[yhat], shape=arrays[yhat].shape,
                           nonnegative=self.model.pair.output in ("softmax", "sigmoid")))
