@@ -90,11 +90,12 @@ def _plain(value: Any) -> Any:
 
 
 def _cell(value: Any) -> str:
+    """A value at full precision (repr): the renderer rounds it to the steps' digits."""
     if value is None:
         return ""
     if np.ndim(value):
-        return "(" + ", ".join(f"{v:.6g}" for v in np.asarray(value).ravel()) + ")"
-    return f"{float(value):.6g}"
+        return "(" + ", ".join(repr(float(v)) for v in np.asarray(value).ravel()) + ")"
+    return repr(float(value))
 
 
 HEADERS = {"lrdecay": "etatilde"}  # a column named as its equation writes it: the decayed rate

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from derive.render.cells import math_tex, size_cell
+from derive.render.cells import math_tex, number_rows, size_cell
 from derive.render.figures import mermaid, tikz
 from derive.render.given_data import given_tex
 from derive.render.keys import key_display, key_text
+from derive.render.numbers import magnitude
 from derive.render.options import Options
 from derive.render.pictures import Placed, picture_code
 from derive.render.printing import tex
@@ -27,7 +28,7 @@ def step_lines(step: Step, digits: int) -> list[str]:
     if sides and step.given:
         lines.append(tex(sides[-1], step.given, digits))
     if step.value is not None:
-        lines.append(tex_value(step.value, digits))
+        lines.append(tex_value(step.value, digits, magnitude(step.given)))
     return list(dict.fromkeys(lines))
 
 
@@ -106,7 +107,8 @@ def solution_context(solution: Solution, number: int, options: Options,
                     for answer in solution.answers.entries() if not answer.detail],
         "details": details(solution, fmt),
         "notes": [caption(note) for note in solution.notes],
-        "tables": [{"header": _header(table.header, fmt), "rows": _rows(table.rows, fmt),
+        "tables": [{"header": _header(table.header, fmt), "rows": _rows(table.rows, fmt,
+                                                                   options.digits),
                     "caption": caption(table.caption), "before": table.before}
                    for table in solution.tables],
         "show_solution": options.solutions,
@@ -125,9 +127,11 @@ def _header(header: Sequence[str], fmt: str) -> Sequence[str]:
     return [printer(fmt)(str(cell)).replace("|", "\\|") for cell in header]
 
 
-def _rows(rows: Sequence[Sequence[Any]], fmt: str) -> Sequence[Sequence[Any]]:
-    """LaTeX cells stay as they are (the template's tex_cell filter); Markdown's math cells
-    (`derive.solution.MathCell`) become inline math."""
+def _rows(rows: Sequence[Sequence[Any]], fmt: str, digits: int) -> Sequence[Sequence[Any]]:
+    """Number cells in the number policy (`number_rows`: the steps' digits, noise beside a
+    column's largest as 0); LaTeX cells then as they are (the template's tex_cell filter),
+    Markdown's math cells (`derive.solution.MathCell`) as inline math."""
+    rows = number_rows(rows, digits)
     if fmt == "latex":
         return rows
     return [[f"${math_tex(cell)}$".replace("|", "\\|") if isinstance(cell, MathCell)

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from derive.render.captions import caption_unicode
-from derive.render.cells import math_text, size_cell
+from derive.render.cells import math_text, number_rows, size_cell
 from derive.render.figures import tree
 from derive.render.given_data import given_text
 from derive.render.keys import key_text
+from derive.render.numbers import magnitude
 from derive.render.options import Options
 from derive.render.pictures import Placed, picture_code
 from derive.render.printing import text
@@ -27,17 +28,17 @@ def _step_chain(step: Step, digits: int) -> str:
     if sides and step.given:
         parts.append(text(sides[-1], step.given, digits))
     if step.value is not None:
-        parts.append(text_value(step.value, digits))
+        parts.append(text_value(step.value, digits, magnitude(step.given)))
     return " = ".join(dict.fromkeys(parts))
 
 
-def _table(table: Table, indent: str = "") -> list[str]:
+def _table(table: Table, digits: int, indent: str = "") -> list[str]:
     """A table in aligned columns, its caption above it, each line indented."""
     caption = [caption_unicode(table.caption) + ":"] if table.caption else []
     cells = [[caption_unicode(str(cell)) for cell in table.header]]
     cells += [[math_text(c) if isinstance(c, MathCell) else str(size_cell(c, "text"))
                for c in row]
-              for row in table.rows]
+              for row in number_rows(table.rows, digits)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
              for row in cells]
@@ -65,7 +66,7 @@ def render_solution(solution: Solution, number: int, options: Options,
         if verification(solution.steps):
             lines.append(f"   Verification: {caption_unicode(verification(solution.steps))}.")
         for table in (t for t in solution.tables if t.before):
-            lines += _table(table, indent="   ") + [""]
+            lines += _table(table, options.digits, indent="   ") + [""]
         for index, step in enumerate(solution.steps, 1):
             lines.append(f"   {number}.{index} {caption_unicode(step.why)}")
             tail = [item for item in (shape_math(step.shape, "text"),
@@ -80,7 +81,7 @@ def render_solution(solution: Solution, number: int, options: Options,
             lines += ["", "   The graph, from the output down:"]
             lines += ["     " + line for line in tree(solution.figure, options.digits)]
         for table in (t for t in solution.tables if not t.before):
-            lines += [""] + _table(table, indent="   ")
+            lines += [""] + _table(table, options.digits, indent="   ")
         if solution.notes:
             lines += ["", "   Conventions: " + "; ".join(map(caption_unicode, solution.notes))]
         lines += ["", "   Answers:"]

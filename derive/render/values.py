@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from derive.render.numbers import DEFAULT_DIGITS, format_number, tex_number
+from derive.render.numbers import DEFAULT_DIGITS, format_number, magnitude, tex_number
 from derive.solution import Shape
 
 MAX_SHOWN = 8  # entries per axis before a matrix is elided
@@ -34,8 +34,14 @@ def _is_shape_list(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, Shape) for v in value)
 
 
-def tex_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
-    """A scalar as a number; a vector or matrix as a bmatrix (a vector as a column)."""
+def tex_value(value: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0) -> str:
+    r"""A scalar as a number; a vector or matrix as a bmatrix (a vector as a column). An
+    entry below the float64 resolution of the matrix's largest entry, or of `scale` (the
+    largest number it was computed from), is 0 (`derive.render.numbers.below_resolution`).
+
+    >>> tex_value([3.42, -3.552713678800501e-15]), tex_value(2.2e-16, scale=18.0)
+    ('\\begin{bmatrix} 3.42 \\\\ 0 \\end{bmatrix}', '0')
+    """
     if isinstance(value, Shape):
         return shape_math(value)
     if _is_shape_list(value):
@@ -44,26 +50,35 @@ def tex_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z][A-Za-z ]*", value):
         return rf"\text{{{value}}}"  # a verdict such as 'converged', upright
     if grid is None:
-        return tex_number(value, digits) if not isinstance(value, str) else value
+        return tex_number(value, digits, scale) if not isinstance(value, str) else value
     rows = grid if isinstance(grid[0], list) else [[x] for x in grid]
     width = len(_elide(rows[0], "", str))
+    scale = max(scale, magnitude(grid))
     lines = _elide(rows, " & ".join([r"\vdots"] * width), lambda row: " & ".join(
-        _elide(row, r"\cdots", lambda x: tex_number(x, digits))))
+        _elide(row, r"\cdots", lambda x: tex_number(x, digits, scale))))
     return r"\begin{bmatrix} " + r" \\ ".join(lines) + r" \end{bmatrix}"
 
 
-def text_value(value: Any, digits: int = DEFAULT_DIGITS) -> str:
-    """A scalar as a number; a vector as [a, b]; a matrix as [[a, b], [c, d]]."""
+def text_value(value: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0) -> str:
+    """A scalar as a number; a vector as [a, b]; a matrix as [[a, b], [c, d]]; noise below
+    the resolution of the largest entry (or of `scale`) as 0, as `tex_value` writes it.
+
+    >>> text_value([0.5751, 2.220446049250313e-16]), text_value([1.0, 1e-9])
+    ('[0.5751, 0]', '[1, 1e-9]')
+    """
     if isinstance(value, Shape):
         return shape_math(value, "text")
     if _is_shape_list(value):
         return ", ".join(shape_math(shape, "text") for shape in value)
     grid = _grid(value)
     if grid is None:
-        return format_number(value, digits) if not isinstance(value, str) else value
+        return format_number(value, digits, scale) if not isinstance(value, str) else value
+    scale = max(scale, magnitude(grid))
     if not isinstance(grid[0], list):
-        return "[" + ", ".join(_elide(grid, "...", lambda x: format_number(x, digits))) + "]"
-    return "[" + ", ".join(_elide(grid, "...", lambda row: text_value(row, digits))) + "]"
+        return "[" + ", ".join(_elide(grid, "...",
+                                      lambda x: format_number(x, digits, scale))) + "]"
+    return "[" + ", ".join(_elide(grid, "...",
+                                  lambda row: text_value(row, digits, scale))) + "]"
 
 
 def shape_text(shape: Sequence[Any] | None, separator: str = " x ") -> str:
