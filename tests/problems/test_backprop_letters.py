@@ -61,7 +61,9 @@ def test_seed_003_shapes_are_in_the_documents_letters() -> None:
     solution = solve(**SEED_003, layers="N,N1,K")
     shapes = {str(step.sides[0]): tuple(step.shape) for step in shaped(solution)}
     assert shapes["Z^{1}"] == (N1, 1) and shapes["H"] == (N1, 1) and shapes["Z^{2}"] == (K, 1)
-    assert shapes["Yhat"] == (K, 1) and shapes["delta_1"] == (N1, 1)
+    assert shapes["Yhat"] == (K, 1)
+    assert [tuple(step.shape) for step in solution.steps if step.why == "delta of layer 1"] == \
+        [(N1, 1)]  # by its caption: delta's name follows z's (delta_1, or delta^1 after Z^1)
     assert shapes["dell/dW^{1}"] == (N, N1) and shapes["dell/dW^{2}"] == (N1, K)  # W is in x out
     assert shapes["W^{1}'"] == (N, N1) and shapes["H'"] == (N1, 1)
     assert len(shaped(solution)) == 18  # forward, deltas, gradients, updates, after the step
