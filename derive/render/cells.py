@@ -1,8 +1,9 @@
-"""Table cells and headers in TeX: numbers with a real minus sign, a tuple of numbers as a
-column vector (a table of 2-D iterates stays narrow), names typeset as math.
+"""Table cells and headers in TeX: numbers with a real minus sign, a tuple of numbers as a row
+tuple (as a table's header (x_1, x_2) names it; a small column vector reads as a binomial
+coefficient), an elided row's "..." as a vertical ellipsis, names typeset as math.
 
->>> tex_cell("(0.1, -0.9)")
-'$\\\\left(\\\\begin{smallmatrix} 0.1 \\\\\\\\ -0.9 \\\\end{smallmatrix}\\\\right)$'
+>>> tex_cell("(0.1, -0.9)"), tex_cell("...")
+('$(0.1,\\\\ -0.9)$', '$\\\\vdots$')
 >>> tex_cell(-2), tex_cell("does not fit"), tex_cell("1.5e-06")
 ('$-2$', 'does not fit', '$1.5 \\\\times 10^{-6}$')
 >>> tex_header("mhat_t"), tex_header("layer")
@@ -38,7 +39,7 @@ def shape_cell(value: Any, times: str) -> Any:
 
 
 def tex_cell(value: Any, digits: int = DEFAULT_DIGITS) -> str:
-    """A cell: a number in math, a tuple of numbers as a column vector (both in the number
+    """A cell: a number in math, a tuple of numbers as a row tuple (both in the number
     policy, see `number_cell`), other text escaped."""
     if isinstance(value, MathCell):  # fractions at full size, as in the steps
         tex = math_tex(value)
@@ -51,8 +52,9 @@ def tex_cell(value: Any, digits: int = DEFAULT_DIGITS) -> str:
         return f"${_scientific(number_cell(text, digits))}$"
     if _TUPLE.fullmatch(text):
         entries = [_scientific(entry) for entry in _entries(text, digits)]
-        return (r"$\left(\begin{smallmatrix} " + r" \\ ".join(entries)
-                + r" \end{smallmatrix}\right)$")
+        return "$(" + r",\ ".join(entries) + ")$"
+    if text == "...":
+        return r"$\vdots$"
     return tex_escape(text)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from derive.render.cells import math_tex, number_rows, size_cell
@@ -23,20 +23,59 @@ from derive.solution import Formula, ImageFigure, MathCell, Solution, StackFigur
 
 def step_lines(step: Step, digits: int) -> list[str]:
     """The right-hand sides of a step's chain: formula, substitution, value (duplicates dropped)."""
+    return list(dict.fromkeys(line for line, _ in _chain(step, digits)))
+
+
+def _chain(step: Step, digits: int) -> list[tuple[str, bool]]:
+    """Each right-hand side of a step's chain in TeX, and whether it is the substitution."""
     _, sides = step.sides
-    lines = [tex(side, digits=digits) for side in sides]
+    lines = [(tex(side, digits=digits), False) for side in sides]
     if sides and step.given:
-        lines.append(tex(sides[-1], step.given, digits))
+        lines.append((tex(sides[-1], step.given, digits), True))
     if step.value is not None:
-        lines.append(tex_value(step.value, digits, magnitude(step.given)))
-    return list(dict.fromkeys(lines))
+        lines.append((tex_value(step.value, digits, magnitude(step.given)), False))
+    return lines
 
 
-def step_context(step: Step, digits: int, fmt: str = "latex") -> dict[str, Any]:
-    """A step's caption (typeset), its chain of sides in TeX, its shape and its check mark."""
-    return {"lhs": tex(step.sides[0], digits=digits), "lines": step_lines(step, digits),
+def substitution_note(step: Step, sources: Mapping[str, int]) -> str:
+    """What a substitution too wide to print at a legible size says instead (its value line
+    follows): the steps its numbers come from (`sources`: a name's TeX -> the step that
+    computed it), or the data.
+    """
+    names = [tex(symbol) for symbol in step.given]
+    steps = sorted({sources[name] for name in names if name in sources})
+    if not steps:
+        return r"\text{(numbers as given)}"
+    items = [("steps " if len(steps) > 1 else "step ") + str(steps[0])]
+    items += [str(number) for number in steps[1:]]
+    items += ["the given data"] if any(name not in sources for name in names) else []
+    words = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return rf"\text{{(numbers as in {words})}}"
+
+
+def step_context(step: Step, digits: int, fmt: str = "latex",
+                 sources: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """A step's caption (typeset), its chain of sides in TeX, its shape and its check mark;
+    `fallbacks` holds, per line, what LaTeX shows instead of a substitution too wide to read
+    (empty for every other line), given `sources` (see `substitution_note`)."""
+    note = substitution_note(step, sources or {})
+    fallbacks = dict(reversed([(line, note if substituted else "")
+                               for line, substituted in _chain(step, digits)]))
+    lines = step_lines(step, digits)
+    return {"lhs": tex(step.sides[0], digits=digits), "lines": lines,
+            "fallbacks": [fallbacks[line] for line in lines],
             "why": printer(fmt)(step.why), "shape": shape_math(step.shape, fmt),
             "check": check_text(step.check)}
+
+
+def steps_context(steps: Sequence[Step], digits: int, fmt: str) -> list[dict[str, Any]]:
+    """Every step's context, each substitution pointing to the steps its numbers come from."""
+    sources: dict[str, int] = {}
+    contexts = []
+    for number, step in enumerate(steps, 1):
+        contexts.append(step_context(step, digits, fmt, sources))
+        sources[contexts[-1]["lhs"]] = number
+    return contexts
 
 
 def answer_context(name: Any, value: Any, digits: int, fmt: str,
@@ -101,7 +140,7 @@ def solution_context(solution: Solution, number: int, options: Options,
         "statement": statement,
         "statement_tex": statement_tex(statement, f"problem {problem.id!r}, field 'statement'"),
         "given": given_tex(problem, fmt, options.digits),
-        "steps": [step_context(step, options.digits, fmt) for step in solution.steps],
+        "steps": steps_context(solution.steps, options.digits, fmt),
         "answers": [answer_context(answer.key, answer.value, options.digits, fmt,
                                    ell)
                     for answer in solution.answers.entries() if not answer.detail],
@@ -134,5 +173,15 @@ def _rows(rows: Sequence[Sequence[Any]], fmt: str, digits: int) -> Sequence[Sequ
     rows = number_rows(rows, digits)
     if fmt == "latex":
         return rows
-    return [[f"${math_tex(cell)}$".replace("|", "\\|") if isinstance(cell, MathCell)
+    return [[f"${_inline(math_tex(cell))}$".replace("|", "\\|") if isinstance(cell, MathCell)
              else size_cell(cell, fmt) for cell in row] for row in rows]
+
+
+def _inline(math: str) -> str:
+    r"""Math for a Markdown table cell: a row break `\\` (a `cases`) as `\cr`, which Markdown
+    does not unescape into `\` before MathJax reads it.
+
+    >>> _inline(r"\begin{cases} 1 \\0 \end{cases}")
+    '\\begin{cases} 1 \\cr 0 \\end{cases}'
+    """
+    return math.replace("\\\\", "\\cr ")

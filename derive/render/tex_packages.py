@@ -20,6 +20,7 @@ PACKAGES: dict[str, str] = {
     "amsmath": "texlive-latex-base",
     "amssymb": "texlive-base",
     "booktabs": "texlive-latex-recommended",
+    "longtable": "texlive-latex-base",
     "tikz": "texlive-pictures",
     "graphicx": "texlive-latex-base",
 }
