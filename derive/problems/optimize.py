@@ -29,7 +29,7 @@ from derive.numeric.optim.schedules import rates
 from derive.numeric.optim.specs import MOMENTUM_FORMS, Spec, parse_optimizer, parse_schedule
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
-from derive.problems.optimize_equations import equations, finite, symbol
+from derive.problems.optimize_equations import Equation, equations, finite, symbol
 from derive.problems.optimize_tables import lr_step, table, written_steps
 from derive.solution import ImageFigure, Solution, Step, measured, shown_as_detail
 from derive.symbolic.build import eq
@@ -150,7 +150,7 @@ def solve(problem: Problem) -> Solution:
         tag = f"^{{[{number}]}}" if several else ""
         steps += _rule_steps(trace, tag, number if several else None)
         steps += written_steps(trace, tag, setting)
-        answers += _answers(trace, setting)
+        answers += _answers(trace, setting, problem.statement or "")
         tables.append(table(trace, names, number if several else None))
         traces[f"{number}: {chosen.text}"] = Trace(
             [r.x for r in trace.records], [r.f for r in trace.records])
@@ -183,9 +183,12 @@ STEPS = ("x_t, f_t, lr_t and the optimizer's state of every step t, for each opt
          "(the tables)")
 
 
-def _answers(trace: OptimizerTrace, setting: tuple[tuple[str, str], ...]) -> list[Answer]:
+def _answers(trace: OptimizerTrace, setting: tuple[tuple[str, str], ...],
+             statement: str) -> list[Answer]:
+    """Every step's x_t, f_t, lr_t and state, each a detail answer but those `boxed`."""
     found: list[Answer] = []
     rules = equations(trace.spec, trace.form)
+    chosen = boxed(rules, statement, trace.records[-1].t)
     for record in trace.records:
         values: dict[str, Any] = {"x": record.x, "f": record.f}
         if record.t:
@@ -196,8 +199,16 @@ def _answers(trace: OptimizerTrace, setting: tuple[tuple[str, str], ...]) -> lis
                 found.append(Answer(Key(f"{name}_{record.t}", setting=setting), value,
                                     nonnegative=name in NONNEGATIVE and not (
                                         name == "v" and trace.spec.name == "SGD"),
-                                    detail=STEPS))
+                                    detail="" if f"{name}_{record.t}" in chosen else STEPS))
     return found
+
+
+def boxed(rules: list[Equation], statement: str, last: int) -> set[str]:
+    """What an optimizer's run boxes: the last iterate x_T, f(x_T), and each state the
+    statement names ("with the velocity v_t"); the rest of its table are detail answers."""
+    words = statement.lower()
+    named = [e.name for e in rules if any(word in words for word in e.named)]
+    return {f"{name}_{last}" for name in ("x", "f", *named)}
 
 
 def _notes(problem: Problem, names: list[str]) -> tuple[str, ...]:

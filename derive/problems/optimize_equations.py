@@ -35,6 +35,7 @@ class Equation:
     rhs: Callable[[sympy.Expr], sympy.Expr]
     why: str
     value: Callable[[Record], Any]
+    named: tuple[str, ...] = ()  # words a statement names it by ("velocity", "moment")
 
 
 def _at(tex: str, tag: str) -> Callable[[sympy.Expr], sympy.Symbol]:
@@ -90,7 +91,7 @@ def _sgd(spec: Spec, form: str, tag: str) -> list[Equation]:
         step = ((lambda t: add(x(t - 1), neg(mul(mu, v(t - 1))), mul(add(1, mu), v(t))))
                 if spec["nesterov"] else (lambda t: add(x(t - 1), v(t))))
         return [Equation("v", "v", lambda t: add(mul(mu, v(t - 1)), neg(mul(eta_t(t), g(t)))),
-                         "CS231n's velocity, v_0 = 0", _state("velocity")),
+                         "CS231n's velocity, v_0 = 0", _state("velocity"), ("velocity",)),
                 Equation("x", "x", step, "the step along the velocity" + (
                     " (Nesterov: x - mu v_(t-1) + (1 + mu) v_t)" if spec["nesterov"] else ""),
                     _x)]
@@ -98,7 +99,7 @@ def _sgd(spec: Spec, form: str, tag: str) -> list[Equation]:
     direction = ((lambda t: add(g(t), mul(mu, b(t)))) if spec["nesterov"] else b)
     return [Equation("b", "b", lambda t: add(mul(mu, b(t - 1)), mul(add(1, neg(tau)), g(t))),
                      "torch's momentum buffer; its first step is b_1 = g_1 (no dampening)",
-                     _state("momentum_buffer")),
+                     _state("momentum_buffer"), ("momentum buffer", "buffer")),
             Equation("x", "x", lambda t: add(x(t - 1), neg(mul(eta_t(t), direction(t)))),
                      "the step" + (" with Nesterov's look-ahead g_t + mu b_t"
                                    if spec["nesterov"] else ""), _x)]
@@ -112,7 +113,8 @@ def _adagrad(spec: Spec, tag: str) -> list[Equation]:
                      "the decayed rate",
                      lambda r: r.shown["clr"] if r.shown else None),
             Equation("G", "G", lambda t: add(G(t - 1), g(t) ** 2),
-                     "the sum of squared gradients (torch's state 'sum')", _state("sum")),
+                     "the sum of squared gradients (torch's state 'sum')", _state("sum"),
+                     ("sum of squared", "accumulator")),
             Equation("x", "x", lambda t: add(x(t - 1), neg(div(mul(rate(t), g(t)), add(
                 sympy.sqrt(G(t)), eps)))),
                      "the step, each coordinate scaled by its own history", _x)]
@@ -123,20 +125,21 @@ def _rmsprop(spec: Spec, tag: str) -> list[Equation]:
     alpha, eps, mu = HYPER["alpha"], HYPER["eps"], HYPER["momentum"]
     found = [Equation("v", "v", lambda t: _average(alpha, v(t - 1), g(t) ** 2),
                       "the running average of squared gradients (square_avg)",
-                      _state("square_avg"))]
+                      _state("square_avg"), ("average", "square_avg"))]
     def scale(t: sympy.Expr) -> sympy.Expr:
         inside = add(v(t), neg(a(t) ** 2)) if spec["centered"] else v(t)
         return add(sympy.sqrt(inside), eps)
     if spec["centered"]:
         found.append(Equation("gbar", r"\bar{g}", lambda t: _average(alpha, a(t - 1), g(t)),
                               "the running average of gradients (grad_avg)",
-                              _state("grad_avg")))
+                              _state("grad_avg"), ("average", "grad_avg")))
     eta_t = _at(r"\eta", tag)
     if spec["momentum"] > 0:
         b = _at("b", tag)
         return found + [
             Equation("b", "b", lambda t: add(mul(mu, b(t - 1)), div(g(t), scale(t))),
-                     "the momentum buffer, b_0 = 0", _state("momentum_buffer")),
+                     "the momentum buffer, b_0 = 0", _state("momentum_buffer"),
+                     ("momentum buffer", "buffer")),
             Equation("x", "x", lambda t: add(x(t - 1), neg(mul(eta_t(t), b(t)))), "the step",
                      _x)]
     return found + [Equation("x", "x", lambda t: add(x(t - 1), neg(div(mul(eta_t(t), g(t)),
@@ -151,9 +154,11 @@ def _adam(spec: Spec, decoupled: bool, tag: str) -> list[Equation]:
     b1, b2, eps, eta_t = HYPER["beta1"], HYPER["beta2"], HYPER["eps"], (
         lambda t: symbol(r"\eta", t, tag))
     found = [Equation("m", "m", lambda t: _average(b1, m(t - 1), g(t)),
-                      "the first moment (exp_avg)", _state("exp_avg")),
+                      "the first moment (exp_avg)", _state("exp_avg"),
+                      ("first moment", "moments")),
              Equation("v", "v", lambda t: _average(b2, v(t - 1), g(t) ** 2),
-                      "the second moment (exp_avg_sq)", _state("exp_avg_sq")),
+                      "the second moment (exp_avg_sq)", _state("exp_avg_sq"),
+                      ("second moment", "moments")),
              Equation("mhat", r"\hat{m}", lambda t: div(m(t), add(1, neg(b1 ** t))),
                       "the bias-corrected first moment", _shown("m_hat"))]
     second = _at("v^{max}", tag) if spec["amsgrad"] else v
