@@ -40,8 +40,15 @@ def solve(item: Problem) -> Solution:
 
 
 def solve_set(problem_set: ProblemSet) -> list[Solution]:
-    """Solve every problem of a set, in order."""
-    return [solve(item) for item in problem_set.problems]
+    """Solve every problem of a set, in order: each shows the fields its `vary` table draws
+    as given data and boxes what its `ask` table names."""
+    from derive.classroom.asks import box_asked
+    from derive.given import with_varied
+
+    count = len(problem_set.problems)
+    return [box_asked(solve(with_varied(item, vary)), asked) for item, vary, asked in zip(
+        problem_set.problems, problem_set.vary or ({},) * count,
+        problem_set.asks or (None,) * count, strict=True)]
 
 
 def check(solution: Solution, rtol: float | None = None) -> list[Any]:

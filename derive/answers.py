@@ -197,6 +197,9 @@ class Answer:
     # not boxed: a per-entry answer a table or the steps already show, listed compactly under
     # this family's caption (e.g. "x_k, f_k of every iterate k (the table above)")
     detail: str = ""
+    # the box in words (a caption) where the bare value reads badly: gd's verdict
+    # 'converged' boxed as "converges (37 steps to ||grad f(x_k)|| < 1e-06)"
+    reads: str = ""
 
 
 class Answers(Mapping[Key, Any]):

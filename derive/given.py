@@ -9,8 +9,9 @@ An entry names a field (`x`), or labels one entry of a list field (`W^1 = weight
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -38,10 +39,22 @@ def given_entries(value: Any, name: str) -> tuple[Entry, ...]:
     return tuple(entries)
 
 
+def with_varied(problem: Any, vary: Mapping[str, Any]) -> Any:
+    """The problem with every field its `vary` table draws among its given data, as each
+    variant shows it, so its base answer key states the numbers its statement refers to."""
+    listed = {field for _, field, _ in problem.given}
+    drawn = tuple((name, name, None) for name in vary if name not in listed)
+    return dataclasses.replace(problem, given=problem.given + drawn) if drawn else problem
+
+
 def given_values(problem: Any) -> list[tuple[str, Any]]:
     """(label, value) of each given entry; a list of matrices gives one labelled matrix each."""
     shown: list[tuple[str, Any]] = []
-    for label, field, index in getattr(problem, "given", ()):
+    listed = tuple(getattr(problem, "given", ()))
+    named = {field for _, field, _ in listed}
+    referred = tuple((field, field, None) for field in referred_fields(problem)
+                     if field not in named)
+    for label, field, index in listed + referred:
         value = getattr(problem, field, None)
         if value is None or value == () or value == []:
             continue
@@ -56,6 +69,45 @@ def given_values(problem: Any) -> list[tuple[str, Any]]:
         else:
             shown.append((label, _column(value)))
     return shown
+
+
+_REFERRED = re.compile(r"\b(?:the|an?)\s+((?:[a-z]+\s+){0,4}?[a-z]+)\s+given below",
+                       re.IGNORECASE)
+
+
+def referred_fields(problem: Any) -> list[str]:
+    """The fields a statement refers to as given ("the step size given below"): those whose
+    help begins with words the phrase before "given below" holds ("step sizes, one or
+    several: 0.1"), else those whose name it holds ("the layer sizes"); plurals read as
+    singulars.
+
+    >>> from derive import problem
+    >>> referred_fields(problem("gd", function="x**2", x0="1", statement="Use the step "
+    ...                         "size given below."))
+    ['lr']
+    """
+    phrases = [_singular(found) for found in _REFERRED.findall(getattr(problem, "statement",
+                                                                       None) or "")]
+    if not phrases or not dataclasses.is_dataclass(problem):
+        return []
+    found: list[str] = []
+    for phrase in phrases:
+        heads = [field.name for field in dataclasses.fields(problem)
+                 if _holds(phrase, re.split(r"[,:(]", str(field.metadata.get("help", "")))[0])]
+        found += heads or [field.name for field in dataclasses.fields(problem)
+                           if _holds(phrase, field.name.replace("_", " "))]
+    return list(dict.fromkeys(found))
+
+
+def _holds(phrase: str, words: str) -> bool:
+    """Whether the (singular) phrase holds the words, as whole words."""
+    words = _singular(words)
+    return bool(words) and f" {words} " in f" {phrase} "
+
+
+def _singular(words: str) -> str:
+    """Words lower-cased, each without a plural s: 'Layer sizes' -> 'layer size'."""
+    return " ".join(re.sub(r"(?<=[a-z]{3})s$", "", word) for word in words.lower().split())
 
 
 def described(value: Any) -> str:
@@ -75,8 +127,9 @@ def described(value: Any) -> str:
 
 
 def _column(value: Any) -> Any:
-    """A batch of one example (one row) as its vector, shown as a column."""
-    if isinstance(value, Sequence) and len(value) == 1 and isinstance(value[0], Sequence):
+    """A batch of one example (one row) as its vector, shown as a column; a list of one
+    number (one step size) as that number."""
+    if isinstance(value, Sequence) and len(value) == 1 and not isinstance(value[0], str):
         return value[0]
     return value
 

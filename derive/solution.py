@@ -48,21 +48,26 @@ def step_answers(steps: tuple[Step, ...]) -> list[Answer]:
     """The quantity each step shows, keyed by its left side: a named symbol or matrix with a
     value (``P_1 = n_0 n_1 + n_1 = 5050``, ``x^(1) = ...``), and the shape a step states of a
     named matrix or a derivative (``shape of dL/dW_1``), so every quantity is an answer."""
+    return [answer for _, answer in shown_by_step(steps)]
+
+
+def shown_by_step(steps: tuple[Step, ...]) -> list[tuple[int, Answer]]:
+    """`step_answers`, each with the index of the step that shows it."""
     import sympy
 
     from derive.symbolic.matrices import MatrixPartial, Partial
 
     found = []
-    for step in steps:
+    for index, step in enumerate(steps):
         lhs, _ = step.sides
         named = step.key is not None or isinstance(lhs, sympy.Symbol | sympy.MatrixSymbol)
         if step.value is not None and named:
-            found.append(Answer(step.key or Key.of(lhs), step.value, shape=step.shape))
+            found.append((index, Answer(step.key or Key.of(lhs), step.value, shape=step.shape)))
         if step.shape is not None and (named or isinstance(lhs, Partial | MatrixPartial)):
             key = (dataclasses.replace(step.key, aspect="shape") if step.key else
                    Key.of(lhs, aspect="shape") if named else
                    Key.derivative(*lhs.args[:2], aspect="shape"))
-            found.append(Answer(key, Shape(step.shape), nonnegative=True))
+            found.append((index, Answer(key, Shape(step.shape), nonnegative=True)))
     return found
 
 
@@ -75,6 +80,41 @@ def shown_as_detail(answers: Answers, steps: tuple[Step, ...], detail: str = SHO
     extra = [dataclasses.replace(answer, detail=detail) for answer in step_answers(steps)
              if answer.key not in answers]
     return Answers((*answers.entries(), *extra))
+
+
+def computation_order(answers: Answers, shown: list[tuple[int, Answer]]) -> Answers:
+    """`answers` with each run of boxed values that steps show (`shown`: by `shown_by_step`)
+    in the order of those steps: Z_1 before A_1, as the forward pass computes them. Any
+    other answer keeps its place and ends a run: one no step shows, a detail answer, and a
+    derivative (the kinds list gradients per parameter, each beside its update)."""
+    first: dict[Key, int] = {}
+    for index, answer in shown:
+        first.setdefault(answer.key, index)
+    entries = list(answers.entries())
+    start = 0
+    for place in range(len(entries) + 1):
+        if place < len(entries) and _in_run(entries[place], first):
+            continue
+        entries[start:place] = sorted(entries[start:place], key=lambda a: first[a.key])
+        start = place + 1
+    return Answers(entries)
+
+
+def _in_run(answer: Answer, first: Mapping[Key, int]) -> bool:
+    """Whether `computation_order` may move the answer: a boxed value a step shows."""
+    return not answer.detail and not answer.key.wrt and answer.key in first
+
+
+NOT_ASKED = "the results the question does not ask (the steps above)"
+
+
+def boxed_as_asked(answers: Answers, asked: tuple[Key, ...]) -> Answers:
+    """`answers` boxing exactly the `asked` ones, first and in that order; every other one
+    a detail answer (its own caption kept, else `NOT_ASKED`)."""
+    chosen = [dataclasses.replace(answers.answer(key), detail="") for key in asked]
+    rest = [answer if answer.detail else dataclasses.replace(answer, detail=NOT_ASKED)
+            for answer in answers.entries() if answer.key not in asked]
+    return Answers((*chosen, *rest))
 
 
 def shape_words(shape: Any) -> str:
@@ -177,7 +217,11 @@ class ImageFigure:
 
 @dataclass(frozen=True)
 class Solution:
-    """Ordered steps, named answers (numbers, lists or `Formula`s), stated assumptions, tables."""
+    """Ordered steps, named answers (numbers, lists or `Formula`s), stated assumptions, tables.
+
+    The boxed answers (those without `Answer.detail`) come in the order the steps show them
+    (`computation_order`); with `asked` (the keys a problem's `ask` table names), exactly
+    those are boxed, in that order (`boxed_as_asked`)."""
 
     problem: Problem
     steps: tuple[Step, ...]
@@ -185,12 +229,17 @@ class Solution:
     notes: tuple[str, ...] = ()
     tables: tuple[Table, ...] = ()
     figure: GraphFigure | StackFigure | ImageFigure | None = None
+    asked: tuple[Key, ...] = ()
 
     def __post_init__(self) -> None:
         answers = self.answers if isinstance(self.answers, Answers) else \
             Answers.from_values(self.answers)  # a {key or name: value} dict
-        shown = [answer for answer in step_answers(self.steps) if answer.key not in answers]
-        object.__setattr__(self, "answers", Answers((*answers.entries(), *shown)))
+        by_step = shown_by_step(self.steps)
+        shown = [answer for _, answer in by_step if answer.key not in answers]
+        answers = Answers((*answers.entries(), *shown))
+        answers = (boxed_as_asked(answers, self.asked) if self.asked else
+                   computation_order(answers, by_step))
+        object.__setattr__(self, "answers", answers)
 
     def _repr_markdown_(self) -> str:
         from derive.render import render

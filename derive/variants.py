@@ -93,14 +93,16 @@ def draw_variant(problem_set: ProblemSet, seed: int, index: int,
     `fixed` keeps the solutions of the problems that do not vary, solved once for all
     variants (they are the same in every one)."""
     from derive import solve
+    from derive.classroom.asks import box_asked
 
     fixed = {} if fixed is None else fixed
     solutions, redraws = [], {}
+    asks = problem_set.asks or (None,) * len(problem_set.problems)
     for number, (problem, entry, vary) in enumerate(
             zip(problem_set.problems, problem_set.entries, problem_set.vary, strict=True), 1):
         if not vary:
             if number not in fixed:
-                fixed[number] = solve(problem)
+                fixed[number] = box_asked(solve(problem), asks[number - 1])
             solutions.append(fixed[number])
             continue
         for attempt in range(MAX_DRAWS):
@@ -110,7 +112,8 @@ def draw_variant(problem_set: ProblemSet, seed: int, index: int,
                                   for name, spec in vary.items()}}
             fields["given"] = _given_with_drawn(entry.get("given"), vary)
             try:
-                solutions.append(solve(parse_problem(fields, number)))
+                solutions.append(box_asked(solve(parse_problem(fields, number)),
+                                           asks[number - 1]))
                 redraws[problem.id] = attempt
                 break
             except DeriveError:

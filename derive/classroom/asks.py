@@ -22,6 +22,7 @@ numbers stated in the question.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from derive.answers import Key
 from derive.claimed_number import flat
 from derive.errors import InputError
 from derive.render.keys import key_text
@@ -118,11 +120,7 @@ def parts_of(solution: Solution, asks: tuple[Ask, ...] | None, digits: int) -> l
     chosen = asks if asks is not None else _default_asks(solution)
     parts: list[Part] = []
     for ask in chosen:
-        key = solution.answers.find(ask.name)
-        if key is None:
-            names = ", ".join(key_text(k) for k in solution.answers)
-            raise InputError(f"problem {problem!r}, field 'ask': no answer {ask.name!r}; the "
-                             f"answers are {names}")
+        key = _asked_key(solution, ask.name)
         parts.extend(_parts(key_text(key), solution.answers[key], ask, digits, problem))
     if not parts:
         raise (NothingToAsk if asks is None else InputError)(
@@ -133,6 +131,26 @@ def parts_of(solution: Solution, asks: tuple[Ask, ...] | None, digits: int) -> l
         raise InputError(f"problem {problem!r}: {len(parts)} parts to ask; at most {MAX_PARTS}: "
                          "list fewer answers in its ask table")
     return parts
+
+
+def _asked_key(solution: Solution, name: str) -> Key:
+    """The key of the answer an ask names; an error naming every answer when none is."""
+    key = solution.answers.find(name)
+    if key is None:
+        names = ", ".join(key_text(k) for k in solution.answers)
+        raise InputError(f"problem {solution.problem.id!r}, field 'ask': no answer {name!r}; "
+                         f"the answers are {names}")
+    return key
+
+
+def box_asked(solution: Solution, table: Any) -> Solution:
+    """The solution boxing exactly the answers its `ask` table (as written) names, in that
+    order, every other one a detail answer; unchanged without a table."""
+    asks = read_asks(table, solution.problem.id)
+    if asks is None:
+        return solution
+    keys = dict.fromkeys(_asked_key(solution, ask.name) for ask in asks)
+    return dataclasses.replace(solution, asked=tuple(keys))
 
 
 def _default_asks(solution: Solution) -> tuple[Ask, ...]:

@@ -184,8 +184,8 @@ def _hessian(f: sympy.Expr, variables: list[sympy.Symbol]) -> sympy.Matrix | Non
 
 def _stability(hessian: sympy.Matrix, problem: Problem, answers: dict[Any, Any]) -> list[Step]:
     eigenvalues = sorted(float(sympy.re(sympy.N(v))) for v in hessian.eigenvals(multiple=True))
-    answers["hessian eigenvalues"] = eigenvalues
     answers["hessian"] = np.array(hessian.tolist(), dtype=float)
+    answers["hessian eigenvalues"] = eigenvalues
     steps = [Step(eq(sympy.Symbol("H"), hessian), "the Hessian is constant: f is quadratic",
                   shape=hessian.shape),
              Step(sympy.Symbol(r"\lambda(H)"), "its eigenvalues", value=eigenvalues)]

@@ -7,6 +7,7 @@ and the run's ``verdict``, ``steps``, last ``x``, ``f`` and ``gradient norm``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +30,8 @@ def rate_answers(trace: Trace, eta: float, gradient: Callable[[Any], Any]) -> li
                       nonnegative=nonnegative, detail=detail)
 
     steps = len(trace.points) - 1
-    found = [answer("verdict", trace.verdict), answer("steps", steps, True),
+    verdict = dataclasses.replace(answer("verdict", trace.verdict), reads=verdict_words(trace))
+    found = [verdict, answer("steps", steps, True),
              answer("x", trace.points[-1]), answer("f", trace.values[-1]),
              answer("gradient norm", trace.gradient_norms[-1], True),
              answer("iterates", [list(p) for p in trace.points], detail=ITERATES),
@@ -41,6 +43,21 @@ def rate_answers(trace: Trace, eta: float, gradient: Callable[[Any], Any]) -> li
                   answer(f"gradient_{k}", np.asarray(gradient(trace.points[k]), float),
                          detail=ITERATES)]
     return found
+
+
+VERBS = {"converged": "converges", "diverged": "diverges", "oscillating": "oscillates",
+         "stopped": "stops"}
+
+
+def verdict_words(trace: Trace) -> str:
+    """The run's verdict as its box reads it: 'converges (37 steps to ||grad f(x_k)|| <
+    1e-06)', 'diverges (after 5 steps: the iterates blow up)'."""
+    steps = len(trace.points) - 1
+    if trace.verdict == "converged":
+        return f"converges ({steps} steps to {trace.reason})"
+    if trace.reason.startswith(("exactly", "no convergence")):  # no stopping rule; max_steps
+        return f"stops ({trace.reason})"
+    return f"{VERBS.get(trace.verdict, trace.verdict)} (after {steps} steps: {trace.reason})"
 
 
 def minimizer(hessian: Any, linear: Any) -> Any | None:

@@ -79,14 +79,23 @@ def steps_context(steps: Sequence[Step], digits: int, fmt: str) -> list[dict[str
 
 
 def answer_context(name: Any, value: Any, digits: int, fmt: str,
-                   ell: bool = False) -> dict[str, Any]:
+                   ell: bool = False, reads: str = "") -> dict[str, Any]:
     """An answer's typeset name (or label), boxed value and shape in words; `ell`: the
-    solution writes the loss as ell."""
+    solution writes the loss as ell; `reads`: the box in words, where the answer says how
+    it reads (`derive.answers.Answer.reads`)."""
     shape = getattr(value, "shape", None) if isinstance(value, Formula) else None
     return {"key": key_text(name), "name": math_printer(fmt)(key_display(name, ell)),
-            "tex": answer_tex(value, digits),
+            "tex": words_tex(reads) if reads else answer_tex(value, digits),
             "label": tex(value.label) if getattr(value, "label", None) else "",
             "shape": printer(fmt)(shape_words(shape)) if shape else ""}
+
+
+def words_tex(words: str) -> str:
+    r"""A caption as the math of a box: its words upright, its math as math (the same in
+    LaTeX and in Markdown's MathJax, which reads no $ inside \text)."""
+    pieces = printer("latex")(words).split("$")
+    return " ".join(piece if i % 2 else rf"\text{{{piece}}}"
+                    for i, piece in enumerate(pieces) if piece)
 
 
 TIMES = r" \times "
@@ -141,8 +150,8 @@ def solution_context(solution: Solution, number: int, options: Options,
         "statement_tex": statement_tex(statement, f"problem {problem.id!r}, field 'statement'"),
         "given": given_tex(problem, fmt, options.digits),
         "steps": steps_context(solution.steps, options.digits, fmt),
-        "answers": [answer_context(answer.key, answer.value, options.digits, fmt,
-                                   ell)
+        "answers": [answer_context(answer.key, answer.value, options.digits, fmt, ell,
+                                   answer.reads)
                     for answer in solution.answers.entries() if not answer.detail],
         "details": details(solution, fmt),
         "notes": [caption(note) for note in solution.notes],
