@@ -23,7 +23,7 @@ from derive import converters
 from derive.answers import Answer, Answers, Key
 from derive.errors import FieldError, InputError
 from derive.models import Input, parse_inputs
-from derive.numeric.layers import kernels_for, layer_residuals
+from derive.numeric.layers import judge_layer, kernels_for
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.problems import layer_grad_instance as instance
@@ -37,9 +37,10 @@ from derive.symbolic.layer_forms import (
     target_residual,
 )
 
-TIES = ("a window holds tied maxima, where the max has no derivative: dL/dX follows torch "
-        "(all of dL/dY to the first maximum in row-major order), checked against the kernels "
-        "only, not against differences")
+TIES = ("{count} entries of {name} sit on a kink, where L has no derivative and differences "
+        "cannot judge: dL/d{name} follows torch's rule ({rule}), each entry equal to a "
+        "one-sided difference of L; there it is checked against the kernels, not against "
+        "central differences")
 DY_NOTE = "dZ stands for dL/dZ, the gradient of the loss L with respect to Z"
 
 
@@ -166,12 +167,15 @@ def _kernel_steps(inst: instance.Instance, checks: dict[str, float]) -> list[Ste
     steps = [Step(sympy.Eq(Y, rule(X)), f"forward of {inst.layer_type}", np.shape(inst.y),
                   matrix_view(inst.y), 0.0),
              Step(sympy.Derivative(sympy.Symbol("L"), X), "dL/dX from dL/dY by the layer's "
-                  "backward, checked against central differences of its forward",
-                  np.shape(dx), matrix_view(dx), measured(checks.get("X", 0.0)))]
+                  "backward" + (", checked against central differences of its forward"
+                                if "X" in checks else ", by torch's rule at the kinks"),
+                  np.shape(dx), matrix_view(dx),
+                  measured(checks["X"]) if "X" in checks else None)]
     for name, grad in grads.items():
         steps.append(Step(sympy.Derivative(sympy.Symbol("L"), sympy.Symbol(name)),
                           f"dL/d{name}, checked against central differences",
-                          np.shape(grad), matrix_view(grad), measured(checks.get(name, 0.0))))
+                          np.shape(grad), matrix_view(grad),
+                          measured(checks[name]) if name in checks else None))
     return steps
 
 
@@ -224,12 +228,12 @@ def _notes(problem: Problem, inst: instance.Instance, form: LayerForm | None) ->
 def solve(problem: Problem) -> Solution:
     """The layer's derivation, every relation checked; with numbers, every value."""
     inst = problem.instance()
-    found = layer_residuals(kernels_for(inst.layer_type), inst.state, inst.x, inst.config,
-                            inst.dy, problem.seed)
-    checks = {("X" if name.startswith("input") else name): r for name, r in found.items()}
-    tied = inst.layer_type.startswith("MaxPool") and checks.get("X", 0.0) > 1e-6
-    if tied:  # a tie in a window: the max has no derivative there; torch's choice is kept
-        del checks["X"]
+    kernels = kernels_for(inst.layer_type)
+    judged = {("X" if name.startswith("input") else name): c for name, c in judge_layer(
+        kernels, inst.state, inst.x, inst.config, inst.dy, problem.seed).items()}
+    checks = {name: c.residual for name, c in judged.items() if not c.kinks}
+    ties = [TIES.format(count=c.kinks, name=name, rule=kernels.kink or "its one-sided rule")
+            for name, c in judged.items() if c.kinks]
     form = _form(inst)
     if form is None:
         steps = _kernel_steps(inst, checks)
@@ -242,5 +246,5 @@ def solve(problem: Problem) -> Solution:
     targets = {str(r.lhs.base.label) for r in form.relations if r.target} if form else set()
     answers = Answers(_answers(inst) + _intermediates(steps, targets) if problem.numeric or
                       form is None else ())
-    notes = _notes(problem, inst, form) + ([TIES] if tied else [])
+    notes = _notes(problem, inst, form) + ties
     return Solution(problem, tuple(steps), answers, notes=tuple(notes), tables=tables)

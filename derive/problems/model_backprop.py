@@ -256,8 +256,9 @@ def solve(problem: Problem) -> Solution:
     """Forward, loss, backward, gradients, SGD step, loss after; every step checked."""
     run = problem.run()
     result = run.step(float(problem.lr))
-    residuals = run.check(result, problem.seed)
-    steps = shown.steps(run, result, residuals)
+    whole = shown.judge_whole(run, result, run.check(result, problem.seed))
+    judged = shown.layer_checks(run, result)
+    steps = shown.steps(run, result, whole, judged)
     answers = [Answer(Key("loss"), result.loss, nonnegative=True)]
     for name in run.trainable():
         gradient = Key("L", wrt=name)
@@ -270,7 +271,7 @@ def solve(problem: Problem) -> Solution:
                                                 float(problem.lr))))
     answers.append(Answer(Key("loss", new=True), result.loss_after, nonnegative=True))
     answers += shown.gradient_answers(steps)
-    notes = shown.notes(problem, run, residuals)
+    notes = shown.notes(problem, run, whole, judged)
     vocabulary = _vocabulary(_chain(problem))
     if vocabulary and problem.x is None:
         notes += (token_note(run, vocabulary, problem.seed),)

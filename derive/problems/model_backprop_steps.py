@@ -5,16 +5,17 @@ gradients, the SGD step; and the notes that state every convention."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import sympy
 
 from derive.answers import Answer, Key
-from derive.errors import InputError
+from derive.errors import InputError, VerificationError
 from derive.models import Summary
-from derive.numeric.layers import kernels_for, layer_residuals
+from derive.numeric.layers import TensorCheck, judge_layer, kernels_for
+from derive.numeric.layers.check import KINK_ENTRIES, TOLERANCE, kink_check, norm_of
 from derive.numeric.layers.sequence import substate
 from derive.numeric.model_run import WHOLE_ENTRIES, Result, Run
 from derive.problems.tensors import draw, matrix_view
@@ -91,16 +92,59 @@ def _rule(step: Any, ndim: int, target: str) -> sympy.Basic | None:
     return found[0] if found else None
 
 
-def _backward_steps(run: Run, result: Result, residuals: Mapping[str, float]) -> list[Step]:
-    steps = []
+Judged = Mapping[str, Mapping[str, TensorCheck]]  # layer name -> tensor -> its check
+
+
+def layer_checks(run: Run, result: Result) -> dict[str, dict[str, TensorCheck]]:
+    """Each layer's backward judged against differences of its forward at the run's point
+    (`judge_layer`: a residual no kink explains raises)."""
     inputs = [run.x] + [out for _, out in result.outputs[:-1]]
     upstream = [dx for _, dx in result.input_grads[1:]] + [result.dyhat]
+    return {step.name: judge_layer(kernels_for(step.layer_type), substate(run.state, step.name),
+                                   x, step.config, dy)
+            for step, x, dy in zip(run.steps, inputs, upstream, strict=True)}
+
+
+def judge_whole(run: Run, result: Result,
+                residuals: Mapping[str, float]) -> dict[str, TensorCheck]:
+    """The whole gradient against differences of the objective (`Run.check`'s residuals): a
+    tensor above the tolerance is checked again entry by entry, relative to the norm of the
+    whole gradient and allowing kinks (`kink_check`); a VerificationError if still above."""
+    floor = max(norm_of(result.grads[name] for name in residuals), 1e-12)
+    judged = {}
+    for name, residual in residuals.items():
+        found = TensorCheck(residual)
+        if residual > TOLERANCE and np.size(run.state[name]) <= KINK_ENTRIES:
+            work = {k: np.array(v, dtype=float) if k in residuals else v
+                    for k, v in run.state.items()}
+            found = kink_check(_objective(run, work), work[name], result.grads[name], floor)
+        if found.residual > TOLERANCE:
+            raise VerificationError(f"model-backprop: dL/d{name} differs from central "
+                                    f"differences of the loss by {found.residual:.1e}")
+        judged[name] = found
+    return judged
+
+
+def _objective(run: Run, work: Mapping[str, Any]) -> Callable[[], float]:
+    """The objective at `work`, read each call (entries are changed in place)."""
+    return lambda: float(run.value(work)[0])
+
+
+def _kinks(checks: Mapping[str, TensorCheck]) -> int:
+    """The entries of a layer's input that sit on a kink."""
+    return sum(c.kinks for name, c in checks.items() if name.startswith("input"))
+
+
+def _backward_steps(run: Run, result: Result, whole: Mapping[str, TensorCheck],
+                    judged: Judged) -> list[Step]:
+    steps = []
+    inputs = [run.x] + [out for _, out in result.outputs[:-1]]
     names = [""] + [name for name, _ in result.outputs[:-1]]
     for index in reversed(range(len(run.steps))):
         step, x = run.steps[index], inputs[index]
-        state = substate(run.state, step.name)
-        check = max(layer_residuals(kernels_for(step.layer_type), state, x, step.config,
-                                    upstream[index]).values(), default=0.0)
+        checks = judged[step.name]
+        check = None if _kinks(checks) else max(
+            (c.residual for c in checks.values()), default=0.0)
         dx = result.input_grads[index][1]
         if dx is not None:  # token ids (an Embedding's input) have no gradient
             steps.append(_input_step(step, dx, names[index], np.ndim(x), check))
@@ -108,18 +152,21 @@ def _backward_steps(run: Run, result: Result, residuals: Mapping[str, float]) ->
             key = f"{step.name}.{param}"
             if key in result.grads:
                 steps.append(_gradient_step(step, key, param, np.ndim(x), result,
-                                            residuals[key]))
+                                            whole[key]))
     return steps
 
 
-def _input_step(step: Any, dx: Any, name: str, ndim: int, check: float) -> Step:
-    """dL/dX of one layer from its dL/dY, by the layer's index form where it has one."""
+def _input_step(step: Any, dx: Any, name: str, ndim: int, check: float | None) -> Step:
+    """dL/dX of one layer from its dL/dY, by the layer's index form where it has one; an
+    input on a kink (`check` None) follows the kernel's rule there, as the notes say."""
     lhs = sympy.Derivative(L, _symbol(name), evaluate=False)
     rule = _rule(step, ndim, "X")
     relation = sympy.Eq(_indexed(lhs, rule), rule.rhs if rule is not None else sympy.Function(
         f"{step.layer_type}^T")(sympy.Derivative(L, _symbol(step.name), evaluate=False)))
     why = (f"layer {step.name} ({step.layer_type}) backward: dL/dX from dL/dY" +
-           ("" if rule is None else f" by {rule.lhs} = ... with X = {_symbol(name)}"))
+           ("" if rule is None else f" by {rule.lhs} = ...") +
+           ("" if name == "" else f" (its input X is {_symbol(name)})") +
+           ("" if check is not None else "; at the kinks by torch's rule (see the notes)"))
     return Step(relation, why, np.shape(dx), view(dx), check,
                 key=Key.derivative(L, lhs.variables[0]))
 
@@ -132,16 +179,21 @@ def _indexed(lhs: sympy.Derivative, rule: Any) -> sympy.Basic:
 
 
 def _gradient_step(step: Any, key: str, param: str, ndim: int, result: Result,
-                   residual: float) -> Step:
+                   checked: TensorCheck) -> Step:
+    """dL/d(one parameter), by the layer's index form where it has one; checked against
+    differences of the loss unless some of its entries sit on a kink of the loss."""
     rule = _rule(step, ndim, param)
     lhs = sympy.Derivative(L, sympy.Symbol(key), evaluate=False)
     relation = sympy.Eq(_indexed(lhs, rule), rule.rhs) if rule is not None else lhs
-    why = f"gradient of {key}, checked against differences of the loss"
-    return Step(relation, why, result.grads[key].shape, view(result.grads[key]), residual,
+    why = f"gradient of {key}, " + ("checked against differences of the loss" if not
+                                     checked.kinks else "at the kinks by torch's rule")
+    return Step(relation, why, result.grads[key].shape, view(result.grads[key]),
+                None if checked.kinks else checked.residual,
                 key=Key.derivative(L, sympy.Symbol(key)))
 
 
-def steps(run: Run, result: Result, residuals: Mapping[str, float]) -> list[Step]:
+def steps(run: Run, result: Result, whole: Mapping[str, TensorCheck],
+          judged: Judged) -> list[Step]:
     """Forward, loss, backward, SGD step, loss after."""
     out = _forward_steps(run, result)
     last = _symbol(run.steps[-1].name)
@@ -151,7 +203,7 @@ def steps(run: Run, result: Result, residuals: Mapping[str, float]) -> list[Step
     out.append(Step(sympy.Derivative(L, last, evaluate=False), "the loss's gradient with "
                     "respect to the model's output", np.shape(result.dyhat),
                     view(result.dyhat), None))
-    out += _backward_steps(run, result, residuals)
+    out += _backward_steps(run, result, whole, judged)
     lr = sympy.Symbol("eta")
     for name in run.trainable():
         if name in run.frozen:
@@ -187,7 +239,30 @@ def gradient_answers(shown: list[Step]) -> list[Answer]:
     return found
 
 
-def notes(problem: Any, run: Run, residuals: Mapping[str, float]) -> tuple[str, ...]:
+def kink_notes(run: Run, judged: Judged) -> list[str]:
+    """Per layer whose input sits on a kink: where, the rule its backward follows there, and
+    what was checked instead."""
+    found = []
+    names = [""] + [step.name for step in run.steps[:-1]]
+    for step, name in zip(run.steps, names, strict=True):
+        checks = judged[step.name]
+        kinks = _kinks(checks)
+        if not kinks:
+            continue
+        rule = kernels_for(step.layer_type).kink or "the kernel's one-sided rule"
+        worst = max(c.residual for c in checks.values())
+        found.append(
+            f"layer {step.name} ({step.layer_type}): {kinks} entries of its input "
+            f"{_symbol(name)} sit on a kink, where the loss has no derivative and differences "
+            f"cannot judge: there dL/d{_symbol(name)} follows torch's rule ({rule}), each "
+            "entry equal to a one-sided difference of the loss; the other entries agree with "
+            f"central differences (residual {worst:.0e}); so the step is not marked verified"
+            .replace("residual 0e+00", "residual 0"))
+    return found
+
+
+def notes(problem: Any, run: Run, whole: Mapping[str, TensorCheck],
+          judged: Judged) -> tuple[str, ...]:
     """The conventions: loss options, decay, frozen, drawn values, the checks."""
     result = [f"loss {problem.loss}" + (" with the factor 1/2" if problem.half else ""),
               f"one SGD step with learning rate {problem.lr}: w new = w - lr dL/dw"]
@@ -210,7 +285,14 @@ def notes(problem: Any, run: Run, residuals: Mapping[str, float]) -> tuple[str, 
     count = sum(np.size(run.state[k]) for k in run.trainable())
     mode = "entry by entry" if count <= WHOLE_ENTRIES else "along random directions"
     result.append(f"the whole gradient checked against central differences of the loss "
-                  f"({mode}); largest residual {max(residuals.values(), default=0.0):.1e}")
+                  f"({mode}); largest residual "
+                  f"{max((c.residual for c in whole.values()), default=0.0):.1e}")
+    kinked = [name for name, c in whole.items() if c.kinks]
+    if kinked:
+        result.append(f"the loss has kinks along {', '.join(kinked)} (ties or breakpoints "
+                      "that move with them): there the gradient follows torch's rules, each "
+                      "entry equal to a one-sided difference, and is not marked verified")
+    result += kink_notes(run, judged)
     result.append("tensors of more than 2 axes are shown (and claimed) as matrices: rows run "
                   "over the leading axes, the last axis across; dZ stands for dL/dZ")
     return tuple(result)

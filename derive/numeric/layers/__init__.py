@@ -30,7 +30,8 @@ The layer rules of `derive.models` attach their numerics by type name:
   `backward(xp, cache, config) -> dL/dinput`.
 - `check_layer(kernels, state, x, config)` returns the largest relative residual of the
   backward against central differences of the forward (`layer_residuals` per tensor);
-  `check_loss` the same for a loss.
+  `judge_layer` judges them, explaining a residual only by a kink (a max-pool tie, ReLU at
+  0) where the kernel's value is a one-sided derivative; `check_loss` checks a loss.
 
 >>> sorted(LAYER_KERNELS)[:4]
 ['AdaptiveAvgPool2d', 'AvgPool2d', 'BatchNorm1d', 'BatchNorm2d']
@@ -57,8 +58,10 @@ def load_all() -> None:
 load_all()
 
 from derive.numeric.layers.check import (  # noqa: E402  (after the table is filled)
+    TensorCheck,
     check_layer,
     check_loss,
+    judge_layer,
     layer_residuals,
 )
 from derive.numeric.layers.losses import LOSS_KERNELS, LossKernels, loss_kernels_for  # noqa: E402
@@ -70,5 +73,6 @@ from derive.numeric.layers.sequence import (  # noqa: E402
 )
 
 __all__ = ["LAYER_KERNELS", "LOSS_KERNELS", "LayerKernels", "LossKernels", "Step",
-           "chain_backward", "chain_buffers", "chain_forward", "check_layer", "check_loss",
-           "kernels_for", "layer_residuals", "load_all", "loss_kernels_for"]
+           "TensorCheck", "chain_backward", "chain_buffers", "chain_forward", "check_layer",
+           "check_loss", "judge_layer", "kernels_for", "layer_residuals", "load_all",
+           "loss_kernels_for"]

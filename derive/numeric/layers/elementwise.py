@@ -81,6 +81,10 @@ def _pointwise(f: Pointwise, f_prime: Pointwise) -> tuple[Any, Any]:
     return forward, backward
 
 
+KINKS = {"ReLU": "ReLU'(0) = 0",
+         "LeakyReLU": "at 0 the slope of the negative side, LeakyReLU'(0) = negative_slope"}
+
+
 def kernels() -> dict[str, tuple[Any, Any]]:
     """(forward, backward) per activation layer type."""
     return {name: _pointwise(*pair) for name, pair in POINTWISE.items()}
@@ -112,5 +116,5 @@ def dropout_backward(xp: Any, state: State, cache: Cache, dy: Any,
 
 
 for _name, (_forward, _backward) in kernels().items():
-    register(_name, _forward, _backward)
+    register(_name, _forward, _backward, kink=KINKS.get(_name, ""))
 register("Dropout", dropout_forward, dropout_backward)

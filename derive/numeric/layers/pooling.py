@@ -127,6 +127,8 @@ def adaptive_backward(xp: Any, state: State, cache: Cache, dy: Any,
     return cache["A_h"].T @ dy @ cache["A_w"], {}
 
 
-register("MaxPool2d", max_forward, max_backward)
+register("MaxPool2d", max_forward, max_backward,
+         kink="at tied maxima the first maximum of the window, in row-major order, takes all "
+              "of dL/dY")
 register("AvgPool2d", avg_forward, avg_backward)
 register("AdaptiveAvgPool2d", adaptive_forward, adaptive_backward)

@@ -33,24 +33,26 @@ class LayerKernels:
     """The numerics of one layer type: `forward(xp, state, x, config) -> (y, cache)` and
     `backward(xp, state, cache, dy, config) -> (dx, grads)`; `params` are the trainable
     tensors (every key of `grads`, when present in `state`), `buffers` those updated by a
-    training forward (returned in `cache["buffers"]`)."""
+    training forward (returned in `cache["buffers"]`), `kink` the rule the backward follows
+    where the layer is not differentiable (tied maxima, ReLU at 0), in words, as torch's."""
 
     name: str
     forward: Forward
     backward: Backward
     params: tuple[str, ...] = ()
     buffers: tuple[str, ...] = ()
+    kink: str = ""
 
 
 LAYER_KERNELS: dict[str, LayerKernels] = {}
 
 
 def register(name: str, forward: Forward, backward: Backward, params: tuple[str, ...] = (),
-             buffers: tuple[str, ...] = ()) -> LayerKernels:
+             buffers: tuple[str, ...] = (), kink: str = "") -> LayerKernels:
     """Enter the kernels of layer type `name` in the table (once per name)."""
     if name in LAYER_KERNELS:
         raise ValueError(f"layer {name} registered twice")
-    LAYER_KERNELS[name] = LayerKernels(name, forward, backward, params, buffers)
+    LAYER_KERNELS[name] = LayerKernels(name, forward, backward, params, buffers, kink)
     return LAYER_KERNELS[name]
 
 
