@@ -28,7 +28,7 @@ from derive.models.shortcut import Layer, layer, layer_list
 from derive.models.summary import LayerRow, prefix
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
-from derive.solution import FeatureMap, Shape, Solution, StackFigure, Step, Table
+from derive.solution import FeatureMap, Shape, Solution, StackFigure, Step, Table, shown_as_detail
 from derive.symbolic.build import eq
 
 __all__ = ["Layer", "Problem", "layer", "layer_list", "solve"]
@@ -149,7 +149,8 @@ def solve(problem: Problem) -> Solution:
         total = total + params if isinstance(params, int) and total is not None else None
         shapes.append(Shape(row.output if known else row.output[1:]))
         table.append((*_settings(index, item), _shape(row.output, known), params))
-    answers = [Answer(Key("shapes"), shapes, nonnegative=True)]
+    single = error is None and len(shapes) == 1  # the list would box the output again
+    answers = [Answer(Key("shapes"), shapes, nonnegative=True, detail=SHAPES if single else "")]
     notes: tuple[str, ...] = ()
     if error is None:
         answers.insert(0, Answer(Key("output"), shapes[-1], nonnegative=True))
@@ -166,9 +167,14 @@ def solve(problem: Problem) -> Solution:
     maps = [FeatureMap("input", start if known else start[1:])]
     maps += [FeatureMap(f"{index}: {item.type}", tuple(shape))
              for index, (item, shape) in enumerate(zip(problem.layers, shapes, strict=False), 1)]
-    return Solution(problem, tuple(steps), Answers(answers), notes=notes,
+    return Solution(problem, tuple(steps), shown_as_detail(Answers(answers), tuple(steps),
+                                                           SIZES), notes=notes,
                     tables=(Table(header, tuple(r[:len(header)] for r in table)),),
                     figure=StackFigure(tuple(maps)))
+
+
+SHAPES = "the list of output shapes (the output's, above)"
+SIZES = "each layer's H_l, W_l and parameter count P_l (the steps)"
 
 
 def _settings(index: int, item: Layer) -> tuple[str, ...]:

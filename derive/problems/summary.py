@@ -10,6 +10,7 @@ receptive field of the conv stack.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,14 +142,19 @@ def _table(summary: Summary) -> Table:
                  tuple(rows))
 
 
-def _answers(summary: Summary) -> Answers:
+def _answers(summary: Summary, named: list[LayerRow]) -> Answers:
+    """The totals, the output's shape (or that of each layer the statement names), the
+    receptive field, and each layer's values as detail answers."""
+    output = Answer(Key("output", aspect="shape"), Shape(summary.output), nonnegative=True)
+    shapes = [Answer(Key(row.name, aspect="shape"), Shape(row.output), nonnegative=True)
+              for row in named]
     entries = [Answer(Key("total"), summary.total, nonnegative=True),
                Answer(Key("trainable"), summary.trainable, nonnegative=True),
                Answer(Key("non_trainable"), summary.non_trainable, nonnegative=True),
                Answer(Key("buffers"), summary.buffers, nonnegative=True),
                Answer(Key("macs"), summary.macs, nonnegative=True),
                Answer(Key("memory"), summary.param_bytes, nonnegative=True),
-               Answer(Key("output", aspect="shape"), Shape(summary.output), nonnegative=True)]
+               *(shapes or [output])]
     if summary.field is not None:
         field = summary.field
         entries += [Answer(Key("receptive_field"), list(field.size), nonnegative=True),
@@ -159,8 +165,27 @@ def _answers(summary: Summary) -> Answers:
         if row.name in seen:
             continue  # a module called twice (ResNet's relu): its first call
         seen.add(row.name)
-        entries += [dataclasses.replace(answer, detail=LAYERS) for answer in _row_answers(row)]
+        entries += [dataclasses.replace(answer, detail=LAYERS) for answer in _row_answers(row)
+                    if answer.key not in {shape.key for shape in shapes}]
+    if shapes:  # the last named layer's shape is the output's: boxed once
+        entries.append(dataclasses.replace(output, detail=LAYERS))
     return Answers(entries)
+
+
+_LABEL = re.compile(r"\(([A-Z])\)")
+
+
+def named_layers(statement: str, summary: Summary) -> list[LayerRow]:
+    """The layers a statement names by a letter in parentheses ("a 2 x 2 max-pool (B)"),
+    read in order onto the layers that change the shape (an activation or a norm does
+    not); none when the counts differ."""
+    labels = _LABEL.findall(statement)
+    changing, shape = [], summary.inputs[0].shape if len(summary.inputs) == 1 else None
+    for row in summary.rows:
+        if row.output != shape:
+            changing.append(row)
+        shape = row.output
+    return changing if labels and len(labels) == len(changing) else []
 
 
 LAYERS = ("each layer's type, output shape, parameter count, buffers and MACs, and each "
@@ -196,7 +221,8 @@ def solve(problem: Problem) -> Solution:
     steps.append(_total_step(counted, summary))
     notes = (NOTES if summary.field is not None else NOTES[:-1]) + tuple(
         f"{row.name}: {row.note}" for row in summary.rows if row.note)
-    answers = shown_as_detail(_answers(summary), tuple(steps))
+    answers = shown_as_detail(_answers(summary, named_layers(problem.statement or "",
+                                                            summary)), tuple(steps))
     return Solution(problem, tuple(steps), answers, notes=notes,
                     tables=(_table(summary),), figure=_stack(summary))
 
