@@ -173,7 +173,7 @@ def solve(problem: Problem) -> Solution:
                     figure=StackFigure(tuple(maps)))
 
 
-SHAPES = "the list of output shapes (the output's, above)"
+SHAPES = "the list of every layer's output shape (here only the output's)"
 SIZES = "each layer's H_l, W_l and parameter count P_l (the steps)"
 
 
