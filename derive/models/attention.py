@@ -74,7 +74,7 @@ def attention_macs(e: int, l_q: int, l_k: int, kdim: int, vdim: int) -> int:
 
 
 def _attention_formula(bias: bool) -> sympy.Expr:
-    return add(mul(4, E, E), mul(4, E)) if bias else mul(4, E, E)
+    return add(mul(4, E**2), mul(4, E)) if bias else mul(4, E**2)
 
 
 def _mha_output(args: Args, shapes: tuple[Shape, ...]) -> Shape:

@@ -44,7 +44,8 @@ def _linear_tensors(args: Args, shapes: tuple[Shape, ...]) -> tuple[Tensor, ...]
 
 
 def linear_count(args: Args, shapes: tuple[Shape, ...]) -> Count:
-    """d_in d_out weights, plus d_out biases.
+    """d_in d_out weights (torch's weight tensor is out_features x in_features), plus d_out
+    biases.
 
     >>> linear_count({"in_features": 400, "out_features": 120, "bias": True}, ()).value
     48120
@@ -52,8 +53,8 @@ def linear_count(args: Args, shapes: tuple[Shape, ...]) -> Count:
     weights = mul(d_in, d_out)
     given = {d_in: args["in_features"], d_out: args["out_features"]}
     if args["bias"]:
-        return Count(add(weights, d_out), given, "a d_in x d_out weight and d_out biases")
-    return Count(weights, given, "a d_in x d_out weight, no bias")
+        return Count(add(weights, d_out), given, "weight of d_out x d_in and d_out biases")
+    return Count(weights, given, "weight of d_out x d_in, no bias")
 
 
 def _linear_macs(args: Args, shapes: tuple[Shape, ...], out: Shape) -> int:

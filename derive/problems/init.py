@@ -21,7 +21,7 @@ from derive.numeric.initialization import Init, Layer, Scheme, fans, initialize,
 from derive.numeric.initialization import parse_layer as parse_layer_call
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
-from derive.solution import Solution, Step
+from derive.solution import Shape, Solution, Step
 from derive.symbolic.build import eq
 
 MAX_SCHEMES = 8
@@ -69,7 +69,7 @@ def _fan_steps(layer: Layer) -> list[Step]:
            if transposed else " (in_channels / groups for a grouped conv)"
            if layer.groups > 1 else "")
     return [Step(sympy.Function("shape")(S("W")),
-                 f"{layer.text}: the weight in torch's layout {layout}", value=list(shape)),
+                 f"{layer.text}: the weight in torch's layout {layout}", value=Shape(shape)),
             Step(eq(S("fan_in"), S("n_1") * receptive), "size 1 of the weight times the "
                  f"kernel's sizes{why}", value=fan_in, given=given, check=0.0),
             Step(eq(S("fan_out"), S("n_0") * receptive), "size 0 times the kernel's sizes",
@@ -124,7 +124,7 @@ def solve(problem: Problem) -> Solution:
     layer = problem.layer
     fan_in, fan_out = fans(layer.weight)
     steps = _fan_steps(layer) + _variance_steps()
-    answers = [Answer(Key("W", aspect="shape"), list(layer.weight)),
+    answers = [Answer(Key("W", aspect="shape"), Shape(layer.weight)),
                Answer(Key("fan_in"), fan_in, nonnegative=True),
                Answer(Key("fan_out"), fan_out, nonnegative=True)]
     several = len(problem.init) > 1

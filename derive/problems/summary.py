@@ -95,7 +95,7 @@ class Problem(BaseProblem):
 def _param_step(index: int, row: LayerRow) -> Step:
     assert row.count is not None
     symbol = sympy.Symbol(f"P_{{{index}}}")
-    names = ", ".join(f"{entry.name.rsplit('.', 1)[-1]} {_x(entry.shape)}"
+    names = ", ".join(f"{entry.name.removeprefix(row.name + '.')} {_x(entry.shape)}"
                       for entry in row.params)
     why = f"{row.name} ({row.type}): {row.count.why}; tensors {names}"
     shared = [e for e in row.params if e.shared_with]
@@ -120,8 +120,9 @@ def _total_step(rows: list[tuple[int, LayerRow]], summary: Summary) -> Step:
     if value != summary.total:
         raise VerificationError(f"summary: the steps sum to {value}, the rows to {summary.total}")
     formula = add(*terms) if len(terms) > 1 else (terms[0] if terms else sympy.Integer(0))
-    return Step(eq(sympy.Symbol("P"), formula), "all parameters (a shared one once; a "
-                "repeated layer times its copies)", value=value, check=0.0, given=given)
+    return Step(eq(sympy.Symbol("P"), formula), "all parameters, P_i those of table row i "
+                "(rows without parameters add none), each shared one counted once and a "
+                "repeated layer times its copies", value=value, check=0.0, given=given)
 
 
 def _x(shape: tuple[int, ...]) -> str:
@@ -138,8 +139,11 @@ def _table(summary: Summary) -> Table:
                      row.macs, field))
     rows.append(("", "total", "", _x(summary.output), summary.total, summary.buffers,
                  summary.macs, ""))
-    return Table(("#", "layer", "type", "output", "params", "buffers", "MACs", "RF"),
-                 tuple(rows))
+    header: tuple[str, ...] = ("#", "layer", "type", "output", "params", "buffers", "MACs",
+                               "RF")
+    if all(row[-1] == "" for row in rows):  # no conv stack: no receptive field to show
+        header, rows = header[:-1], [row[:-1] for row in rows]
+    return Table(header, tuple(rows))
 
 
 def _answers(summary: Summary, named: list[LayerRow]) -> Answers:
@@ -153,12 +157,12 @@ def _answers(summary: Summary, named: list[LayerRow]) -> Answers:
                Answer(Key("non_trainable"), summary.non_trainable, nonnegative=True),
                Answer(Key("buffers"), summary.buffers, nonnegative=True),
                Answer(Key("macs"), summary.macs, nonnegative=True),
-               Answer(Key("memory"), summary.param_bytes, nonnegative=True),
+               Answer(Key("memory", aspect="bytes"), summary.param_bytes, nonnegative=True),
                *(shapes or [output])]
     if summary.field is not None:
         field = summary.field
-        entries += [Answer(Key("receptive_field"), list(field.size), nonnegative=True),
-                    Answer(Key("jump"), list(field.jump), nonnegative=True),
+        entries += [Answer(Key("receptive_field"), Shape(field.size), nonnegative=True),
+                    Answer(Key("jump"), Shape(field.jump), nonnegative=True),
                     Answer(Key("start"), [float(s) for s in field.first])]
     seen: set[str] = set()
     for row in summary.rows:

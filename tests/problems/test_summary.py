@@ -20,9 +20,9 @@ def test_lenet_answers_and_formula() -> None:
     solution = derive.solve(derive.problem("summary", input=[1, 32, 32], model=LENET))
     answers = solution.answers
     assert answers["total"] == 61_706 and answers["macs"] == 416_520
-    assert answers["memory"] == 4 * 61_706 and answers["buffers"] == 0
+    assert answers["bytes of memory"] == 4 * 61_706 and answers["buffers"] == 0
     assert list(answers["shape of 5"]) == [16, 5, 5] and answers["count of 7.weight"] == 48_000
-    assert answers["receptive_field"] == [16, 16] and answers["jump"] == [4, 4]
+    assert list(answers["receptive_field"]) == [16, 16] and list(answers["jump"]) == [4, 4]
     text = derive.render(solution, "text")
     assert "P₁ = C_out·C_in·k_h·k_w + C_out = 6·1·5·5 + 6 = 156" in text
 
