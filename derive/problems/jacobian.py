@@ -27,6 +27,7 @@ from derive.solution import Formula, Solution, Step, measured, shape_words
 from derive.symbolic import jacobians as jac
 from derive.symbolic.build import eq, equalities, mul
 from derive.symbolic.conventions import CONVENTIONS
+from derive.symbolic.gradient_plan import FactorShape, factor_words, product_words
 from derive.symbolic.instance import instantiate
 from derive.symbolic.matrices import Partial, chain, evaluate
 from derive.symbolic.model import Model
@@ -135,7 +136,7 @@ def _network(problem: Problem) -> Solution:
         shapes.append(_param_shape(net, bottom, numerator))
     steps.append(Step(eq(Partial(upper, lower), chain(*ordered)),
                       f"chain rule in the {problem.layout} layout; shapes: "
-                      + " . ".join(shapes if numerator else shapes[::-1])))
+                      + product_words(shapes if numerator else shapes[::-1])))
     for a, b, factor, why in factors:
         shown = factor if numerator else factor.T
         steps.append(Step(equalities(Partial(jac.symbol(net, a), jac.symbol(net, b)), shown),
@@ -164,7 +165,7 @@ def _network(problem: Problem) -> Solution:
     a = net.a(bottom.layer - 1)
     tensor = _contract(J_value, instance.arrays[a].ravel(), net.convention.transposed)
     residual = _residual(tensor, numeric)
-    steps.append(Step(eq(J_symbol, J), "J: the product of the matrix factors, d(of)/dz_l",
+    steps.append(Step(eq(J_symbol, J), _product_caption(upper, net.z(bottom.layer), numerator),
                       shape=_sizes(net, J)))
     out = "K" if "K" not in problem.letters else "m"  # the output's index, not a size K
     K, i, j, k = sympy.symbols(f"{out} i j k", integer=True)
@@ -219,15 +220,18 @@ def _entries(net: SymbolicNetwork, node: jac.Node) -> Any:
     return net.size(node.layer if node.kind != "a" or node.layer else 0)
 
 
-def _factor_shape(net: SymbolicNetwork, a: jac.Node, b: jac.Node, numerator: bool) -> str:
+def _factor_shape(net: SymbolicNetwork, a: jac.Node, b: jac.Node,
+                  numerator: bool) -> FactorShape:
+    """d(a)/d(b)'s shape: a's entries by b's, or b's by a's in the denominator layout."""
     shape = (_entries(net, a), _entries(net, b))
-    return shape_words(shape if numerator else shape[::-1])
+    return shape if numerator else shape[::-1]
 
 
-def _param_shape(net: SymbolicNetwork, bottom: jac.Node, numerator: bool) -> str:
+def _param_shape(net: SymbolicNetwork, bottom: jac.Node, numerator: bool) -> FactorShape:
+    """dz_l/dW_l's shape, z's entries by W's shape (a bias: by its entries), or reversed."""
     n = net.size(bottom.layer)
-    inner = shape_words(net.shape(net.W(bottom.layer))) if bottom.kind == "W" else str(n)
-    return f"{n} x ({inner})" if numerator else f"({inner}) x {n}"
+    inner = tuple(net.shape(net.W(bottom.layer))) if bottom.kind == "W" else n
+    return (n, inner) if numerator else (inner, n)
 
 
 def _tensor_shape(net: SymbolicNetwork, top: jac.Node, bottom: jac.Node,
@@ -235,6 +239,12 @@ def _tensor_shape(net: SymbolicNetwork, top: jac.Node, bottom: jac.Node,
     weight = tuple(net.shape(net.W(bottom.layer)))
     out = (_entries(net, top),)
     return out + weight if numerator else weight + out
+
+
+def _product_caption(upper: Any, z: Any, numerator: bool) -> str:
+    """'J = dYhat/dZ^1, the product of the matrix factors', in the numerator layout."""
+    layout = "" if numerator else " in the numerator layout"
+    return f"J = d{plain_name(upper)}/d{plain_name(z)}{layout}: the product of the matrix factors"
 
 
 def _tensor_steps(net: SymbolicNetwork, bottom: jac.Node, numerator: bool) -> list[Step]:
@@ -246,11 +256,21 @@ def _tensor_steps(net: SymbolicNetwork, bottom: jac.Node, numerator: bool) -> li
     unit, source = (j, i) if transposed else (i, j)
     place = "column" if transposed else "row"
     n = net.size(bottom.layer)
+    z_k = f"{_grouped(z)}_k"
+    weight = f"{_grouped(W)}_ik {plain_name(a)}_i" if transposed else \
+        f"{_grouped(W)}_kj {plain_name(a)}_j"
     return [Step(equalities(Partial(zb[k], wb[i, j]), mul(KroneckerDelta(k, unit), ab[source])),
-                 f"z_k = sum of W's entries times the inputs, plus b_k: a 3-way tensor of shape "
-                 f"{_param_shape(net, bottom, numerator)}; its slice k (d z_k / d W) is the "
-                 f"input {plain_name(a)} placed in {place} k of a zero {shape_words(net.shape(W))} "
-                 f"matrix ({n} slices)", check=0.0)]
+                 f"{z_k} = sum_{'i' if transposed else 'j'} {weight} + "
+                 f"{_grouped(net.b(bottom.layer))}_k, so d{plain_name(z)}/d{plain_name(W)} is a "
+                 f"3-way tensor of shape {factor_words(_param_shape(net, bottom, numerator))} "
+                 f"({n} slices): slice k, the derivatives of {z_k}, is {plain_name(a)} placed "
+                 f"in {place} k of a zero {shape_words(net.shape(W))} matrix", check=0.0)]
+
+
+def _grouped(matrix: Any) -> str:
+    """A name an entry's index can follow: W^1 -> (W^1), so (W^1)_ik reads as its entry."""
+    name = plain_name(matrix)
+    return f"({name})" if "_" in name or "^" in name else name
 
 
 def _contract(J: Any, a: Any, transposed: bool) -> Any:
@@ -285,9 +305,18 @@ def _entry_step(problem: Problem, net: SymbolicNetwork, layer: int, upper: Any, 
                 f"one entry: a vector of {size} entries{at}", check=residual)
 
 
+def _layout_note(problem: Problem) -> str:
+    """'denominator layout: dYhat/dW^1 has W^1's shape, then Yhat's' in the problem's names."""
+    net = problem.column_network()
+    upper = plain_name(jac.symbol(net, jac.parse_node(problem.of, net.depth, "of")))
+    lower = plain_name(jac.symbol(net, jac.parse_node(problem.wrt, net.depth, "wrt")))
+    first, then = (upper, lower) if problem.layout == "numerator" else (lower, upper)
+    return (f"{problem.layout} layout: d{upper}/d{lower} has the shape of {first}, then that "
+            f"of {then}")
+
+
 def _notes(problem: Problem) -> tuple[str, ...]:
-    notes = [f"{problem.layout} layout: d(of)/d(wrt) has shape "
-             + ("(of) x (wrt)" if problem.layout == "numerator" else "(wrt) x (of)"),
+    notes = [_layout_note(problem),
              "checked against central finite differences of the network at small sizes"]
     if problem.letters:
         notes.append("sizes in letters, checked at " + shown(problem.given_widths,

@@ -29,6 +29,9 @@ SAMPLE_POINTS = (-1.7, -0.3, 0.3, 1.7)  # away from the kink of ReLU at 0
 TOLERANCE = 1e-12
 
 
+Prime = Callable[["Activation", MatrixExpr, MatrixExpr], list[MatrixExpr]]
+
+
 @dataclass(frozen=True)
 class Activation:
     """One element-wise activation g, its derivative g', and their kernels."""
@@ -42,7 +45,8 @@ class Activation:
     words: str  # the derivative in words, for the step
     forward: Callable[..., Any]  # (xp, z, [slope]) -> g(z)
     backward: Callable[..., Any]  # (xp, z, [slope]) -> g'(z)
-    prime: Callable[[Activation, MatrixExpr], list[MatrixExpr]]  # g'(Z) as Hadamard factors
+    prime: Prime  # g'(Z) as Hadamard factors, from Z and from A = g(Z)
+    in_output: str = ""  # g'(z) in the output a = g(z): "{0}" is a, "{1}" a power's base
 
     def apply(self, matrix: MatrixExpr) -> Elementwise:
         """g(Z), entry by entry."""
@@ -52,6 +56,18 @@ class Activation:
         """g'(Z) as one element-wise function."""
         return Elementwise(f"{self.name}'", self.text.replace("(", "'(", 1),
                            self.tex.replace(r"\left(", r"'\left(", 1), matrix)
+
+    @property
+    def prime_name(self) -> str:
+        """g' as captions write it: sigma', tanh', ReLU', LReLU', id'."""
+        return f"{self.symbol}'"
+
+    def prime_caption(self, z: str, a: str) -> str:
+        """g'(z) as a caption states it, in the output a where the rule writes it so:
+        "sigma'(Z_2) = A_2 (1 - A_2)", "ReLU'(Z_2)"."""
+        stated = f"{self.prime_name}({z})"
+        base = f"({a})" if "^" in a else a  # H^1 squared is (H^1)^2
+        return f"{stated} = {self.in_output.format(a, base)}" if self.in_output else stated
 
     def kernels(self, slope: float, xp: Any = np) -> dict[str, Callable[[Any], Any]]:
         """Numeric g and g' on `xp` arrays, keyed as `Elementwise` names them."""
@@ -64,21 +80,25 @@ def _g(rule: Activation) -> sympy.Function:
     return sympy.Function(rule.symbol)
 
 
-def _self_times_one_minus(rule: Activation, matrix: MatrixExpr) -> list[MatrixExpr]:
-    value = rule.apply(matrix)
-    return [value, minus(OneMatrix(*matrix.shape), value)]
+def _self_times_one_minus(rule: Activation, matrix: MatrixExpr,
+                          output: MatrixExpr) -> list[MatrixExpr]:
+    """sigma'(Z) = A * (1 - A), in the activation A = sigma(Z) the forward pass computed."""
+    return [output, minus(OneMatrix(*output.shape), output)]
 
 
-def _one_minus_square(rule: Activation, matrix: MatrixExpr) -> list[MatrixExpr]:
-    value = rule.apply(matrix)
-    return [minus(OneMatrix(*matrix.shape), hadamard(value, value))]
+def _one_minus_square(rule: Activation, matrix: MatrixExpr,
+                      output: MatrixExpr) -> list[MatrixExpr]:
+    """tanh'(Z) = 1 - A * A, in the activation A = tanh(Z)."""
+    return [minus(OneMatrix(*output.shape), hadamard(output, output))]
 
 
-def _as_function(rule: Activation, matrix: MatrixExpr) -> list[MatrixExpr]:
+def _as_function(rule: Activation, matrix: MatrixExpr, output: MatrixExpr) -> list[MatrixExpr]:
+    """g'(Z) of the pre-activation: an indicator (ReLU) is not a function of the output."""
     return [rule.derivative(matrix)]
 
 
-def _no_factor(rule: Activation, matrix: MatrixExpr) -> list[MatrixExpr]:
+def _no_factor(rule: Activation, matrix: MatrixExpr, output: MatrixExpr) -> list[MatrixExpr]:
+    """The identity's derivative is 1: no factor."""
     return []
 
 
@@ -91,7 +111,7 @@ ACTIVATIONS: dict[str, Activation] = {rule.name: rule for rule in (
                lambda x: power(add(1, sympy.exp(neg(x))), -1),
                lambda x: mul(sympy.Function("sigma")(x), add(1, neg(sympy.Function("sigma")(x)))),
                "sigma'(z) = sigma(z)(1 - sigma(z))",
-               *kernels.ACTIVATION_KERNELS["sigmoid"], _self_times_one_minus),
+               *kernels.ACTIVATION_KERNELS["sigmoid"], _self_times_one_minus, "{0} (1 - {0})"),
     Activation("relu", "ReLU", "relu({})", r"\operatorname{ReLU}\left({}\right)",
                lambda x: sympy.Piecewise((x, x > 0), (0, True)),
                lambda x: _indicator(x, 0),
@@ -101,7 +121,7 @@ ACTIVATIONS: dict[str, Activation] = {rule.name: rule for rule in (
                sympy.tanh,
                lambda x: add(1, neg(power(sympy.tanh(x), 2))),
                "tanh'(z) = 1 - tanh^2(z)",
-               *kernels.ACTIVATION_KERNELS["tanh"], _one_minus_square),
+               *kernels.ACTIVATION_KERNELS["tanh"], _one_minus_square, "1 - {1}^2"),
     Activation("leaky_relu", "LReLU", "lrelu({})", r"\operatorname{LReLU}\left({}\right)",
                lambda x: sympy.Piecewise((x, x > 0), (alpha * x, True)),
                lambda x: _indicator(x, alpha),

@@ -30,6 +30,13 @@ def divisor(net: SymbolicNetwork, pair: OutputLoss, reduction: str) -> sympy.Exp
 
 
 EXAMPLE_LOSS = sympy.Symbol("ell")  # the loss of one example (or row); the network's may be L
+LOSS_WORDS = {"ce": "cross-entropy", "bce": "binary cross-entropy", "mse": "mean squared error"}
+
+
+def loss_words(pair: OutputLoss) -> str:
+    """The pair's loss as captions name it: ce -> cross-entropy (`pair.loss` stays the
+    option value)."""
+    return LOSS_WORDS.get(pair.loss, pair.loss)
 
 
 def batch_loss(net: SymbolicNetwork, pair: OutputLoss, reduction: str) -> sympy.Expr:
@@ -59,9 +66,10 @@ def output_gradient(net: SymbolicNetwork, pair: OutputLoss, half: bool,
 
 
 def hidden_delta(net: SymbolicNetwork, layer: int, rule: Activation) -> MatrixExpr:
-    """delta_l = (delta_{l+1} carried back through W_{l+1}) * g'(z_l), entry by entry."""
+    """delta_l = (delta_{l+1} carried back through W_{l+1}) * g'(z_l), entry by entry, with
+    g'(z_l) in the activation a_l where the rule allows it: a_l * (1 - a_l) for a sigmoid."""
     back = net.convention.back(net.W(layer + 1), net.delta(layer + 1))
-    prime = rule.prime(rule, net.z(layer))
+    prime = rule.prime(rule, net.z(layer), net.a(layer))
     return hadamard(back, *prime) if prime else back
 
 

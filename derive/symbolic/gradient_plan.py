@@ -15,10 +15,11 @@ from typing import Any
 from sympy import MatrixExpr, MatrixSymbol
 
 from derive.answers import Answer, Key, plain_name
+from derive.errors import VerificationError
 from derive.numeric.heads import LOSS_KERNELS
 from derive.solution import Formula, Shape, Step, shape_words
 from derive.symbolic import formulas
-from derive.symbolic.activations import derivative_step
+from derive.symbolic.activations import Activation, derivative_step
 from derive.symbolic.build import eq, equalities
 from derive.symbolic.instance import Instance
 from derive.symbolic.matrices import Partial, chain, evaluate
@@ -58,12 +59,13 @@ def forward_steps(plan: Plan) -> None:
     plan.steps.append(Step(eq(net.yhat, plan.model.pair.apply(net.z(net.depth))),
                            f"output: {plan.model.pair.output}", shape=plan.shape(net.yhat)))
     per_example = plan.model.pair.loss_formula(_names(net), plan.model.half)
+    loss = formulas.loss_words(plan.model.pair)
     if not conv.rows:
         plan.steps.append(Step(eq(net.loss, per_example),
-                               f"{plan.model.pair.loss} loss of the example, over its entries i"))
+                               f"{loss} loss of the example, over its entries i"))
         return
     plan.steps.append(Step(eq(formulas.EXAMPLE_LOSS, per_example),
-                           f"{plan.model.pair.loss} loss of row n, over its entries i"))
+                           f"{loss} loss of row n, over its entries i"))
     pair, reduction = plan.model.pair, plan.model.reduction
     divisor = formulas.divisor(net, pair, reduction)
     plan.steps.append(Step(eq(net.loss, formulas.batch_loss(net, pair, reduction)),
@@ -103,9 +105,40 @@ def _factors(plan: Plan, layer: int, parameter: MatrixSymbol) -> list[tuple[Part
     return factors + [(Partial(net.z(layer), parameter), (size(layer), target))]
 
 
-def _words(shape: FactorShape) -> str:
+def factor_words(shape: FactorShape) -> str:
     """A factor's shape as the notes write it: ``10 x (100 x 10)``."""
-    return " x ".join(f"({shape_words(n)})" if isinstance(n, tuple) else str(n) for n in shape)
+    return " x ".join(f"({shape_words(n)})" if isinstance(n, tuple) else str(n)
+                      for n in shape)
+
+
+def product_shape(shapes: list[FactorShape]) -> FactorShape:
+    """The shape of the factors' product: the first's rows by the last's columns, each
+    neighbour's columns matching the next one's rows (else the chain is wrong)."""
+    for left, right in zip(shapes, shapes[1:], strict=False):
+        if left[1] != right[0]:
+            raise VerificationError(f"chain rule: a {factor_words(left)} factor cannot "
+                                    f"multiply a {factor_words(right)} one")
+    return (shapes[0][0], shapes[-1][1])
+
+
+def chain_caption(parameter: MatrixSymbol, shapes: list[FactorShape],
+                  shape: tuple[Any, ...]) -> str:
+    """'chain rule for W_1; shapes for one example: (1 x 3)(3 x 3)(3 x (3 x 4)) = 1 x (3 x 4),
+    shaped like W_1', and for a bias the row it gives, transposed to the parameter's shape."""
+    result = product_shape(shapes)[1]
+    name = plain_name(parameter)
+    if isinstance(result, tuple) or (1, result) == tuple(shape):
+        layout = f"shaped like {name}"
+    else:
+        layout = f"transposed to {shape_words(shape)}, shaped like {name}"
+    return (f"chain rule for {name}; shapes for one example: {product_words(shapes)}, "
+            f"{layout}")
+
+
+def product_words(shapes: list[FactorShape]) -> str:
+    """The factors' shapes and their product's: '(1 x 3)(3 x 3)(3 x (3 x 4)) = 1 x (3 x 4)'."""
+    factors = "".join(f"({factor_words(factor)})" for factor in shapes)
+    return f"{factors} = {factor_words(product_shape(shapes))}"
 
 
 def _flat(shape: FactorShape) -> Shape:
@@ -135,11 +168,11 @@ def chain_steps(plan: Plan) -> None:
     for layer in range(net.depth, 0, -1):
         for parameter in (net.W(layer), net.b(layer)):
             factors = _factors(plan, layer, parameter)
-            shapes = " . ".join(_words(shape) for _, shape in factors)
+            shape = plan.shape(parameter)
             plan.steps.append(Step(eq(Partial(net.loss, parameter),
                                       chain(*(factor for factor, _ in factors))),
-                                   f"chain rule for {plain_name(parameter)}; shapes for one "
-                                   f"example: {shapes}", shape=plan.shape(parameter)))
+                                   chain_caption(parameter, [s for _, s in factors], shape),
+                                   shape=shape))
 
 
 def backward_steps(plan: Plan) -> dict[Key, Formula]:
@@ -151,15 +184,15 @@ def backward_steps(plan: Plan) -> dict[Key, Formula]:
     deltas: dict[int, MatrixExpr] = {depth: delta_L}
     pair = plan.model.pair
     form = pair.form or f"gives {'' if factor == 1 else f'{factor} '}(yhat - y) per example"
-    why = (f"the output layer: {pair.output} with {pair.loss}{':' if pair.form else ''} {form}"
+    loss = formulas.loss_words(pair)
+    why = (f"the output layer: {pair.output} with {loss}{':' if pair.form else ''} {form}"
            + (f", {plan.model.reduction} over the batch" if conv.rows else ""))
     _output_gradient_step(plan)
     _delta_step(plan, depth, delta_L, _names(net).caption(why))
     for layer in range(depth - 1, 0, -1):
         rule = plan.model.hidden[layer - 1]
         deltas[layer] = formulas.hidden_delta(net, layer, rule)
-        _delta_step(plan, layer, deltas[layer],
-                    f"back through layer {layer + 1}, then times {rule.name}'(z) entry by entry")
+        _delta_step(plan, layer, deltas[layer], _recursion_caption(net, layer, rule))
     answers = {Key.derivative(net.loss, net.z(layer)): _answer(plan, net.delta(layer),
                                                                deltas, "z", layer)
                for layer in range(depth, 0, -1)}
@@ -176,6 +209,16 @@ def backward_steps(plan: Plan) -> dict[Key, Formula]:
     return answers
 
 
+def _recursion_caption(net: SymbolicNetwork, layer: int, rule: Activation) -> str:
+    """'back through layer 3, then times sigma'(Z_2) = A_2 (1 - A_2) entry by entry': the
+    derivative in the activation the forward pass computed, where the rule writes it so."""
+    back = f"back through layer {layer + 1}"
+    if rule.name == "identity":
+        return f"{back}; the identity's derivative is 1"
+    caption = rule.prime_caption(plain_name(net.z(layer)), plain_name(net.a(layer)))
+    return f"{back}, then times {caption} entry by entry"
+
+
 def _output_gradient_step(plan: Plan) -> None:
     """dL/dyhat, for a pair taken by the general chain rule; checked against central
     differences of the loss in yhat."""
@@ -186,8 +229,8 @@ def _output_gradient_step(plan: Plan) -> None:
     residual = plan.instance.check_outputs(formula, LOSS_KERNELS[model.pair.loss].row_loss,
                                            model.half, "derivative of the loss in yhat")
     plan.steps.append(Step(equalities(Partial(net.loss, net.yhat), formula),
-                           f"derivative of the {model.pair.loss} loss in the outputs, shaped "
-                           "like them", shape=plan.shape(net.yhat), check=residual))
+                           f"derivative of the {formulas.loss_words(model.pair)} loss in the "
+                           "outputs, shaped like them", shape=plan.shape(net.yhat), check=residual))
 
 
 def _delta_step(plan: Plan, layer: int, formula: MatrixExpr, why: str) -> None:
@@ -203,6 +246,17 @@ def _value(check: Instance, formula: MatrixExpr) -> Any:
     return evaluate(formula, check.arrays, check.sizes, check.kernels)
 
 
+def _unnamed_activations(plan: Plan) -> dict[MatrixSymbol, MatrixExpr]:
+    """a_l -> g_l(z_l) where the problem names its pre-activations but not the activations
+    (seed 000 writes sigmoid(A)), so that the answers read in its own names; elsewhere they
+    keep a_l, which the forward steps define."""
+    net = plan.model.net
+    if "z" not in net.names or "a" in net.names:
+        return {}
+    return {net.a(inner): plan.model.hidden[inner - 1].apply(net.z(inner))
+            for inner in range(1, net.depth)}
+
+
 def _answer(plan: Plan, formula: MatrixExpr, deltas: dict[int, MatrixExpr], target: str,
             layer: int) -> Formula:
     """A gradient (of W_l, b_l or z_l) written out in full for shallow networks, else with
@@ -211,9 +265,7 @@ def _answer(plan: Plan, formula: MatrixExpr, deltas: dict[int, MatrixExpr], targ
     if net.depth <= EXPANDED_DEPTH:
         for inner in range(layer, net.depth + 1):  # delta_l mentions delta_{l+1}: go upward
             formula = formula.xreplace({net.delta(inner): deltas[inner]})
-    activations = {net.a(inner): plan.model.hidden[inner - 1].apply(net.z(inner))
-                   for inner in range(1, net.depth)}
-    formula = formula.xreplace(activations)
+    formula = formula.xreplace(_unnamed_activations(plan))
     wrt = net.z(layer) if target == "z" else formulas.parameter(net, target, layer)
     residual = plan.instance.check(formula, target, layer, f"answer for {plain_name(wrt)}")
     return Formula(formula, plan.shape(wrt), residual, Partial(net.loss, wrt))

@@ -80,7 +80,7 @@ def factors(net: SymbolicNetwork, hidden: list[Activation], pair: OutputLoss, to
         elif node.kind == "a":
             lower = Node("z", node.layer)
             rule = hidden[node.layer - 1]
-            prime = rule.prime(rule, net.z(node.layer))
+            prime = rule.prime(rule, net.z(node.layer), net.a(node.layer))
             local = Diag(hadamard(*prime) if len(prime) > 1 else prime[0]) if prime \
                 else Identity(net.z(node.layer).shape[0])
             chain.append((node, lower, local, f"{rule.name} acts entry by entry: a diagonal"))

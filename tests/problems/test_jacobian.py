@@ -94,7 +94,8 @@ def test_seed_003_problem_1_shapes() -> None:
 def test_seed_004_factor_shapes() -> None:
     shown = derive.render(solve(layers="3072,100,10", hidden="relu", convention="XW",
                                 of="yhat", wrt="W1"), "text")
-    assert "shapes: 10 × 10 · 10 × 100 · 100 × 100 · 100 × (3072 × 100)" in shown
+    assert "shapes: (10 × 10)(10 × 100)(100 × 100)(100 × (3072 × 100)) = 10 × (3072 × 100)" \
+        in shown
 
 
 def test_json_holds_shape_formula_and_check(run_cli) -> None:

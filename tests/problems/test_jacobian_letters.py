@@ -37,8 +37,8 @@ def test_seed_003_shapes_are_in_the_documents_letters() -> None:
     N, N1, K = (letter(name) for name in ("N", "N1", "K"))
     assert _shape(_formula(solution)) == (N, N1, K)  # (wrt) x (of), the denominator layout
     captions = [step.why for step in solution.steps]
-    assert "chain rule in the denominator layout; shapes: (N x N1) x N1 . N1 x N1 . N1 x K . " \
-        "K x K" in captions
+    assert "chain rule in the denominator layout; shapes: ((N x N1) x N1)(N1 x N1)(N1 x K)" \
+        "(K x K) = (N x N1) x K" in captions
     assert "one entry: a vector of K entries, shown for N = 3, N1 = 4, K = 2" in captions
     assert "J[m, j]*X[i]" in str(_formula(solution).expr)  # the output's index is not the size K
     assert [step.shape for step in solution.steps][:2] == [(N1, 1), (N1, 1)]

@@ -157,8 +157,8 @@ def test_seed_004_factor_shapes_for_one_example() -> None:
     solution = derive.solve(derive.problem("mlp-grad", layers="20,6,4", hidden="relu",
                                            convention="XW"))
     whys = [step.why for step in solution.steps if step.why.startswith("chain rule for")]
-    assert "1 x 4 . 4 x 4 . 4 x (6 x 4)" in whys[0]  # dL/dW2: C x (H x C)
-    assert "4 x 6 . 6 x 6 . 6 x (20 x 6)" in whys[2]  # dL/dW1: H x (D x H)
+    assert "(1 x 4)(4 x 4)(4 x (6 x 4)) = 1 x (6 x 4), shaped like W_2" in whys[0]
+    assert "(4 x 6)(6 x 6)(6 x (20 x 6)) = 1 x (20 x 6), shaped like W_1" in whys[2]
     assert solution.answers["dL/dW_1"].shape == (20, 6)
 
 
