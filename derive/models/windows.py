@@ -38,12 +38,23 @@ def sliding(size: int, kernel: int, stride: int, pad: int, dilation: int, ceil: 
 
 def sliding_formula(name: str, values: tuple[int, int, int, int, int], out: int,
                     ceil: bool) -> SizeFormula:
-    """``H_out = floor((H_in + 2p - d(k - 1) - 1)/s) + 1`` with its symbols' values."""
+    """``H_out = floor((H_in + 2p - d(k - 1) - 1)/s) + 1`` with its symbols' values; a
+    setting at its default (no padding, no dilation, stride 1) left out, as a course writes
+    it: ``H_out = H_in - k + 1``, ``floor((H_in - k)/s) + 1``.
+
+    >>> sliding_formula("H", (28, 5, 1, 0, 1), 24, False).formula
+    H_in - k + 1
+    """
     n_in = sympy.Symbol(f"{name}_in", integer=True)
-    inner = div(add(n_in, mul(2, p), neg(mul(d, add(k, -1))), -1), s)
-    rounded = sympy.ceiling(inner, evaluate=False) if ceil else floor(inner)
-    given = dict(zip((n_in, k, s, p, d), values, strict=True))
     size, ker, st, pad, dil = values
+    span = [neg(mul(d, add(k, -1))), -1] if dil != 1 else [neg(k)]
+    numerator = add(n_in, *([mul(2, p)] if pad else []), *span)
+    given = {symbol: value for symbol, value in zip((n_in, k, s, p, d), values, strict=True)
+             if symbol in numerator.free_symbols or (symbol is s and st != 1)}
+    if st == 1:  # every position: no division, nothing to round
+        return SizeFormula(f"{name}_out", add(*numerator.args, 1), given, out)
+    inner = div(numerator, s)
+    rounded = sympy.ceiling(inner, evaluate=False) if ceil else floor(inner)
     rounded_up = -(-(size + 2 * pad - dil * (ker - 1) - 1) // st) + 1
     if ceil and rounded_up != out:  # torch drops a last window that starts in the padding
         return SizeFormula(f"{name}_out", add(rounded, 1, -1), given, out)

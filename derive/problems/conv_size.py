@@ -13,6 +13,7 @@ reason is said (a student's "which layer breaks, and why").
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,6 +113,29 @@ def _size_step(index: int, item: Layer, row: LayerRow, dim: int) -> Step:
                 value=size.value, check=0.0, given=given)
 
 
+def _size_steps(index: int, item: Layer, row: LayerRow) -> list[Step]:
+    """The height and width steps; one step for both when the input, the kernel and the
+    settings are square (the width is the height's twin)."""
+    height, width = (_size_step(index, item, row, dim) for dim in (0, 1))
+    if list(height.given.values()) != list(width.given.values()):
+        return [height, width]
+    return [dataclasses.replace(height, why=height.why.replace(
+        "height", "height and width (square)", 1))]
+
+
+def _with_widths(answers: Answers, steps: list[Step]) -> Answers:
+    """`answers` with W_l beside H_l for each square layer, whose one step shows H_l = W_l."""
+    squares = {str(step.sides[0]).split("_", 1)[1] for step in steps
+               if "(square)" in str(step.why)}
+    entries = []
+    for answer in answers.entries():
+        entries.append(answer)
+        layer = answer.key.name.removeprefix("H_")
+        if answer.key.name.startswith("H_") and layer in squares:
+            entries.append(dataclasses.replace(answer, key=Key(f"W_{layer}")))
+    return Answers(entries)
+
+
 def _param_step(index: int, item: Layer, row: LayerRow) -> Step:
     assert row.count is not None
     c_i, c_o = sympy.symbols(f"C_{index - 1} C_{index}", integer=True)
@@ -144,7 +168,7 @@ def solve(problem: Problem) -> Solution:
     shapes: list[Shape] = []
     total: int | None = 0
     for index, (item, row) in enumerate(zip(problem.layers, rows, strict=False), 1):
-        steps += [_size_step(index, item, row, dim) for dim in (0, 1)]
+        steps += _size_steps(index, item, row)
         params = _params(index, item, row, steps) if known else ""
         total = total + params if isinstance(params, int) and total is not None else None
         shapes.append(Shape(row.output if known else row.output[1:]))
@@ -167,8 +191,8 @@ def solve(problem: Problem) -> Solution:
     maps = [FeatureMap("input", start if known else start[1:])]
     maps += [FeatureMap(f"{index}: {item.type}", tuple(shape))
              for index, (item, shape) in enumerate(zip(problem.layers, shapes, strict=False), 1)]
-    return Solution(problem, tuple(steps), shown_as_detail(Answers(answers), tuple(steps),
-                                                           SIZES), notes=notes,
+    shown = _with_widths(shown_as_detail(Answers(answers), tuple(steps), SIZES), steps)
+    return Solution(problem, tuple(steps), shown, notes=notes,
                     tables=(Table(header, tuple(r[:len(header)] for r in table)),),
                     figure=StackFigure(tuple(maps)))
 
