@@ -7,7 +7,8 @@ named by a letter (`letters`, e.g. D, H, C) is that symbol instead of n_l, and s
 Names (`--names`, or a table in a problem file) override the defaults per key: `x`, `W`,
 `b`, `z`, `a`, `yhat`, `y`, `delta`, `loss`. A layer name is a letter that gets the layer
 as subscript (`b=c`: c_1, c_2), a prefix ending in `^` that gets it as superscript
-(`W=W^`: W^1; `b=W_0^`: W_0^1), or one name per layer separated by `/` (`z=A/B`). A name
+(`W=W^`: W^1; `b=W_0^`: W_0^1), a prefix ending in `^()` that gets it in parentheses
+(`Z=Z^()`: Z^(1)), or one name per layer separated by `/` (`z=A/B`). A name
 given for a key that only one layer has is used as it is (`a=H` with one hidden layer).
 """
 
@@ -32,7 +33,7 @@ COLUMN_NAMES = {"x": "x", "W": "W", "b": "b", "z": "z", "a": "a", "yhat": "yhat"
                 "delta": "delta", "loss": "ell"}
 ROW_NAMES = {**COLUMN_NAMES, "x": "X", "z": "Z", "a": "A", "yhat": "Yhat", "y": "Y",
              "delta": "Delta", "loss": "L"}
-NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?(\^[A-Za-z0-9]*)?")
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?(\^[A-Za-z0-9]*|\^\(\))?")
 N = sympy.Symbol("N", positive=True, integer=True)
 
 
@@ -54,7 +55,8 @@ def parse_names(value: Any, field_name: str = "names") -> dict[str, str]:
         parts = name.split("/") if key in LAYER_KEYS else [name]
         if not all(NAME.fullmatch(part) for part in parts):
             raise FieldError(field_name, f"{key}={name!r} is not a name; use letters and digits "
-                             "with one optional _subscript and ^superscript, e.g. W_0^1")
+                             "with one optional _subscript and ^superscript, e.g. W_0^1, or "
+                             "^() for the layer in parentheses, e.g. Z^()")
         names[key] = name
     return names
 
@@ -93,22 +95,34 @@ class SymbolicNetwork:
         return {**dict(zip(self.dims, widths, strict=True)), N: batch}
 
     def _name(self, key: str, layer: int | None = None) -> str:
-        defaults = ROW_NAMES if self.convention.rows else COLUMN_NAMES
-        name = self.names.get(key, defaults[key])
+        name = self.names.get(key, self._default(key))
         if layer is None:
             return name
-        if key in self.names and self._layers_named(key) == 1 and not name.endswith("^"):
+        superscript = name.endswith(("^", "^()"))
+        if key in self.names and self._layers_named(key) == 1 and not superscript:
             return name  # the only layer with this name needs no index: a=H
-        if "/" in name or ("_" in name and not name.endswith("^")):  # a name per layer
+        if "/" in name or ("_" in name and not superscript):  # a name per layer
             parts = name.split("/")
             if len(parts) != self._layers_named(key):
                 raise FieldError("names", f"{key}={name!r} names {len(parts)} of "
                                  f"{self._layers_named(key)} layers; give one name per layer "
                                  "separated by /, or a letter (or prefix ending in ^)")
             return parts[layer - 1]
+        if name.endswith("^()"):  # the layer in parentheses: Z^(1), as many courses write
+            return f"{name[:-2]}{{({layer})}}"
         if name.endswith("^"):
             return f"{name}{{{layer}}}"
         return f"{name}_{layer}"
+
+    def _default(self, key: str) -> str:
+        """The convention's name for `key`; delta writes its layer as the problem writes z's,
+        as a superscript where z's is one (z=Z^: delta^2, as W^2 and Z^2). Such a name is
+        printed as written, so the Greek letter is spelled as TeX spells it: \\delta^{2}."""
+        name = (ROW_NAMES if self.convention.rows else COLUMN_NAMES)[key]
+        z = self.names.get("z", "")
+        if key == "delta" and z.endswith(("^", "^()")):
+            return "\\" + name + z[z.rindex("^"):]
+        return name
 
     def _layers_named(self, key: str) -> int:
         return self.depth - 1 if key == "a" else self.depth

@@ -212,8 +212,8 @@ class Example(ExampleAnswers):
             first_row = sympy.Symbol(f"{formulas.EXAMPLE_LOSS.name}_1")
             self.steps.append(Step(eq(first_row if net.convention.rows else net.loss,
                                       pair.loss_formula(names, self.model.half, classes)),
-                                   f"{pair.loss} loss" + (" of row 1" if net.convention.rows
-                                                          else ""),
+                                   f"{formulas.loss_words(pair)} loss"
+                                   + (" of row 1" if net.convention.rows else ""),
                                    value=float(rows_loss[0]), given=given))
         if net.convention.rows:
             self.steps.append(Step(eq(net.loss, formulas.batch_loss(net, pair,
