@@ -15,11 +15,14 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from derive.errors import FieldError
 
 _ENTRY = re.compile(r"(?:(?P<label>[A-Za-z][\w^{}]*)\s*=\s*)?(?P<field>[a-z_][a-z0-9_]*)"
                     r"(?:\[(?P<index>\d+)\])?")
 MAX_ENTRIES = 50
+MAX_SHOWN = 300  # entries of a tensor shown as given data; a larger one is described in words
 
 Entry = tuple[str, str, int | None]
 
@@ -68,7 +71,25 @@ def given_values(problem: Any) -> list[tuple[str, Any]]:
             shown += [(f"{label}_{i}", item) for i, item in enumerate(value, 1)]
         else:
             shown.append((label, _column(value)))
-    return shown
+    labels = {label for label, _ in shown}
+    worked = getattr(problem, "worked_data", None)  # the numbers a kind works with or draws
+    return shown + [item for item in (worked() if callable(worked) else ())
+                    if item[0] not in labels]
+
+
+def tensor_data(label: str, value: Any, origin: str) -> tuple[str, Any]:
+    """A tensor as given data: its entries (more than 2 axes as a matrix whose rows run over
+    the leading axes), or beyond `MAX_SHOWN` entries its shape and `origin` in words.
+
+    >>> tensor_data("b", [0.5, 0.25], "given")
+    ('b', [0.5, 0.25])
+    >>> tensor_data("W", np.zeros((20, 20)), "drawn from seed 1")
+    ('W', '20 × 20 tensor drawn from seed 1 (not printed)')
+    """
+    array = np.asarray(value, dtype=float)
+    if array.size > MAX_SHOWN:
+        return label, f"{' × '.join(map(str, array.shape))} tensor {origin} (not printed)"
+    return label, (array.reshape(-1, array.shape[-1]) if array.ndim > 2 else array).tolist()
 
 
 _REFERRED = re.compile(r"\b(?:the|an?)\s+((?:[a-z]+\s+){0,4}?[a-z]+)\s+given below",

@@ -28,6 +28,7 @@ import numpy as np
 from derive import converters
 from derive.answers import Answers, Key
 from derive.errors import FieldError, InputError
+from derive.given import tensor_data
 from derive.models import parse_model
 from derive.models.nodes import Chain, Layer
 from derive.numeric.recurrent import RecurrentConfig, draw_parameters, parameter_shapes
@@ -234,6 +235,13 @@ class Problem(BaseProblem):
                 params[name] = np.array(rows, dtype=float)[:, None, :]
         target = np.zeros((0, 0)) if self.target is None else np.array(self.target, dtype=float)
         return params, np.array(self.x, dtype=float), target
+
+    def worked_data(self) -> list[tuple[str, Any]]:
+        """Every tensor by torch's name, given or drawn, shown as given data so that each
+        step can be redone by hand."""
+        params = self.arrays()[0]
+        origin = "given" if self.params is not None else f"drawn from seed {self.seed}"
+        return [tensor_data(name, params[name], origin) for name in self.shapes()]
 
 
 def solve(problem: Problem) -> Solution:

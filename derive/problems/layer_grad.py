@@ -22,6 +22,7 @@ import sympy
 from derive import converters
 from derive.answers import Answer, Answers, Key
 from derive.errors import FieldError, InputError
+from derive.given import tensor_data
 from derive.models import Input, parse_inputs
 from derive.numeric.layers import judge_layer, kernels_for
 from derive.problem import Problem as BaseProblem
@@ -100,6 +101,19 @@ class Problem(BaseProblem):
     def instance(self) -> instance.Instance:
         """The numeric instance built at validation."""
         return getattr(self, "_instance")  # noqa: B009
+
+    def worked_data(self) -> list[tuple[str, Any]]:
+        """X, the parameters and dL/dY, given or drawn, shown as given data when the problem
+        carries numbers (a symbolic problem's drawn instance is only its check)."""
+        if not self.numeric:
+            return []
+        inst = self.instance()
+        drawn = f"drawn from seed {self.seed} as the notes say"
+        tensors = [("X", inst.x), *((name, inst.state[name]) for name in kernels_for(
+            inst.layer_type).params if inst.state.get(name) is not None), ("dY", inst.dy)]
+        return [tensor_data("dL/dY" if name == "dY" else name, value,
+                            drawn if name in inst.drawn else "given")
+                for name, value in tensors if np.issubdtype(np.asarray(value).dtype, np.number)]
 
 
 class _Shape(str):

@@ -26,6 +26,7 @@ import numpy as np
 from derive import converters
 from derive.answers import Answer, Answers, Key, Update
 from derive.errors import FieldError, InputError
+from derive.given import tensor_data
 from derive.models import Input, parse_inputs, parse_layers, parse_model, summarize
 from derive.models.nodes import Chain, Layer
 from derive.models.rules import RULES
@@ -126,6 +127,15 @@ class Problem(BaseProblem):
     def run(self) -> Run:
         """The numeric run built at validation."""
         return getattr(self, "_run")  # noqa: B009
+
+    def worked_data(self) -> list[tuple[str, Any]]:
+        """The input and every parameter, given or drawn, shown as given data so that each
+        step can be redone by hand."""
+        run, given = self.run(), set(self.params or {})
+        drawn = f"drawn from seed {self.seed} as the conventions say"
+        data = [tensor_data("X", run.x, "given" if self.x is not None else drawn)]
+        return data + [tensor_data(name, run.state[name], "given" if name in given else drawn)
+                       for name in run.trainable()]
 
 
 def _chain(problem: Problem) -> list[tuple[str, Layer]]:
