@@ -102,7 +102,7 @@ def mermaid(figure: GraphFigure, digits: int) -> str:
         return ""
     lines = ["```mermaid", "flowchart LR"]
     for index, node in enumerate(figure.nodes):
-        label = _plain(node).replace('"', "'")
+        label = _plain(node, pretty=False).replace('"', "'")  # Mermaid labels stay code-like
         lines.append(f'  n{index}["{label}<br/>value {format_number(node.value, digits)}, '
                      f'grad {format_number(node.gradient, digits)}"]')
     for index, node in enumerate(figure.nodes):
@@ -131,5 +131,7 @@ def tree(figure: GraphFigure, digits: int) -> list[str]:
     return lines
 
 
-def _plain(node: GraphNode) -> str:
-    return text(node.name) + ("" if node.operation is None else " = " + text(node.operation))
+def _plain(node: GraphNode, pretty: bool = True) -> str:
+    """A node as `name = operation`, in Unicode math (`pretty`) or code-like text."""
+    return text(node.name, pretty=pretty) + (
+        "" if node.operation is None else " = " + text(node.operation, pretty=pretty))

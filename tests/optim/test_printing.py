@@ -16,7 +16,7 @@ def test_text_groups_expression_subscripts_and_writes_nabla() -> None:
     text = derive.render(_solved(), "text")
     assert "gₜ = ∇f(x_(t − 1))" in text
     assert "x_t - 1" not in text and "\\nabla" not in text and "nabla f(" not in text
-    assert "η̃ₜ = ηₜ/(1 + (t - 1)*δ)" in text and "tildeeta" not in text
+    assert "η̃ₜ = ηₜ/(1 + (t − 1)·δ)" in text and "tildeeta" not in text
     assert "Gₜ = G_(t − 1) + gₜ²" in text
 
 

@@ -74,13 +74,13 @@ def test_wide_batch_is_written_with_sums() -> None:
     onehot = np.eye(40)[labels]
     assert solution.answers["mse"] == pytest.approx(((z - onehot) ** 2).sum(), rel=1e-12)
     text = derive.render(solution, "text")
-    assert "Sum(" in text and "z_40" not in text and len(text) < 20_000
+    assert "Σ_(" in text and "z₄₀" not in text and len(text) < 20_000
 
 
 def test_every_term_is_shown(run_cli) -> None:
     status, out, _ = run_cli("loss", "--logits", "0.5,0.3,0.8", "--target", "0.3,0.6,0.1",
                              "--loss", "mse")
-    assert status == 0 and "(0.5 - 0.3)**2 + (0.3 - 0.6)**2 + (0.8 - 0.1)**2 = 0.62" in out
+    assert status == 0 and "(0.5 − 0.3)² + (0.3 − 0.6)² + (0.8 − 0.1)² = 0.62" in out
 
 
 @pytest.mark.parametrize("args, field", [

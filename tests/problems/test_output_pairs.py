@@ -194,14 +194,14 @@ def test_the_published_example_on_the_command_line(run_cli) -> None:
         "--half-mse", "--lr", "0.5", "--digits", "9")
     assert status == 0
     assert "0.298371109" in out and "0.35891648" in out and "0.149780716" in out
-    assert "(yhat - y) * yhat * (1 - yhat)" in out
+    assert "(y\u0302 − y) ⊙ y\u0302 ⊙ (1 − y\u0302)" in out
 
 
 def test_mlp_grad_derives_the_delta_rule(run_cli) -> None:
     status, out, _ = run_cli("mlp-grad", "--layers", "2,2,2", "--hidden", "sigmoid", "--output",
                              "sigmoid", "--loss", "mse", "--half-mse")
     assert status == 0
-    assert "dl/dz_2 = (yhat - y) * yhat * (1 - yhat)" in out
+    assert "dl/dz_2 = (y\u0302 − y) ⊙ y\u0302 ⊙ (1 − y\u0302)" in out
     assert "the Jacobian is diag(" in out and "the general chain rule" in out
 
 

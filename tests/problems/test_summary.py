@@ -24,7 +24,7 @@ def test_lenet_answers_and_formula() -> None:
     assert list(answers["shape of 5"]) == [16, 5, 5] and answers["count of 7.weight"] == 48_000
     assert list(answers["receptive_field"]) == [16, 16] and list(answers["jump"]) == [4, 4]
     text = derive.render(solution, "text")
-    assert "P₁ = C_out·C_in·k_h·k_w + C_out = 6·1·5·5 + 6 = 156" in text
+    assert "P₁ = Cₒᵤₜ·Cᵢₙ·kₕ·k_w + Cₒᵤₜ = 6·1·5·5 + 6 = 156" in text
 
 
 def test_layers_list_and_renders() -> None:
