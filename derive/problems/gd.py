@@ -241,8 +241,8 @@ def _table(trace: Trace, eta: float, names: list[str]) -> Table:
         if k < 0:
             cells.append(("...", "...", "...", "..."))
             continue
-        point = ", ".join(f"{v:.6g}" for v in trace.points[k])
-        cells.append((str(k), f"({point})", f"{trace.values[k]:.6g}",
-                      f"{trace.gradient_norms[k]:.6g}"))
+        point = ", ".join(repr(float(v)) for v in trace.points[k])  # rounded when rendered
+        cells.append((str(k), f"({point})", repr(float(trace.values[k])),
+                      repr(float(trace.gradient_norms[k]))))
     return Table((f"k (eta = {eta:g})", f"({', '.join(names)})", "f", "||grad f||"),
                  tuple(cells))

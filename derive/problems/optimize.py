@@ -163,8 +163,7 @@ def solve(problem: Problem) -> Solution:
 def _rule_steps(trace: OptimizerTrace, tag: str, number: int | None) -> list[Step]:
     spec = trace.spec
     title = f"optimizer {number}, " if number else ""
-    # every setting as code, one call (never half-typeset 'lr = $0.5, \mathrm{lr}_{decay}$')
-    call = f"{spec.name}(" + ", ".join(f"{key}={value!r}" for key, value in spec.arguments) + ")"
+    call = spec.text  # as the problem wrote it, never every default spelled out
     found = []
     t = sympy.Symbol("t")
     for index, equation in enumerate(equations(spec, trace.form, tag)):
