@@ -89,6 +89,19 @@ class Problem(BaseProblem):
         return 0.05 + SECONDS_PER_ITERATION * len(self.lr) * self.max_steps
 
 
+def polynomial_order(expr: sympy.Expr) -> sympy.Expr:
+    """A sum as a course writes a polynomial: higher degree first, then x1 before x2, the
+    constant last (x1**2 + x1*x2 + 4*x2**2, 2*x1 + x2; SymPy's own order gave x2 + 2*x1).
+
+    >>> x1, x2 = sympy.symbols("x1 x2")
+    >>> polynomial_order(x2 + 2*x1 + 3).args
+    (2*x1, x2, 3)
+    """
+    if not isinstance(expr, sympy.Add):
+        return expr
+    return sympy.Add(*expr.as_ordered_terms(order="grlex"), evaluate=False)
+
+
 def solve(problem: Problem) -> Solution:
     """The gradient, the update rule, the Hessian's verdict, and every rate's iterates."""
     f = parse(problem.function)
@@ -97,8 +110,9 @@ def solve(problem: Problem) -> Solution:
     f_numeric = sympy.lambdify([variables], f, "numpy")
     g_numeric = sympy.lambdify([variables], list(gradient), "numpy")
     start = np.array([float(v) for v in problem.x0])
-    steps = [Step(eq(sympy.Symbol("f"), f), "the function"),
-             Step(eq(sympy.Symbol(r"\nabla f"), gradient), "its gradient, entry by entry",
+    steps = [Step(eq(sympy.Symbol("f"), polynomial_order(f)), "the function"),
+             Step(eq(sympy.Symbol(r"\nabla f"), gradient.applyfunc(polynomial_order)),
+                  "its gradient, entry by entry",
                   shape=(len(variables), 1),
                   check=_gradient_check(f, variables, f_numeric, g_numeric, start))]
     rule = equalities(sympy.Symbol("x^{(k+1)}"), add(sympy.Symbol("x^{(k)}"), neg(mul(
