@@ -249,7 +249,12 @@ def math_unicode(source: str) -> str:
             parts.append(operator_unicode(value))
         else:
             parts.append(value)
-    return _SQRT_UNICODE.sub(r"√\1", re.sub(r" {2,}", " ", "".join(parts)))
+    joined = _POWER_UNICODE.sub(lambda m: m[1].translate(_RAISED), "".join(parts))
+    return _SQRT_UNICODE.sub(r"√\1", re.sub(r" {2,}", " ", joined))
+
+
+_POWER_UNICODE = re.compile(r"\^(\d{1,2})(?![\d.])")  # (ŷᵢ − yᵢ)^2 -> (ŷᵢ − yᵢ)²
+_RAISED = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 @functools.lru_cache(maxsize=8192)  # captions repeat across problems and variants
