@@ -23,7 +23,10 @@ def test_sizes_in_tables_and_claims_have_a_times_sign(run_cli) -> None:
 def test_a_step_size_in_a_box_is_eta() -> None:
     solution = derive.solve(derive.problem("gd", function="x1**2", x0="1", lr=["0.1"]))
     markdown = derive.render(solution, "markdown")
-    assert r"verdict $(\eta = 0.1)$: $\boxed{\text{converged}}$" in markdown
+    # the box says what happened as a sentence; x_k = 0.8^k, and |f_{k+1} - f_k| = 0.36 * 0.64^k
+    # first drops below 1e-6 at k = 29, so the run stops at x_30
+    assert (r"verdict $(\eta = 0.1)$: $\boxed{\text{converges (30 steps to } |f(x_{k+1}) - "
+            r"f(x_{k})| < 10^{-6} \text{)}}$") in markdown
     assert "lr 0.1 verdict" not in markdown
     assert "lr 0.1 verdict = converged" in derive.render(solution, "text")  # the typed name
     assert solution.answers["lr 0.1 verdict"] == "converged"
@@ -38,5 +41,5 @@ def test_seed_000_pages_read_as_a_key(run_cli) -> None:
     # p. 8: the shapes the steps show are listed once, not boxed one by one
     solution = derive.solve(derive.problem("mlp-grad", layers="3072,256,10"))
     markdown = derive.render(solution, "markdown")
-    assert "shape of" not in markdown.split("**Answers**")[-1].split("*Also")[0]
+    assert "shape of" not in markdown.split("**Answers**")[-1].split("*Further")[0]
     assert solution.answers["shape of W_1"] == (256, 3072)
