@@ -29,7 +29,7 @@ from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.problems import layer_grad_instance as instance
 from derive.problems.tensors import matrix_view, named_tensors, tensor
-from derive.solution import Solution, Step, Table, measured
+from derive.solution import MathCell, Solution, Step, Table, measured
 from derive.symbolic.layer_forms import (
     Bound,
     IndexRelation,
@@ -108,21 +108,28 @@ class Problem(BaseProblem):
         if not self.numeric:
             return []
         inst = self.instance()
+        form = _form(inst)
+        letters = {**(form.names if form else {}), "dY": "dL/dY"}
         drawn = f"drawn from seed {self.seed} as the notes say"
         tensors = [("X", inst.x), *((name, inst.state[name]) for name in kernels_for(
             inst.layer_type).params if inst.state.get(name) is not None), ("dY", inst.dy)]
-        return [tensor_data("dL/dY" if name == "dY" else name, value,
+        return [tensor_data(letters.get(name, name), value,
                             drawn if name in inst.drawn else "given")
                 for name, value in tensors if np.issubdtype(np.asarray(value).dtype, np.number)]
 
 
-class _Shape(str):
-    """A symbolic size as TeX (C_{in}), printed as is by the renderers' shape text."""
+def _shape(sizes: tuple[sympy.Expr, ...]) -> tuple[str, ...]:
+    """The symbolic sizes in the captions' ASCII math (C_in, (H_1 + 2 p)), a sum in
+    parentheses, so every format prints them in its letters."""
+    return tuple(str(size) if size.is_Atom else f"({str(size).replace('*', ' ')})"
+                 for size in sizes)
 
 
-def _shape(sizes: tuple[sympy.Expr, ...]) -> tuple[_Shape, ...]:
-    return tuple(_Shape(sympy.latex(size) if size.is_Atom else
-                        rf"\left({sympy.latex(size)}\right)") for size in sizes)
+def _factor_row(name: str, shape: tuple[sympy.Expr, ...]) -> tuple[Any, Any]:
+    """A factor's name and shape as math (gamma as a Greek letter, C_out with its
+    subscript), a shape of several sizes as the renderers' size text (N x C_in)."""
+    size: Any = MathCell(shape[0]) if len(shape) == 1 else " x ".join(map(str, shape))
+    return MathCell(sympy.Symbol(name)), size
 
 
 def _form(inst: instance.Instance) -> LayerForm | None:
@@ -207,15 +214,32 @@ def _intermediates(steps: list[Step], targets: set[str]) -> list[Answer]:
     ...), keyed by their names: every quantity a step shows is an answer. The relations'
     targets (Y, dX, dweight, ...) are answers already."""
     found = []
+    named = {str(getattr(step.sides[0], "base", step.sides[0]).label) for step in steps
+             if hasattr(step.sides[0], "base")}
     for step in steps:
         base = getattr(step.sides[0], "base", None)
         if step.value is not None and base is not None and str(base.label) not in targets:
-            found.append(Answer(Key.of(base.label), step.value, shape=step.shape))
+            found.append(Answer(_key(str(base.label), named), step.value, shape=step.shape))
     return found
+
+
+def _key(name: str, named: set[str]) -> Key:
+    """An intermediate's key: dZ of a quantity Z the steps name is dL/dZ (dXtilde is
+    dL/dXtilde, printed as such), any other name as it is (mu, Xtilde, dYtilde).
+
+    >>> _key("dXtilde", {"Xtilde", "dXtilde"}) == Key("L", wrt="Xtilde")
+    True
+    """
+    if name.startswith("d") and name[1:] in named:
+        return Key.derivative(sympy.Symbol("L"), sympy.Symbol(name[1:]))
+    return Key.of(sympy.Symbol(name))
 
 
 def _notes(problem: Problem, inst: instance.Instance, form: LayerForm | None) -> list[str]:
     notes = [DY_NOTE, *(form.notes if form else ())]
+    if form is not None and form.names:
+        notes.append(" and ".join(form.names.values()) + " are what torch names " + " and ".join(
+            form.names) + " (the answers' names: dL/d" + ", dL/d".join(form.names) + ")")
     if form is None:
         notes.append(f"{inst.layer_type} has no index-notation form yet: its numbers come "
                      "from the layer's kernels, checked against central differences")
@@ -255,8 +279,8 @@ def solve(problem: Problem) -> Solution:
         steps = _relation_steps(form, inst, problem.numeric, checks)
     tables: tuple[Table, ...] = ()
     if form is not None:
-        rows = tuple((name, " x ".join(str(s) for s in shape)) for name, shape in form.factors)
-        tables = (Table(("factor", "shape"), rows),)
+        tables = (Table(("factor", "shape"), tuple(_factor_row(name, shape)
+                                                   for name, shape in form.factors)),)
     targets = {str(r.lhs.base.label) for r in form.relations if r.target} if form else set()
     answers = Answers(_answers(inst) + _intermediates(steps, targets) if problem.numeric or
                       form is None else ())

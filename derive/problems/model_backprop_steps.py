@@ -73,9 +73,8 @@ def _forward_steps(run: Run, result: Result) -> list[Step]:
     steps, previous = [], ""
     for step, (name, output) in zip(run.steps, result.outputs, strict=True):
         relation = sympy.Eq(_symbol(name), sympy.Function(step.layer_type)(_symbol(previous)))
-        steps.append(Step(relation, f"layer {name} ({step.layer_type}) forward: output "
-                          f"{' x '.join(map(str, np.shape(output)))}", np.shape(output),
-                          view(output), 0.0))
+        steps.append(Step(relation, f"layer {name} ({step.layer_type}) forward",
+                          np.shape(output), view(output), 0.0))
         previous = name
     return steps
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.logic.boolalg import BooleanFunction
 
 from derive.errors import InputError, VerificationError
 
@@ -39,6 +40,92 @@ def indices(names: str) -> tuple[sympy.Symbol, ...]:
 def total(expr: sympy.Expr, *limits: tuple[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
     """sum over each (index, size) of `expr`, the index running 0 .. size - 1."""
     return sympy.Sum(expr, *((index, 0, size - 1) for index, size in limits))
+
+
+class Within(BooleanFunction):
+    """lo <= v < hi for each (lo, v, hi) triple of the arguments: a range condition printed
+    as a mathematician writes it (p <= y < H_1 + p, p <= x < H_2 + p), never SymPy's
+    canonical H_1 >= 1 + y - p & p - y <= 0; numbers decide it at once.
+
+    >>> y, p = sympy.symbols("y p", integer=True)
+    >>> str(Within(p, y, 3 + p)), Within(0, 2, 3), Within(0, 3, 3)
+    ('p ≤ y < p + 3', True, False)
+    """
+
+    @classmethod
+    def eval(cls, *args: Any) -> Any:
+        """True or False once every bound and value is a number; else unevaluated."""
+        if len(args) % 3:
+            raise ValueError("Within takes (lo, v, hi) triples")
+        if all(arg.is_number for arg in args):
+            return sympy.true if all(args[k] <= args[k + 1] < args[k + 2]
+                                     for k in range(0, len(args), 3)) else sympy.false
+        return None
+
+    def _chains(self, show: Callable[[Any], str], le: str, comma: str) -> str:
+        args = self.args
+        return comma.join(f"{show(args[k])} {le} {show(args[k + 1])} < {show(args[k + 2])}"
+                          for k in range(0, len(args), 3))
+
+    def _latex(self, printer: Any) -> str:
+        return self._chains(printer._print, r"\le", r",\ ")
+
+    def _sympystr(self, printer: Any) -> str:
+        return self._chains(printer._print, "≤", ", ")
+
+    def _pythoncode(self, printer: Any) -> str:
+        return "(" + self._chains(printer._print, "<=", ") and (") + ")"
+
+
+class Divides(BooleanFunction):
+    """s | v: v is a multiple of s, printed so (SymPy writes Mod(v, s) = 0).
+
+    >>> v = sympy.Symbol("v", integer=True)
+    >>> str(Divides(2, v)), Divides(2, 4), Divides(2, 3)
+    ('2 ∣ v', True, False)
+    """
+
+    @classmethod
+    def eval(cls, s: Any, v: Any) -> Any:
+        """True or False once both are numbers; else unevaluated."""
+        if s.is_number and v.is_number:
+            return sympy.true if v % s == 0 else sympy.false
+        return None
+
+    def _latex(self, printer: Any) -> str:
+        return rf"{printer._print(self.args[0])} \mid {printer._print(self.args[1])}"
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"{printer._print(self.args[0])} ∣ {printer._print(self.args[1])}"
+
+    def _pythoncode(self, printer: Any) -> str:
+        return f"(({printer._print(self.args[1])}) % ({printer._print(self.args[0])}) == 0)"
+
+
+class AllOf(BooleanFunction):
+    """Every condition holds: printed as a list (p <= y < H + p, s | y), as a case's
+    conditions are written, not as SymPy's parenthesized wedge.
+
+    >>> v = sympy.Symbol("v", integer=True)
+    >>> str(AllOf(Within(0, v, 9), Divides(3, v))), AllOf(Within(0, 3, 9), Divides(3, 3))
+    ('0 ≤ v < 9, 3 ∣ v', True)
+    """
+
+    @classmethod
+    def eval(cls, *args: Any) -> Any:
+        """False once one condition is; True once all are; else unevaluated."""
+        if any(arg is sympy.false for arg in args):
+            return sympy.false
+        return sympy.true if all(arg is sympy.true for arg in args) else None
+
+    def _latex(self, printer: Any) -> str:
+        return r",\ ".join(printer._print(arg) for arg in self.args)
+
+    def _sympystr(self, printer: Any) -> str:
+        return ", ".join(printer._print(arg) for arg in self.args)
+
+    def _pythoncode(self, printer: Any) -> str:
+        return "(" + " and ".join(f"({printer._print(arg)})" for arg in self.args) + ")"
 
 
 @dataclass(frozen=True)
@@ -74,7 +161,8 @@ class Bound:
 @dataclass(frozen=True)
 class LayerForm:
     """The derivation of one layer type: relations, factor shapes, notes, and `bind`, which
-    gives the arrays (by base name) and size values of a `Bound` instance."""
+    gives the arrays (by base name) and size values of a `Bound` instance; `names` gives
+    the letter the math writes for a tensor torch's state_dict names (weight: gamma)."""
 
     layer_type: str
     forward: tuple[IndexRelation, ...]
@@ -82,6 +170,7 @@ class LayerForm:
     factors: tuple[tuple[str, tuple[sympy.Expr, ...]], ...]
     bind: Callable[[Bound], tuple[dict[str, Any], dict[sympy.Symbol, int]]]
     notes: tuple[str, ...] = field(default=())
+    names: Mapping[str, str] = field(default_factory=dict)  # torch's name -> the math's
 
     @property
     def relations(self) -> tuple[IndexRelation, ...]:

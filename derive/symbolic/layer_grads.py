@@ -21,7 +21,17 @@ import sympy
 
 from derive.errors import InputError
 from derive.numeric.layers.registry import option, pair
-from derive.symbolic.layer_forms import FORMS, Bound, IndexRelation, LayerForm, indices, total
+from derive.symbolic.layer_forms import (
+    FORMS,
+    AllOf,
+    Bound,
+    Divides,
+    IndexRelation,
+    LayerForm,
+    Within,
+    indices,
+    total,
+)
 
 IB = sympy.IndexedBase
 X, Y, Wt, b = IB("X"), IB("Y"), IB("W"), IB("b")
@@ -32,6 +42,7 @@ H1, H2, O1, O2 = sympy.symbols("H_1 H_2 O_1 O_2", integer=True, positive=True)
 k1, k2, s, p, d = sympy.symbols("k_1 k_2 s p d", integer=True, positive=True)
 n, o, c, i, j, u, v, y, x = indices("n o c i j u v y x")
 C = sympy.Symbol("C", integer=True, positive=True)
+WEIGHTS = {"weight": "W", "bias": "b"}  # torch's names of Linear's and Conv2d's tensors
 
 
 def linear_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
@@ -57,7 +68,7 @@ def linear_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
                                       "dL/db: dL/dY summed over the batch", "bias"))
     factors = (("X", (N, Ci)), ("W", (Co, Ci)), ("b", (Co,)), ("Y", (N, Co)))
     return LayerForm("Linear", forward, tuple(backward), factors, bind,
-                     ("rows are samples: Y = X W^T + b as torch.nn.Linear",))
+                     ("rows are samples: Y = X W^T + b as torch.nn.Linear",), WEIGHTS)
 
 
 def _square(config: Mapping[str, Any], name: str, default: Any) -> int:
@@ -75,20 +86,27 @@ def same_per_axis(config: Mapping[str, Any], names: tuple[str, ...]) -> None:
 
 
 def _inside(y_: sympy.Expr, x_: sympy.Expr, h: sympy.Expr, w: sympy.Expr) -> sympy.Basic:
-    return sympy.And(y_ >= 0, y_ <= h - 1, x_ >= 0, x_ <= w - 1)
+    """0 <= y_ < h and 0 <= x_ < w."""
+    return Within(0, y_, h, 0, x_, w)
 
 
 def padded(base: sympy.IndexedBase, h: sympy.Expr, w: sympy.Expr) -> sympy.Expr:
-    """base[n, c, y - p, x - p] inside, 0 in the border of p zeros."""
-    return sympy.Piecewise((base[n, c, y - p, x - p], _inside(y - p, x - p, h, w)), (0, True))
+    """base[n, c, y - p, x - p] inside (p <= y < h + p, p <= x < w + p), 0 in the border of
+    p zeros."""
+    return sympy.Piecewise((base[n, c, y - p, x - p], Within(p, y, h + p, p, x, w + p)),
+                           (0, True))
+
+
+D1, D2 = sympy.symbols("D_1 D_2", integer=True, nonnegative=True)  # d(k - 1) per axis
 
 
 def _dilated() -> sympy.Expr:
-    """dY with s - 1 zeros between entries and D = d(k - 1) zeros before."""
-    D1, D2 = d * (k1 - 1), d * (k2 - 1)
+    """dY with s - 1 zeros between entries and D = d(k - 1) zeros before: entry (y, x) is
+    dY[(y - D_1)/s, (x - D_2)/s] where s divides y - D_1 and x - D_2, inside the grid
+    (D_1 <= y < D_1 + s O_1: with s | y - D_1, the row (y - D_1)/s is below O_1)."""
     a, e = sympy.floor((y - D1) / s), sympy.floor((x - D2) / s)
-    on_grid = sympy.And(sympy.Eq(sympy.Mod(y - D1, s), 0), sympy.Eq(sympy.Mod(x - D2, s), 0),
-                        _inside(y - D1, x - D2, s * (O1 - 1) + 1, s * (O2 - 1) + 1))
+    on_grid = AllOf(Within(D1, y, D1 + s * O1, D2, x, D2 + s * O2),
+                    Divides(s, y - D1), Divides(s, x - D2))
     return sympy.Piecewise((dY[n, o, a, e], on_grid), (0, True))
 
 
@@ -116,7 +134,8 @@ def _conv_bind(bound: Bound) -> tuple[dict[str, Any], dict[sympy.Symbol, int]]:
     sizes = {N: bound.x.shape[0], Ci: bound.x.shape[1], Co: w.shape[0], H1: bound.x.shape[2],
              H2: bound.x.shape[3], O1: bound.y.shape[2], O2: bound.y.shape[3],
              k1: w.shape[2], k2: w.shape[3], s: _square(bound.config, "stride", 1),
-             p: _conv_padding(bound.config, w.shape[2:], dilation), d: dilation}
+             p: _conv_padding(bound.config, w.shape[2:], dilation), d: dilation,
+             D1: dilation * (w.shape[2] - 1), D2: dilation * (w.shape[3] - 1)}
     groups = int(option(bound.config, "groups", 1) or 1)
     return ({"X": bound.x, "W": w, "b": bound.state.get("bias"), "dY": bound.dy},
             {**sizes, g: groups} if groups > 1 else sizes)
@@ -162,9 +181,9 @@ def conv2d_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
     rotated = dYd[n, y_channel, y + d * u, x + d * v] * Wt[y_channel, w_channel, k1 - 1 - u,
                                                             k2 - 1 - v]
     backward = [
-        IndexRelation(dYd[n, o, y, x], _dilated(), (N, Co, Hp + d * (k1 - 1), Wp + d * (k2 - 1)),
+        IndexRelation(dYd[n, o, y, x], _dilated(), (N, Co, Hp + D1, Wp + D2),
                       "dYtilde: dL/dY dilated by the stride (s - 1 zeros between entries), "
-                      "with d(k - 1) zeros before and enough after"),
+                      "with D = d(k - 1) zeros before and enough after"),
         IndexRelation(dXp[n, c, y, x], total(rotated, (o, Co / g if groups > 1 else Co),
                                              (u, k1), (v, k2)), (N, Ci, Hp, Wp),
                       "dL/dXtilde is the full cross-correlation of dYtilde with the kernel "
@@ -185,7 +204,7 @@ def conv2d_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
     factors = (("X", (N, Ci, H1, H2)), ("W", (Co, per_group, k1, k2)), ("b", (Co,)),
                ("Y", (N, Co, O1, O2)), ("dY", (N, Co, O1, O2)))
     return LayerForm("Conv2d", forward, tuple(backward), factors, _conv_bind,
-                     _conv_notes(config, groups))
+                     _conv_notes(config, groups), WEIGHTS)
 
 
 def _conv_notes(config: Mapping[str, Any], groups: int) -> tuple[str, ...]:

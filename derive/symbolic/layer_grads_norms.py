@@ -21,11 +21,13 @@ from derive.errors import InputError
 from derive.numeric.layers.elementwise import GELU_C
 from derive.numeric.layers.registry import option
 from derive.symbolic.layer_forms import FORMS, Bound, IndexRelation, LayerForm, indices, total
-from derive.symbolic.layer_grads import IB, C, N, X, Y, db, dW, dX, dY
+from derive.symbolic.layer_grads import IB, C, N, X, Y, dX, dY
 
-mu, var, Xh, gamma, beta = IB("mu"), IB("sigma2"), IB("Xhat"), IB("gamma"), IB("beta")
+mu, var, Xh, gamma, beta = IB("mu"), IB("sigma^2"), IB("Xhat"), IB("gamma"), IB("beta")
+dgamma, dbeta = IB(r"d\gamma"), IB(r"d\beta")  # dL/dgamma, dL/dbeta: torch's weight.grad, bias.grad
 eps, M, D = sympy.Symbol("epsilon", positive=True), sympy.Symbol("M"), sympy.Symbol("D")
 n, c, e, n2, e2 = indices("n c e n_2 e_2")
+SCALES = {"weight": "gamma", "bias": "beta"}  # torch's names of a norm's scale and shift
 
 
 def _bn_bind(bound: Bound) -> tuple[dict[str, Any], dict[sympy.Symbol, Any]]:
@@ -70,17 +72,17 @@ def batchnorm_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
             "channel", "X")]
     if affine:
         backward += [
-            IndexRelation(dW[c], total(G * Xh[stat], *over), (C,),
+            IndexRelation(dgamma[c], total(G * Xh[stat], *over), (C,),
                           "dL/dgamma = sum of dL/dY Xhat over batch and positions", "weight"),
-            IndexRelation(db[c], total(G, *over), (C,),
+            IndexRelation(dbeta[c], total(G, *over), (C,),
                           "dL/dbeta = sum of dL/dY over batch and positions", "bias")]
     factors = (("X", shape), *((("gamma", (C,)), ("beta", (C,))) if affine else ()),
-               ("mu", (C,)), ("sigma2", (C,)))
+               ("mu", (C,)), ("sigma^2", (C,)))
     return LayerForm("BatchNorm", forward, tuple(backward), factors, _bn_bind,
                      ("training mode: batch mean and biased variance (M = N D entries per "
                       "channel; D = positions, H_1 H_2 for 2-d)",
                       "running_mean and running_var become (1 - m) old + m batch, with the "
-                      "unbiased variance M/(M - 1) sigma2, m = 0.1"))
+                      "unbiased variance M/(M - 1) sigma^2, m = 0.1"), SCALES)
 
 
 def layernorm_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
@@ -108,16 +110,16 @@ def layernorm_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
         IndexRelation(dX[n, e], (D * dY[n, e] * gamma[e] - total(G, row) - Xh[n, e] * total(
             G * Xh[n, e2], row)) / (D * sympy.sqrt(var[n] + eps)), (N, D),
             "the three-term form over the features of a row, with G = gamma dL/dY", "X"),
-        IndexRelation(dW[e], total(dY[n2, e] * Xh[n2, e], (n2, N)), (D,),
+        IndexRelation(dgamma[e], total(dY[n2, e] * Xh[n2, e], (n2, N)), (D,),
                       "dL/dgamma: summed over the rows", "weight"),
-        IndexRelation(db[e], total(dY[n2, e], (n2, N)), (D,),
+        IndexRelation(dbeta[e], total(dY[n2, e], (n2, N)), (D,),
                       "dL/dbeta: summed over the rows", "bias"))
     notes = ("statistics per row over its D features (biased variance)",
              *((f"normalized_shape {tuple(shape)}: the last {trailing} axes flattened in "
                 "row-major order to the D features of a row (D their product); gamma, beta "
                 "and their gradients flattened the same way",) if trailing > 1 else ()))
     return LayerForm("LayerNorm", forward, backward, (("X", (N, D)), ("gamma", (D,))), bind,
-                     notes)
+                     notes, SCALES)
 
 
 def dropout_form(config: Mapping[str, Any], ndim: int) -> LayerForm:

@@ -22,7 +22,7 @@ import numpy as np
 import sympy
 
 from derive.errors import InputError
-from derive.symbolic.layer_forms import FORMS, Bound, IndexRelation, LayerForm, total
+from derive.symbolic.layer_forms import FORMS, Bound, IndexRelation, LayerForm, Within, total
 from derive.symbolic.layer_grads import (
     H1,
     H2,
@@ -110,7 +110,7 @@ def maxpool_form(config: Mapping[str, Any], ndim: int) -> LayerForm:
     """MaxPool2d: the gradient goes to the first maximum of each window."""
     same_per_axis(config, ("kernel_size", "stride", "padding", "dilation"))
     Hp, Wp = _extent(config)
-    inf_pad = sympy.Piecewise((X[n, c, y - p, x - p], _inside(y - p, x - p, H1, H2)),
+    inf_pad = sympy.Piecewise((X[n, c, y - p, x - p], Within(p, y, H1 + p, p, x, H2 + p)),
                               (-sympy.oo, True))
     at_max = (s * i + d * R[n, c, i, j], s * j + d * Q[n, c, i, j])
     forward = (
@@ -139,7 +139,7 @@ def _counted() -> IndexRelation:
     """D[i, j]: the window's entries inside the padded input (count_include_pad) or the
     input; a ceil_mode window is first clipped to the padded input, as torch."""
     row, col = s * i + u, s * j + v
-    inside = sympy.And(row >= 0, row <= H1 + 2 * p - 1, col >= 0, col <= H2 + 2 * p - 1)
+    inside = _inside(row, col, H1 + 2 * p, H2 + 2 * p)
     return IndexRelation(Dv[i, j], total(sympy.Piecewise((1, inside), (0, True)),
                                          (u, k1), (v, k2)), (O1, O2),
                          "D: the entries of window (i, j) that the mean counts")

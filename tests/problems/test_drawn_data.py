@@ -35,7 +35,7 @@ def test_recurrent_parameters_drawn_from_a_seed_are_printed() -> None:
 def test_layer_grad_shows_x_parameters_and_dy() -> None:
     item = problem("layer-grad", layer="Linear(2, 1)", x="1,2", grad_output="2", seed=3)
     shown = dict(given_values(item))
-    assert set(shown) == {"X", "weight", "bias", "dL/dY"}
+    assert set(shown) == {"X", "W", "b", "dL/dY"}  # the math's letters for weight, bias
     assert problem("layer-grad", layer="Linear(2, 1)").worked_data() == []  # type: ignore[attr-defined]
 
 

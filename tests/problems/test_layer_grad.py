@@ -10,9 +10,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+import sympy
 
 import derive
 from derive import problem, solve
+from derive.solution import MathCell
 
 torch = pytest.importorskip("torch")
 
@@ -82,7 +84,7 @@ def test_without_numbers_the_derivation_is_symbolic_and_verified() -> None:
     assert all(step.value is None for step in solution.steps)
     assert [step.check is not None for step in solution.steps].count(True) == 4  # Y, X, W, b
     assert len(solution.answers) == 0
-    assert solution.tables[0].rows[1] == ("W", "C_out x C_in x k_1 x k_2")
+    assert solution.tables[0].rows[1] == (MathCell(sympy.Symbol("W")), "C_out x C_in x k_1 x k_2")
 
 
 @pytest.mark.parametrize("args,field", [
