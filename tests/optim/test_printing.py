@@ -22,10 +22,11 @@ def test_text_groups_expression_subscripts_and_writes_nabla() -> None:
 
 def test_settings_are_code_in_every_format() -> None:
     solution = _solved()
-    call = "Adagrad(lr=0.5, lr_decay=0.1, weight_decay=0.0"
-    assert call in derive.render(solution, "text")
+    call = "Adagrad(lr=0.5, lr_decay=0.1"  # as the problem wrote it: no default spelled out
+    assert call + ")" in derive.render(solution, "text")
+    assert "weight_decay=0.0" not in derive.render(solution, "text")
     markdown = derive.render(solution, "markdown")
     assert f"`{call}" in markdown and r"\mathrm{lr}_{\mathrm{decay}}" not in markdown
     latex = derive.render(solution, "latex")
-    assert r"\texttt{Adagrad(lr=0.5,}" in latex and r"\texttt{lr\_decay=0.1,}" in latex
+    assert r"\texttt{Adagrad(lr=0.5,}" in latex and r"\texttt{lr\_decay=0.1)}" in latex
     assert r"\mathrm{lr}_{\mathrm{decay}}" not in latex and "lrdecay" not in latex
