@@ -15,6 +15,7 @@ from derive.answers import Answer, Key
 from derive.errors import InputError, VerificationError
 from derive.models import Summary
 from derive.numeric.layers import TensorCheck, judge_layer, kernels_for
+from derive.numeric.layers.attention import KEY_BIAS
 from derive.numeric.layers.check import KINK_ENTRIES, TOLERANCE, kink_check, norm_of
 from derive.numeric.layers.sequence import substate
 from derive.numeric.model_run import WHOLE_ENTRIES, Result, Run
@@ -279,6 +280,9 @@ def notes(problem: Any, run: Run, whole: Mapping[str, TensorCheck],
                           f"/ (1 - p), inverted scaling 1/(1 - {p:g}) = {1 / (1 - p):.6g} "
                           "(torch's nn.Dropout keeps the expected value)" if p < 1 else
                           f"Dropout layer {step.name} with p = 1: every entry is zeroed")
+    result += [f"the key bias's block of dL/d{step.name}.in_proj_bias (entries E to 2E - 1) "
+               f"is 0: {KEY_BIAS}" for step in run.steps if step.layer_type ==
+               "MultiheadAttention" and run.state.get(f"{step.name}.in_proj_bias") is not None]
     if problem.params is None or len(problem.params) < len(run.trainable()):
         result.append(DRAWN)
     count = sum(np.size(run.state[k]) for k in run.trainable())

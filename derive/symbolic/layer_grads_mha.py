@@ -29,6 +29,7 @@ import numpy as np
 import sympy
 
 from derive.errors import InputError
+from derive.numeric.layers.attention import KEY, KEY_BIAS
 from derive.numeric.layers.registry import option
 from derive.symbolic.build import add, mul
 from derive.symbolic.layer_forms import FORMS, Bound, IndexRelation, LayerForm, indices, total
@@ -165,10 +166,13 @@ def _in_backward(first: bool, bias: bool) -> tuple[IndexRelation, ...]:
             f"{s}E + h d + c): (dL/d{name.upper()})^T X", "in_proj_weight", (s, 3)))
     if bias:
         for s, name in enumerate("qkv"):
+            summed = s != KEY
             found.append(IndexRelation(
-                db_proj[s][h, c], total(DERIVED[s][n, h, i, c], (n, N), (i, L)), (H, d),
-                f"block {s} of dL/d in_proj_bias: dL/d{name.upper()} summed over examples "
-                "and positions", "in_proj_bias", (s, 3)))
+                db_proj[s][h, c], total(DERIVED[s][n, h, i, c], (n, N), (i, L)) if summed
+                else sympy.Integer(0), (H, d),
+                f"block {s} of dL/d in_proj_bias: " + (
+                    f"dL/d{name.upper()} summed over examples and positions" if summed else
+                    f"0, since {KEY_BIAS}"), "in_proj_bias", (s, 3)))
     return tuple(found)
 
 

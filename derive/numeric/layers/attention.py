@@ -126,9 +126,15 @@ def mha_forward(xp: Any, state: State, x: Any, config: Config) -> tuple[Any, Cac
         "weights": attention["p"].mean(axis=1)}
 
 
+KEY = 1  # the key projection's block of in_proj_weight and in_proj_bias
+KEY_BIAS = ("the key bias adds q_i . b_k to every score of row i, a shift the softmax "
+            "ignores, so dL/db_k = 0 exactly")
+
+
 def mha_backward(xp: Any, state: State, cache: Cache, dy: Any,
                  config: Config) -> tuple[Any, dict[str, Any]]:
-    """Gradients of the inputs, in_proj_weight/bias and out_proj.weight/bias."""
+    """Gradients of the inputs, in_proj_weight/bias and out_proj.weight/bias; the key
+    bias's block of in_proj_bias is exactly 0 (`KEY_BIAS`), not the round-off of a sum."""
     E, h = state["in_proj_weight"].shape[1], int(option(config, "num_heads", 1))
     out = {"weight": state["out_proj.weight"], "bias": state.get("out_proj.bias")}
     do, out_grads = linear_backward(xp, out, cache["out"], _batched(dy, config), config)
@@ -142,7 +148,7 @@ def mha_backward(xp: Any, state: State, cache: Cache, dy: Any,
                                       strict=True)):
         d_in, g = linear_backward(xp, s, c, _merge(d), config)
         grads["in_proj_weight"][i * E:(i + 1) * E] = g["weight"]
-        if "bias" in g:
+        if "bias" in g and i != KEY:  # the key bias's block stays exactly 0 (KEY_BIAS)
             grads["in_proj_bias"][i * E:(i + 1) * E] = g["bias"]
         dx.append(_unbatched(d_in, cache["ndim"], config))
     return (dx[0] + dx[1] + dx[2] if cache["self"] else tuple(dx)), grads
