@@ -260,16 +260,18 @@ def solve(problem: Problem) -> Solution:
                     notes=tuple(notes), tables=table)
 
 
-PER_STEP = ("every step's gates, states and outputs (z_t, p_t with a head), dL/dh_t of "
-            "every step "
-            "and, for a plain RNN, the norms of dh_T/dh_t and dL/dh_t (the steps)")
+PER_STEP = ("every step's gates, states and outputs (z_t, p_t with a head) and dL/dh_t of "
+            "every step (the steps)")
+NORMS = ("every step's gates, states and outputs, dL/dh_t of every step, and the norms of "
+         "dh_T/dh_t and dL/dh_t (the steps)")
 
 
 def per_step_as_detail(answers: Answers, steps: tuple[Step, ...], tensors: set[str]) -> Answers:
     """Boxed: the loss, its gradient by each tensor's name, the tensors after the SGD step and
     the loss after it; every per-step quantity is a detail answer listed compactly, as gd's
-    and optimize's iterates are."""
+    and optimize's iterates are (a plain RNN's norms named only where it has them)."""
     def boxed(key: Key) -> bool:
         return key.new or (key.name == "L" and not key.aspect and key.wrt in tensors | {""})
+    detail = NORMS if any(key.aspect == "norm" for key in answers) else PER_STEP
     return shown_as_detail(Answers(answer if boxed(answer.key) else dataclasses.replace(
-        answer, detail=PER_STEP) for answer in answers.entries()), steps, PER_STEP)
+        answer, detail=detail) for answer in answers.entries()), steps, detail)

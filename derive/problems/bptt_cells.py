@@ -181,7 +181,7 @@ def layer_input(run: Computed, rid: RunId, t: int) -> Step:
     again = np.concatenate([run.state(t, "h", r)[0] for r in below])
     rhs = parts[0] if len(parts) == 1 else sympy.BlockMatrix([[p] for p in parts])
     return Step(sympy.Eq(vec("x", t, len(value), rid), rhs, evaluate=False),
-                f"{rid.title}, step {t}: {WHY['x']}", shape=(len(value),), value=value,
+                f"{rid.title}, t = {t}: {WHY['x']}", shape=(len(value),), value=value,
                 check=measured(float(np.abs(value - again).max())))
 
 
@@ -191,7 +191,7 @@ def forward_steps(run: Computed) -> list[Step]:
     config, steps = run.config, []
     for rid in run.runs:
         arrays = parameter_arrays(run, rid)
-        where = f"{rid.title}, step" if rid.title else "Step"
+        where = f"{rid.title}, t =" if rid.title else "t ="  # the step number is the sheet's
         for t in rid.order:
             if rid.layer:
                 steps.append(layer_input(run, rid, t))

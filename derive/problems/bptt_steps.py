@@ -33,7 +33,7 @@ from derive.problems.bptt_numbers import (
     state_residuals,
 )
 from derive.problems.bptt_runs import RunId
-from derive.problems.bptt_theory import Norm, derivation_steps, vanishing_steps
+from derive.problems.bptt_theory import Norm, conclusion, derivation_steps, vanishing_steps
 from derive.solution import Step, Table, measured
 from derive.symbolic.matrices import MatrixPartial, Updated, minus, scaled
 
@@ -172,9 +172,11 @@ def _back_caption(rid: RunId, t: int, name: str) -> str:
     where = f"{rid.title}: " if rid.title else ""
     if t == rid.initial:
         return f"{where}BPTT: the gradient of the initial state (dL/d{name}_{t})"
-    later = t - 1 if rid.direction else t + 1
     note = (", 'back in time' runs forward, t = 1..T+1, for the reverse direction"
             if rid.direction else "")
+    if t == rid.order[-1]:  # the last step processed: no later step sends anything back
+        return f"{where}BPTT: what the output at {t} sends, the last step{note} (dL/d{name}_{t})"
+    later = t - 1 if rid.direction else t + 1
     return (f"{where}BPTT: what the output at {t} sends plus what step {later} sends back"
             f"{note} (dL/d{name}_{t})")
 
@@ -273,4 +275,5 @@ def solution_parts(config: RecurrentConfig, params: dict[str, Any], x: np.ndarra
         more_steps, more_answers = update_steps(run, lr)
         steps += more_steps
         answers += more_answers
-    return steps, Answers(answers), _notes(run, lr), ()
+    notes = _notes(run, lr) + ([conclusion(run)] if symbolic else [])
+    return steps, Answers(answers), notes, ()

@@ -67,6 +67,7 @@ def vanishing_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
     T, steps, answers = run.steps, [], []
     slopes = 1.0 - np.concatenate([run.record(t)["h"][0] for t in range(1, T + 1)]) ** 2
     derivative = "ReLU'" if run.config.nonlinearity == "relu" else "tanh' = 1 - h^2"
+    prime = "ReLU'" if run.config.nonlinearity == "relu" else "tanh'"
     steps.append(Step(GAMMA, f"gamma: the largest |{derivative}| over the "
                       "sequence's steps and units", value=found.gamma,
                       check=measured(0.0 if run.config.nonlinearity == "relu" else relative(
@@ -88,8 +89,7 @@ def vanishing_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
                                                                  found.W_hh_norm) ** power))))
         jacobian = Norm(MatrixPartial(vec("h", T, H), vec("h", t, H)))
         gradient = Norm(MatrixPartial(sympy.Symbol("L"), vec("h", t, H)))
-        steps.append(Step(jacobian, f"the product of {power} step Jacobians "
-                          f"diag(tanh'(a_k)) W_hh, k = {T}..{t + 1}: at most beta_{t}",
+        steps.append(Step(jacobian, _product_caption(T, t, prime),
                           value=horizon.product_norm, check=_within(horizon)))
         steps.append(Step(gradient, f"the actual size of dL/dh_{t}",
                           value=horizon.gradient_norm, check=measured(0.0)))
@@ -98,6 +98,38 @@ def vanishing_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
                     Answer(Key("L", wrt=f"h_{t}", aspect="norm"), horizon.gradient_norm,
                            nonnegative=True)]
     return steps, answers
+
+
+def _product_caption(T: int, t: int, prime: str) -> str:
+    """What dh_T/dh_t multiplies: no factor (t = T), one step Jacobian, or the product over
+    k = t + 1, ..., T, each diag(act'(a_k)) W_hh."""
+    factor = f"diag({prime}(a_k)) W_hh"
+    if t == T:
+        return f"dh_{T}/dh_{T} is the identity, no step Jacobian: at most beta_{t} = 1"
+    if t == T - 1:
+        return f"one step Jacobian {factor} with k = {T}: at most beta_{t}"
+    ks = f"{t + 1}, {T}" if T - t == 2 else f"{t + 1}, ..., {T}"
+    return f"the product of the {T - t} step Jacobians {factor}, k = {ks}: at most beta_{t}"
+
+
+def conclusion(run: Computed) -> str:
+    """The answer to "why do gradients of long sequences vanish?", from the example's own
+    bound and norms."""
+    found = analyse(run.config, run.params, run.cache, run.back)
+    rate, T = found.gamma * found.W_hh_norm, run.steps
+    first, last = found.horizons[-1], found.horizons[0]
+    seen = (f"here ||dh_{T}/dh_{first.t}||_2 = {first.product_norm:.3g} against "
+            f"||dh_{T}/dh_{T}||_2 = {last.product_norm:.3g}")
+    if rate < 1:
+        return (f"why gradients of long sequences vanish: each step back multiplies the "
+                f"gradient by a step Jacobian of norm at most gamma ||W_hh||_2 = {rate:.3g} < "
+                f"1, so k = T - t steps back ||dh_T/dh_t||_2 <= {rate:.3g}^k shrinks "
+                f"geometrically ({seen}): what reaches the early steps of a long sequence "
+                "vanishes")
+    return (f"why gradients of long sequences vanish or explode: each step back multiplies the "
+            f"gradient by a step Jacobian of norm at most gamma ||W_hh||_2 = {rate:.3g} >= 1, "
+            f"so the bound {rate:.3g}^k, k = T - t, does not force vanishing here ({seen}); "
+            "saturated units (|tanh'| near 0) shrink it, and ||W_hh||_2 > 1 lets it explode")
 
 
 def _within(horizon: Any) -> float:
