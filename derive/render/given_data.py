@@ -3,6 +3,7 @@ readable Unicode lines (text); three values to a row so a display never runs off
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from derive.given import given_values
@@ -19,7 +20,7 @@ def given_tex(problem: Any, fmt: str, digits: int) -> str:
     if not values:
         return ""
     name = math_printer(fmt)
-    shown = [f"{name(label).strip('$')} = "
+    shown = [f"{_math_label(name(label))} = "
              + (rf"\text{{{tex_escape(value)}}}" if isinstance(value, str) else
                 tex_value(value, digits)) for label, value in values]
     rows = [r",\qquad ".join(shown[i:i + PER_ROW]) for i in range(0, len(shown), PER_ROW)]
@@ -27,6 +28,17 @@ def given_tex(problem: Any, fmt: str, digits: int) -> str:
         rows = [rf"\derivefitto{{\linewidth}}{{{row}}}" for row in rows]
         return "\\begin{gather*}\n" + " \\\\\n".join(rows) + "\n\\end{gather*}"
     return "$$\n" + r"\begin{gathered}" + " \\\\\n".join(rows) + r"\end{gathered}" + "\n$$"
+
+
+def _math_label(printed: str) -> str:
+    r"""A printed label inside display math: Markdown's code (`0.weight`, a state_dict name)
+    as \texttt, since backticks are no math.
+
+    >>> print(_math_label("`0.in_proj_weight`"), _math_label("$\\gamma$"))
+    \texttt{0.in\_proj\_weight} \gamma
+    """
+    code = re.fullmatch(r"`([^`]*)`", printed)
+    return rf"\texttt{{{tex_escape(code[1])}}}" if code else printed.strip("$")
 
 
 def given_text(problem: Any, digits: int) -> list[str]:
