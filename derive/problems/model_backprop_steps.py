@@ -75,7 +75,7 @@ def _forward_steps(run: Run, result: Result) -> list[Step]:
     for step, (name, output) in zip(run.steps, result.outputs, strict=True):
         relation = sympy.Eq(_symbol(name), sympy.Function(step.layer_type)(_symbol(previous)))
         steps.append(Step(relation, f"layer {name} ({step.layer_type}) forward",
-                          np.shape(output), view(output), 0.0))
+                          np.shape(output), view(output), None))  # the kernels' output, shown
         previous = name
     return steps
 
@@ -199,7 +199,7 @@ def steps(run: Run, result: Result, whole: Mapping[str, TensorCheck],
     last = _symbol(run.steps[-1].name)
     out.append(Step(sympy.Eq(LOSS, sympy.Function(run.objective.loss)(last, sympy.Symbol("T"))),
                     f"the loss {run.objective.loss} of the output and the target",
-                    None, result.loss, 0.0))
+                    None, result.loss, None))
     out.append(Step(sympy.Derivative(L, last, evaluate=False), "the loss's gradient with "
                     "respect to the model's output", np.shape(result.dyhat),
                     view(result.dyhat), None))
@@ -212,10 +212,10 @@ def steps(run: Run, result: Result, whole: Mapping[str, TensorCheck],
         new = sympy.UnevaluatedExpr(sympy.Symbol(f"{name} new"))
         relation = sympy.Eq(new, w - lr * sympy.Derivative(L, w, evaluate=False))
         out.append(Step(relation, f"SGD step of {name}", result.grads[name].shape,
-                        view(result.new_state[name]), 0.0))
+                        view(result.new_state[name]), None))
     after = sympy.UnevaluatedExpr(sympy.Symbol("loss new"))
     out.append(Step(sympy.Eq(after, sympy.Function(run.objective.loss)(
-        last, sympy.Symbol("T"))), "the loss after the step", None, result.loss_after, 0.0))
+        last, sympy.Symbol("T"))), "the loss after the step", None, result.loss_after, None))
     return out
 
 
