@@ -210,11 +210,12 @@ class Example(ExampleAnswers):
             given = {IndexedBase(net.yhat.name)[k + 1]: yhat_row[k] for k in range(classes)}
             given.update({IndexedBase(net.y.name)[k + 1]: y_row[k] for k in range(classes)})
             first_row = sympy.Symbol(f"{formulas.EXAMPLE_LOSS.name}_1")
-            self.steps.append(Step(eq(first_row if net.convention.rows else net.loss,
-                                      pair.loss_formula(names, self.model.half, classes)),
+            lhs = first_row if net.convention.rows else net.loss
+            self.steps.append(Step(eq(lhs, pair.loss_formula(names, self.model.half, classes)),
                                    f"{formulas.loss_words(pair)} loss"
                                    + (" of row 1" if net.convention.rows else ""),
                                    value=float(rows_loss[0]), given=given))
+            self._one_hot_loss(lhs, yhat_row, y_row, float(rows_loss[0]))
         if net.convention.rows:
             self.steps.append(Step(eq(net.loss, formulas.batch_loss(net, pair,
                                                                     self.model.reduction)),
@@ -222,6 +223,28 @@ class Example(ExampleAnswers):
                                    value=self.loss,
                                    given={N: self.X.shape[0], net.dims[-1]: classes}))
         self._keep(Answer(Key("loss"), self.loss, nonnegative=True))
+
+    def _one_hot_loss(self, lhs: sympy.Symbol, yhat_row: Any, y_row: Any,
+                      kernel: float) -> None:
+        """With a one-hot target of class c only one term of the cross-entropy stays:
+        l_1 = -log yhat_(1,c), checked against the kernels' loss of the row (not shown where
+        yhat_(1,c) underflowed to 0 and only the kernels' log-softmax is finite)."""
+        pair = self.model.pair
+        hot = np.flatnonzero(y_row)
+        if (pair.output, pair.loss) != ("softmax", "ce") or len(hot) != 1 \
+                or y_row[hot[0]] != 1 or not yhat_row[hot[0]] > 0:  # 0: exp underflowed
+            return
+        c = int(hot[0]) + 1
+        entry = self._entry(self.model.net.yhat, 1, c)
+        value = -float(np.log(yhat_row[c - 1]))
+        residual = abs(value - kernel) / max(1.0, abs(kernel))
+        if not residual < AGREEMENT:
+            raise VerificationError(f"the one-hot loss -log yhat_{c} is {value}, the kernels "
+                                    f"give {kernel}")
+        self.steps.append(Step(eq(lhs, -sympy.log(entry)),
+                               f"the target is one-hot (class {c}): only the term of "
+                               f"class {c} remains", value=value, check=measured(residual),
+                               given={entry: yhat_row[c - 1]}))
 
     # -- backward -----------------------------------------------------------------------
     def backward_steps(self) -> None:
