@@ -1,0 +1,37 @@
+"""What both SymPy printers share: a given value shown inside a formula, a torch parameter's
+name, and the diagonal and negative factors that order and transpose matrix terms."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sympy
+
+from derive.render.numbers import format_number, tex_number
+from derive.render.values import tex_value, text_value
+
+# a torch parameter's state_dict name (2.weight), and " new" after it for its updated value
+PARAMETER = re.compile(r"([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+)( new)?")
+
+
+def shown(value: Any, digits: int, to_tex: bool) -> str:
+    """A given value substituted into a formula: an array as a matrix, a negative number
+    in parentheses."""
+    if hasattr(value, "ndim") and value.ndim:
+        return tex_value(value, digits) if to_tex else text_value(value, digits)
+    text = tex_number(value, digits) if to_tex else format_number(value, digits)
+    return f"({text})" if text.startswith("-") else text
+
+
+def is_diagonal(expr: Any) -> bool:
+    """diag(...), a DiagMatrix or an identity: equal to its own transpose."""
+    name = getattr(getattr(expr, "func", None), "__name__", "")
+    return name.lower() in {"diag", "diagmatrix", "diagonalmatrix", "identity"} or \
+        bool(getattr(expr, "is_diagonal", False) is True)
+
+
+def negative(term: Any) -> bool:
+    """Whether a matrix term has a negative scalar factor (-η·g): it is subtracted."""
+    factor = term.args[0] if isinstance(term, sympy.MatMul) and term.args else None
+    return bool(getattr(factor, "is_negative", False))
