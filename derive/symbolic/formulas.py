@@ -11,6 +11,7 @@ import sympy
 from sympy import MatrixExpr
 
 from derive.symbolic.activations import Activation
+from derive.symbolic.build import neg
 from derive.symbolic.matrices import hadamard, minus, scaled
 from derive.symbolic.network import N, SymbolicNetwork
 from derive.symbolic.outputs import OutputLoss
@@ -39,12 +40,47 @@ def loss_words(pair: OutputLoss) -> str:
     return LOSS_WORDS.get(pair.loss, pair.loss)
 
 
+ROW = sympy.Symbol("n", integer=True)  # the row a batch loss sums over
+
+
 def batch_loss(net: SymbolicNetwork, pair: OutputLoss, reduction: str) -> sympy.Expr:
-    """L = sum over the N rows of each row's loss, divided as the reduction says."""
-    n = sympy.Symbol("n", integer=True)
-    total = sympy.Sum(sympy.Symbol(f"{EXAMPLE_LOSS.name}_n"), (n, 1, N))
-    scale = divisor(net, pair, reduction)
-    return total if scale == 1 else sympy.Mul(1 / scale, total, evaluate=False)
+    """L = (1/N) sum_n l_n: the N rows' losses summed, divided as the reduction says."""
+    total = sympy.Sum(sympy.Symbol(f"{EXAMPLE_LOSS.name}_n"), (ROW, 1, N))
+    return _reduced(total, divisor(net, pair, reduction))
+
+
+def batch_loss_written(net: SymbolicNetwork, pair: OutputLoss, reduction: str,
+                       per_row: sympy.Expr) -> sympy.Expr:
+    """L with each row's loss `per_row` written out, its entries indexed by the row n
+    and its minus in front, as a course writes it:
+
+    >>> from sympy import IndexedBase, Sum, log, symbols
+    >>> from derive.symbolic.build import mul, neg
+    >>> from derive.symbolic.conventions import CONVENTIONS
+    >>> from derive.symbolic.network import SymbolicNetwork
+    >>> from derive.symbolic.outputs import PAIRS
+    >>> i, C = symbols("i C", integer=True)
+    >>> Y, A = IndexedBase("Y"), IndexedBase("A_3")
+    >>> net = SymbolicNetwork(CONVENTIONS["XWT"], (5, 3))
+    >>> batch_loss_written(net, PAIRS["softmax", "ce"], "mean",
+    ...                    neg(Sum(mul(Y[i], log(A[i])), (i, 1, C)))).doit()
+    -Sum(log(A_3[n, i])*Y[n, i], (i, 1, C), (n, 1, N))/N
+    """
+    negative = isinstance(per_row, sympy.Mul) and per_row.args[0] == -1
+    body = sympy.Mul(*per_row.args[1:], evaluate=False) if negative else per_row
+    rowed = body.xreplace({entry: entry.base[(ROW, *entry.indices)]
+                           for entry in body.atoms(sympy.Indexed)})
+    # UnevaluatedExpr keeps sum_n sum_i apart (SymPy merges nested sums into one)
+    total = _reduced(sympy.Sum(sympy.UnevaluatedExpr(rowed), (ROW, 1, N)),
+                     divisor(net, pair, reduction))
+    return neg(total) if negative else total
+
+
+def _reduced(total: sympy.Expr, scale: sympy.Expr) -> sympy.Expr:
+    """(1/scale) total, the fraction printed in front: (1/N) sum_n, not sum_n / N."""
+    if scale == 1:
+        return total
+    return sympy.Mul(sympy.UnevaluatedExpr(sympy.Integer(1)) / scale, total, evaluate=False)
 
 
 def output_delta(net: SymbolicNetwork, pair: OutputLoss, half: bool,

@@ -68,7 +68,9 @@ def forward_steps(plan: Plan) -> None:
                            f"{loss} loss of row n, over its entries i"))
     pair, reduction = plan.model.pair, plan.model.reduction
     divisor = formulas.divisor(net, pair, reduction)
-    plan.steps.append(Step(eq(net.loss, formulas.batch_loss(net, pair, reduction)),
+    plan.steps.append(Step(equalities(net.loss, formulas.batch_loss(net, pair, reduction),
+                                      formulas.batch_loss_written(net, pair, reduction,
+                                                                  per_example)),
                            f"{reduction} over the batch"
                            + (" and the entries" if divisor not in (1, N) else "")))
 

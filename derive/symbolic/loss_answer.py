@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import sympy
 
 from derive.answers import Answer, Confusion, Key, Slip, plain_name
 from derive.claimed_formula import identifier
@@ -26,14 +25,11 @@ Sample = tuple[dict[str, Any], Any, dict[str, float]]
 
 
 def loss_answer(model: Model, steps: list[Step] | tuple[Step, ...]) -> Answer:
-    """The loss L as a formula answer: the reduced loss the steps define, per-row loss
-    substituted."""
+    """The loss L as a formula answer: the last form of the step that defines L (a batch's
+    written out over its rows n and entries i)."""
     net = model.net
-    rows = {step.sides[0]: step.sides[1][-1] for step in steps if step.sides[1]}
-    expr = rows.get(net.loss, net.loss)
-    for symbol, per_row in rows.items():  # l_n, the loss of row n, written out
-        if symbol != net.loss and isinstance(symbol, sympy.Symbol):
-            expr = expr.subs(sympy.Symbol(f"{symbol.name}_n"), per_row)
+    expr = next((step.sides[1][-1] for step in steps
+                 if step.sides[0] == net.loss and step.sides[1]), net.loss)
     sample = _sampler(model)
     confusions: tuple[Confusion, ...] = ()
     if (model.pair.output, model.pair.loss) == ("softmax", "ce"):

@@ -1,14 +1,20 @@
 """What a careful TA's key says, each checked against an independent computation: the
-one-hot cross-entropy collapsed to -log of the target class's probability (NumPy)."""
+one-hot cross-entropy collapsed to -log of the target class's probability (NumPy); the batch
+loss written -(1/N) sum_n sum_i Y_ni log (A_3)_ni and equal to NumPy's mean cross-entropy."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy
 
 import derive
+from derive.verdicts import check
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 SEED_003 = dict(convention="WTx", x="1,0", target="0,1", weights=["3,6;4,5", "2,3;4,3"],
                 biases=["1,-6", "-1,-2"], lr="0.5",
@@ -57,3 +63,43 @@ def test_batch_row_form_names_the_row_and_its_class() -> None:
 def test_soft_targets_keep_only_the_sum() -> None:
     solution = derive.solve(derive.problem("backprop", **{**SEED_003, "target": "0.3,0.7"}))
     assert not [s for s in solution.steps if "one-hot" in s.why]
+
+
+def _mean_ce_answer(reduction: str = "mean") -> sympy.Expr:
+    problem = derive.problem("mlp-grad", layers="5,7,4,3", hidden="sigmoid", convention="XWT",
+                             reduction=reduction, names="yhat=A_3")
+    return derive.solve(problem).answers.answer("L").value.expr
+
+
+@pytest.mark.parametrize("reduction, divide", [("mean", True), ("sum", False)])
+def test_batch_loss_is_written_over_rows_and_entries(reduction: str, divide: bool) -> None:
+    expr = _mean_ce_answer(reduction)
+    rng = np.random.default_rng(3)
+    rows, classes = 4, 3
+    p = _softmax(rng.normal(size=(rows, classes)))
+    Y = np.eye(classes)[rng.integers(classes, size=rows)]
+    sizes = {s: rows for s in expr.free_symbols if s.name == "N"}
+    sizes.update({s: classes for s in expr.free_symbols if s.name == "C"})
+    summed = expr.xreplace(sizes).doit()
+    bases = {b.label.name: b for b in summed.atoms(sympy.IndexedBase)}
+    values = {bases["Y"][n, i]: Y[n - 1, i - 1] for n in range(1, rows + 1)
+              for i in range(1, classes + 1)}
+    values.update({bases["A_3"][n, i]: p[n - 1, i - 1] for n in range(1, rows + 1)
+                   for i in range(1, classes + 1)})
+    total = -np.sum(Y * np.log(p))
+    assert float(summed.xreplace(values)) == pytest.approx(total / rows if divide else total,
+                                                           rel=1e-12)
+
+
+def test_batch_loss_prints_the_minus_and_the_fraction_in_front() -> None:
+    text = derive.render(derive.solve(derive.problem(
+        "mlp-grad", layers="5,7,4,3", hidden="sigmoid", convention="XWT",
+        names="yhat=A_3")), "text")
+    assert "L = (1/N)·Σ_(n=1..N)(ℓₙ) = −1/N·Σ_(n=1..N)(Σ_(i=1..C)(Y[n, i]·log(A₃[n, i])))" \
+        in text
+
+
+def test_seed_001_loss_claim_keeps_its_verdict() -> None:
+    solutions = derive.solve_set(derive.load(EXAMPLES / "seed-001.toml"))
+    found = {(v.problem, v.answer): (v.verdict, v.cause) for s in solutions for v in check(s)}
+    assert found["batched-gradients", "L"] == ("wrong", "the log and the minus sign are missing")
