@@ -176,7 +176,7 @@ def judge(claim: str, truth: Any, values: Mapping[str, Any], factors: Mapping[st
     """Compare the claimed formula with the right value `truth` (same random matrices).
 
     `values` names the matrices; `factors` the scalars a slip could multiply by (N, 2)."""
-    tree = validate(ascii_claim(claim, values), field, matrices=True)
+    tree = claim_tree(claim, values, field)
     rows = {name: (v.T if np.ndim(v) == 2 and v.shape[1] == 1 else v)
             for name, v in values.items()}
     outcome = _attempt(tree, values)
@@ -190,6 +190,13 @@ def judge(claim: str, truth: Any, values: Mapping[str, Any], factors: Mapping[st
                                   "numerator layout)")
     cause = next(_causes(tree, values, rows, truth, factors), None) or _failure(tree, values)
     return Finding("wrong", cause or "not equal to the right formula at random values")
+
+
+def claim_tree(claim: str, names: Iterable[str] = (), field: str = "claims") -> ast.expr:
+    """A claimed formula read as `judge` reads it: copied Unicode in the claim syntax
+    (`ascii_claim`, against the problem's `names`), then checked by the safe parser; an
+    `InputError` naming `field` where it does not parse."""
+    return validate(ascii_claim(claim, names), field, matrices=True)
 
 
 def _attempt(tree: ast.AST, values: Mapping[str, Any]) -> Any:
