@@ -21,6 +21,7 @@ from derive.errors import FieldError
 from derive.problem import spec
 from derive.problems.network import NetworkProblem
 from derive.solution import Solution, shown_as_detail
+from derive.symbolic import formulas
 from derive.symbolic.conventions import CONVENTIONS
 from derive.symbolic.numeric_example import Example
 from derive.symbolic.sizes import shown
@@ -164,7 +165,7 @@ def solve(problem: Problem) -> Solution:
     example.backward_steps()
     updated = example.update_steps(float(problem.lr))
     after = example.loss_after(updated)
-    notes = [f"convention {problem.convention}", *_sizes_note(problem, len(X)),
+    notes = [formulas.convention_note(example.model.net), *_sizes_note(problem, len(X)),
              f"one SGD step with learning rate {problem.lr}",
              f"the loss went {'down' if after < example.loss else 'up'} from "
              f"{example.loss:.6g} to {after:.6g}", *example.notes]

@@ -24,6 +24,7 @@ from derive.problem import spec
 from derive.problems.jacobian_function import function_solution
 from derive.problems.network import NetworkProblem
 from derive.solution import Formula, Solution, Step, measured, shape_words
+from derive.symbolic import formulas
 from derive.symbolic import jacobians as jac
 from derive.symbolic.build import eq, equalities, mul
 from derive.symbolic.conventions import CONVENTIONS
@@ -316,7 +317,7 @@ def _layout_note(problem: Problem) -> str:
 
 
 def _notes(problem: Problem) -> tuple[str, ...]:
-    notes = [_layout_note(problem),
+    notes = [formulas.convention_note(problem.column_network()), _layout_note(problem),
              "checked against central finite differences of the network at small sizes"]
     if problem.letters:
         notes.append("sizes in letters, checked at " + shown(problem.given_widths,

@@ -15,7 +15,7 @@ from derive.answers import Answer, Answers
 from derive.problem import spec
 from derive.problems.network import NetworkProblem
 from derive.solution import Solution, shown_as_detail
-from derive.symbolic import gradient_plan
+from derive.symbolic import formulas, gradient_plan
 from derive.symbolic.elementwise import elementwise_steps
 from derive.symbolic.formula_samples import sampler
 from derive.symbolic.instance import instantiate, small_widths
@@ -53,16 +53,16 @@ def solve(problem: Problem) -> Solution:
     gradient_plan.forward_steps(plan)
     gradient_plan.local_steps(plan)
     gradient_plan.chain_steps(plan)
-    formulas = gradient_plan.backward_steps(plan)
-    exprs = {key: formula.expr for key, formula in formulas.items()}
+    derived = gradient_plan.backward_steps(plan)
+    exprs = {key: formula.expr for key, formula in derived.items()}
     answers = [Answer(key, dataclasses.replace(formula, sample=sampler(problem, exprs, key)))
-               for key, formula in formulas.items()]
+               for key, formula in derived.items()]
     answers += [loss_answer(model, plan.steps), *(
         dataclasses.replace(shape, detail=SHAPES) for shape in gradient_plan.shape_answers(plan))]
     if problem.elementwise:
         plan.steps.extend(elementwise_steps(net, instance))
     sizes = "-".join(map(str, small_widths(problem.widths)))
-    notes = [f"convention {net.convention.name}",
+    notes = [formulas.convention_note(net),
              f"every formula checked against central finite differences on the same network "
              f"at sizes {sizes}" + (f" with a batch of {instance.X.shape[0]}"
                                     if net.convention.rows else ""),

@@ -31,6 +31,7 @@ class Convention:
     grad_W: Builder  # (delta, a) -> dL/dW, shaped like W
     grad_b: Builder  # (delta, ones) -> dL/db, shaped like b
     back: Builder  # (W, delta) -> dL/da, before the activation's derivative
+    written: str = ""  # the forward map as a caption, names as {z} {W} {WT} {a} {b} {bT}
 
     def weight_shape(self, n_in: Any, n_out: Any) -> tuple[Any, Any]:
         return (n_in, n_out) if self.transposed else (n_out, n_in)
@@ -45,6 +46,31 @@ class Convention:
     def ones(self, batch: Any) -> OneMatrix | None:
         return OneMatrix(batch, 1) if self.rows else None
 
+    def words(self, z: str, W: str, a: str, b: str) -> str:
+        """The convention in words, as an ASCII-math caption in the given names.
+
+        >>> CONVENTIONS["XWT"].words("Z_l", "W_l", "A_(l-1)", "b_l")
+        'row convention: Z_l = A_(l-1) W_l^T + 1 b_l^T, one example per row'
+        >>> CONVENTIONS["WTx"].words("Z^1", "W^1", "X", "W_0^1")
+        'column convention: Z^1 = (W^1)^T X + W_0^1, one example as a column'
+        """
+        formula = self.written.format(z=z, W=W, WT=_transpose(W), a=a, b=b, bT=_transpose(b))
+        if self.rows:
+            return f"row convention: {formula}, one example per row"
+        return f"column convention: {formula}, one example as a column"
+
+
+def _transpose(name: str) -> str:
+    """name^T: parenthesized where the name has a superscript, (W^1)^T, and inside a braced
+    one, W^{(1)T}.
+
+    >>> _transpose("W_1"), _transpose("W^1"), _transpose("W^{(1)}")
+    ('W_1^T', '(W^1)^T', 'W^{(1)T}')
+    """
+    if name.endswith("}"):
+        return f"{name[:-1]}T}}"
+    return f"({name})^T" if "^" in name else f"{name}^T"
+
 
 def _add(*terms: MatrixExpr) -> MatrixExpr:
     return MatAdd(*terms, evaluate=False)
@@ -55,20 +81,24 @@ CONVENTIONS: dict[str, Convention] = {rule.name: rule for rule in (
                lambda W, a, b, ones: _add(matmul(W, a), b),
                lambda d, a: matmul(d, a.T),
                lambda d, ones: d,
-               lambda W, d: matmul(W.T, d)),
+               lambda W, d: matmul(W.T, d),
+               written="{z} = {W} {a} + {b}"),
     Convention("WTx", False, True,
                lambda W, a, b, ones: _add(matmul(W.T, a), b),
                lambda d, a: matmul(a, d.T),
                lambda d, ones: d,
-               lambda W, d: matmul(W, d)),
+               lambda W, d: matmul(W, d),
+               written="{z} = {WT} {a} + {b}"),
     Convention("XWT", True, False,
                lambda W, a, b, ones: _add(matmul(a, W.T), matmul(ones, b.T)),
                lambda d, a: matmul(d.T, a),
                lambda d, ones: matmul(d.T, ones),
-               lambda W, d: matmul(d, W)),
+               lambda W, d: matmul(d, W),
+               written="{z} = {a} {WT} + 1 {bT}"),
     Convention("XW", True, True,
                lambda W, a, b, ones: _add(matmul(a, W), matmul(ones, b.T)),
                lambda d, a: matmul(a.T, d),
                lambda d, ones: matmul(d.T, ones),
-               lambda W, d: matmul(d, W.T)),
+               lambda W, d: matmul(d, W.T),
+               written="{z} = {a} {W} + 1 {bT}"),
 )}

@@ -7,9 +7,12 @@ gradient of a weight or a bias, all shaped as the convention arranges them.
 
 from __future__ import annotations
 
+import re
+
 import sympy
 from sympy import MatrixExpr
 
+from derive.answers import plain_name
 from derive.symbolic.activations import Activation
 from derive.symbolic.build import neg
 from derive.symbolic.matrices import hadamard, minus, scaled
@@ -120,3 +123,34 @@ def gradient(net: SymbolicNetwork, target: str, layer: int) -> MatrixExpr:
 def parameter(net: SymbolicNetwork, target: str, layer: int) -> sympy.MatrixSymbol:
     """W_l or b_l."""
     return net.W(layer) if target == "W" else net.b(layer)
+
+
+LAYER_ONE = re.compile(r"(.*?)(\(1\)|1)$")  # a name's layer index 1 at its end: Z_1, Z^(1)
+
+
+def convention_note(net: SymbolicNetwork) -> str:
+    """The convention in words in the network's names, for any layer l where every name
+    carries its layer (else for layer 1), as an ASCII-math caption.
+
+    >>> from derive.symbolic.conventions import CONVENTIONS
+    >>> convention_note(SymbolicNetwork(CONVENTIONS["XWT"], (5, 7, 3)))
+    'row convention: Z_l = A_(l-1) W_l^T + 1 b_l^T, one example per row (A_0 = X)'
+    >>> convention_note(SymbolicNetwork(CONVENTIONS["WTx"], (2, 2, 2), {"a": "H", "x": "X"}))
+    'column convention: z_1 = W_1^T X + b_1, one example as a column'
+    """
+    z, W, b, a = (plain_name(m) for m in (net.z(1), net.W(1), net.b(1), net.a(1)))
+    matches = [LAYER_ONE.fullmatch(name) for name in (z, W, b, a)]
+    if net.depth < 2 or not all(matches):
+        return net.convention.words(z, W, plain_name(net.a(0)), b)
+    z, W, b, a = (_at(match, "l") for match in matches if match)
+    below, first = (_at(matches[-1], layer) for layer in ("l-1", "0") if matches[-1])
+    return (net.convention.words(z, W, below, b) + f" ({first} = {plain_name(net.a(0))})")
+
+
+def _at(match: re.Match[str], layer: str) -> str:
+    """A layer-1 name (matched by `LAYER_ONE`) at another layer: Z_1 -> Z_l, A_(l-1);
+    Z^(1) -> Z^{(l)}, braced, as the caption typesetter keeps parentheses."""
+    stem, index = match.groups()
+    if index == "(1)":
+        return f"{stem}{{({layer})}}"
+    return f"{stem}({layer})" if len(layer) > 1 else stem + layer

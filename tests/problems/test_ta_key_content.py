@@ -1,6 +1,7 @@
 """What a careful TA's key says, each checked against an independent computation: the
 one-hot cross-entropy collapsed to -log of the target class's probability (NumPy); the batch
-loss written -(1/N) sum_n sum_i Y_ni log (A_3)_ni and equal to NumPy's mean cross-entropy."""
+loss written -(1/N) sum_n sum_i Y_ni log (A_3)_ni and equal to NumPy's mean cross-entropy; the
+convention said as its formula, which evaluated in NumPy gives the worked example's Z_1."""
 
 from __future__ import annotations
 
@@ -103,3 +104,38 @@ def test_seed_001_loss_claim_keeps_its_verdict() -> None:
     solutions = derive.solve_set(derive.load(EXAMPLES / "seed-001.toml"))
     found = {(v.problem, v.answer): (v.verdict, v.cause) for s in solutions for v in check(s)}
     assert found["batched-gradients", "L"] == ("wrong", "the log and the minus sign are missing")
+
+
+CONVENTION_FORMS = {  # the note's formula at layer 1, as NumPy computes it
+    "Wx": lambda W, x, b: W @ x + b, "WTx": lambda W, x, b: W.T @ x + b,
+    "XWT": lambda W, x, b: x @ W.T + np.ones((len(x), 1)) @ b.T,
+    "XW": lambda W, x, b: x @ W + np.ones((len(x), 1)) @ b.T}
+NOTES = {"Wx": "column convention: z_l = W_l a_(l-1) + b_l, one example as a column (a_0 = x)",
+         "WTx": "column convention: z_l = W_l^T a_(l-1) + b_l, one example as a column (a_0 = x)",
+         "XWT": "row convention: Z_l = A_(l-1) W_l^T + 1 b_l^T, one example per row (A_0 = X)",
+         "XW": "row convention: Z_l = A_(l-1) W_l + 1 b_l^T, one example per row (A_0 = X)"}
+
+
+@pytest.mark.parametrize("convention", sorted(NOTES))
+def test_convention_note_is_the_formula_the_example_computes(convention: str) -> None:
+    rows = convention.startswith("X")
+    W = [[1.0, -2.0, 0.5], [0.5, 1.5, -1.0]]  # out x in
+    stored = np.array(W).T if convention in ("WTx", "XW") else np.array(W)
+    weights = ";".join(",".join(map(str, row)) for row in stored.tolist())
+    x = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]]) if rows else np.array([[0.5], [-1.0], [2.0]])
+    solution = derive.solve(derive.problem(
+        "backprop", convention=convention, x=";".join(",".join(map(str, r)) for r in (
+            x if rows else x.T).tolist()), target=("0,1;1,0" if rows else "0,1"),
+        weights=[weights, "1,0;0,1"],
+        biases=["0.5,-0.5", "0,0"], lr="0.1"))
+    assert solution.notes[0] == NOTES[convention]
+    bias = np.array([[0.5], [-0.5]])
+    z1 = solution.answers["Z_1" if rows else "z_1"]
+    np.testing.assert_allclose(z1, CONVENTION_FORMS[convention](stored, x, bias), rtol=1e-12)
+
+
+def test_seed_names_are_kept_in_the_note() -> None:
+    notes = {s.problem.id: s.notes for s in derive.solve_set(derive.load(
+        EXAMPLES / "seed-003.toml"))}
+    for key in ("p1-output-jacobian", "p2-numeric-backprop"):
+        assert "column convention: Z^1 = (W^1)^T X + W_0^1, one example as a column" in notes[key]
