@@ -24,6 +24,23 @@ def shown(value: Any, digits: int, to_tex: bool) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+def superscripted(expr: Any) -> bool:
+    """Whether a symbol's name carries a superscript (W^{1}, W_0^{1}): a prime after it would
+    read as part of the superscript (W^{1'}), so the printers group the name: (W¹)'."""
+    return "^" in str(getattr(expr, "name", ""))
+
+
+def primed_superscript(name: str) -> tuple[str, str] | None:
+    """A superscripted name with primes after it split into the name and the primes
+    (Z^{1}' -> Z^{1}, '); None for any other name (H', W_1' keep their prime).
+
+    >>> primed_superscript("Z^{1}'"), primed_superscript("W_1'"), primed_superscript("W^{1}")
+    (('Z^{1}', "'"), None, None)
+    """
+    base = name.rstrip("'")
+    return (base, name[len(base):]) if base != name and "^" in base else None
+
+
 def is_diagonal(expr: Any) -> bool:
     """diag(...), a DiagMatrix or an identity: equal to its own transpose."""
     name = getattr(getattr(expr, "func", None), "__name__", "")

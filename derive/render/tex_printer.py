@@ -9,7 +9,14 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from derive.render.numbers import DEFAULT_DIGITS, tex_number
-from derive.render.printer_shared import PARAMETER, is_diagonal, negative, shown
+from derive.render.printer_shared import (
+    PARAMETER,
+    is_diagonal,
+    negative,
+    primed_superscript,
+    shown,
+    superscripted,
+)
 from derive.render.term_order import reader_order
 
 
@@ -26,13 +33,27 @@ class TexPrinter(LatexPrinter):
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if self.given and isinstance(expr, sympy.Basic) and expr in self.given:
             return shown(self.given[expr], self.digits, True)
+        if type(expr).__name__ == "Updated":  # derive's node, whose _latex groups only braces
+            return self._updated(expr)
         return super()._print(expr, **kwargs)
+
+    def _updated(self, expr: Any) -> str:
+        """A parameter after a step with a prime: {W_1}', and a superscripted name grouped so
+        the prime is not read into its superscript: \\left(W^{1}\\right)'."""
+        name = self._print(expr.args[0])
+        if superscripted(expr.args[0]):
+            return rf"\left({name}\right)'"
+        return f"{{{name}}}'"
 
     def _print_Float(self, expr: sympy.Float) -> str:
         return tex_number(expr, self.digits)
 
     def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
-        """A torch parameter's name (2.weight) as code, never split at its underscores."""
+        """A torch parameter's name (2.weight) as code, never split at its underscores; a
+        primed superscripted name grouped: \\left(Z^{1}\\right)'."""
+        primed = primed_superscript(expr.name)
+        if primed:
+            return rf"\left({self._print_Symbol(sympy.Symbol(primed[0]), style)}\right)" + primed[1]
         match = PARAMETER.fullmatch(expr.name)
         if match:
             return (r"\mathtt{" + match[1].replace("_", r"\_") + "}"
@@ -53,9 +74,12 @@ class TexPrinter(LatexPrinter):
         return r"\mathbf{1}"
 
     def _print_Transpose(self, expr: sympy.Transpose) -> str:
-        """A diagonal (hence symmetric) factor is its own transpose: no T."""
+        """A diagonal (hence symmetric) factor is its own transpose: no T; an updated
+        parameter takes its T after the prime, as in text: \\left(W^{1}\\right)'^{T}."""
         if is_diagonal(expr.arg):
             return self._print(expr.arg)
+        if type(expr.arg).__name__ == "Updated":
+            return self._print(expr.arg) + "^{T}"
         return str(super()._print_Transpose(expr))
 
     def _print_MatAdd(self, expr: sympy.MatAdd) -> str:

@@ -12,7 +12,14 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from derive.render.numbers import DEFAULT_DIGITS, format_number
-from derive.render.printer_shared import PARAMETER, is_diagonal, negative, shown
+from derive.render.printer_shared import (
+    PARAMETER,
+    is_diagonal,
+    negative,
+    primed_superscript,
+    shown,
+    superscripted,
+)
 from derive.render.term_order import reader_order
 from derive.render.text_names import function_unicode, name_unicode, superscript
 
@@ -36,12 +43,24 @@ class TextPrinter(StrPrinter):
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if self.given and isinstance(expr, sympy.Basic) and expr in self.given:
             return shown(self.given[expr], self.digits, False)
+        if type(expr).__name__ == "Updated":  # derive's node, whose _sympystr never groups
+            return self._updated(expr)
         special = _UNICODE.get(type(expr).__name__) if self.pretty else None
         if special is not None:  # derive's own nodes, whose _sympystr writes ASCII
             return special(self, expr)
         return super()._print(expr, **kwargs)
 
+    def _updated(self, expr: Any) -> str:
+        """A parameter after a step with a prime: W₁', and a superscripted name grouped so the
+        prime is not read into its superscript: (W¹)'."""
+        name = self._print(expr.args[0])
+        return f"({name})'" if superscripted(expr.args[0]) else f"{name}'"
+
     def _print_Symbol(self, expr: sympy.Symbol) -> str:
+        """A name in Unicode (pretty) or as code; a primed superscripted name grouped: (Z¹)'."""
+        primed = primed_superscript(expr.name)
+        if primed:
+            return f"({self._print_Symbol(sympy.Symbol(primed[0]))}){primed[1]}"
         if not self.pretty and expr.name.startswith("ell") and not expr.name[3:4].isalpha():
             return "l" + expr.name[3:]
         if self.pretty and PARAMETER.fullmatch(expr.name):
