@@ -18,6 +18,7 @@ from derive.render.printer_shared import (
     superscripted,
 )
 from derive.render.term_order import reader_order
+from derive.render.tex_cases import cases
 
 
 class TexPrinter(LatexPrinter):
@@ -66,6 +67,12 @@ class TexPrinter(LatexPrinter):
             return (rf"\frac{{\partial {self._print(expr.expr)}}}"
                     rf"{{\partial {self._print(expr.variables[0])}}}")
         return str(super()._print_Derivative(expr))
+
+    def _print_Piecewise(self, expr: sympy.Piecewise) -> str:
+        """A `cases` whose wide conditions continue on the rows under them (see tex_cases)."""
+        return cases([(self._print(piece.expr),
+                       None if piece.cond == sympy.true else self._print(piece.cond))
+                      for piece in expr.args])
 
     def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
         return str(super()._print_Add(reader_order(expr), order))

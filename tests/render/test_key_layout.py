@@ -81,7 +81,7 @@ def test_every_claim_of_seed_003_reaches_the_pdf(tmp_path: Path) -> None:
 @pytest.mark.slow
 @needs_pdflatex
 @pytest.mark.parametrize("stem", ["seed-000", "seed-001", "seed-002", "seed-003", "seed-004",
-                                  "optimizers", "rnn", "seed-summaries"])
+                                  "optimizers", "rnn", "seed-summaries", "layers"])
 def test_no_display_line_is_scaled_below_the_floor(stem: str, tmp_path: Path) -> None:
     log, _ = compiled(key(stem, folder=tmp_path), tmp_path)
     assert "derive: scaled below the floor" not in log

@@ -1,4 +1,5 @@
-"""The SymPy printers: a prime after a superscripted name is grouped, (W¹)'."""
+"""The SymPy printers: a prime after a superscripted name is grouped, (W¹)'; a wide
+piecewise formula continues its condition on the rows under it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 import sympy
 
 from derive.render.printing import tex, text
+from derive.symbolic.layer_forms import AllOf, Divides, Within
 from derive.symbolic.matrices import Updated
 
 
@@ -32,3 +34,23 @@ def test_a_primed_superscripted_symbol_is_grouped_a_plain_one_is_not() -> None:
         r"\left(Z^{1}\right)'", "(Z¹)'")
     assert (tex(sympy.Symbol(r"\ell'")), text(sympy.Symbol("L'"))) == (r"\ell'", "L'")
 
+
+def test_a_narrow_piecewise_is_set_as_sympy_sets_it() -> None:
+    x = sympy.Symbol("x")
+    assert tex(sympy.Piecewise((x, x > 0), (0, True))) == \
+        r"\begin{cases} x & \text{for}\: x > 0 \\0 & \text{otherwise} \end{cases}"
+
+
+def test_a_wide_piecewise_continues_its_condition_on_the_next_row() -> None:
+    """The dilated dY of a transposed convolution (examples/layers.toml): four conjuncts, two
+    beside the value and two under them, aligned after "for"."""
+    n, o, y, x, s, d1, d2, o1, o2 = sympy.symbols("n o y x s D_1 D_2 O_1 O_2", integer=True)
+    dy = sympy.IndexedBase("dY")
+    condition = AllOf(Within(d1, y, d1 + s * o1, d2, x, d2 + s * o2),
+                      Divides(s, y - d1), Divides(s, x - d2))
+    value = dy[n, o, sympy.floor((y - d1) / s), sympy.floor((x - d2) / s)]
+    printed = tex(sympy.Piecewise((value, condition), (0, True)))
+    rows = printed.removeprefix(r"\begin{cases} ").removesuffix(r" \end{cases}").split(r" \\")
+    assert len(rows) == 3 and rows[2] == r"0 & \text{otherwise}"
+    assert rows[0].endswith(r"O_{2} s,") and r"\text{for}\: D_{1} \le y" in rows[0]
+    assert rows[1] == r"& \phantom{\text{for}\:} s \mid y - D_{1},\ s \mid x - D_{2}"
