@@ -15,12 +15,13 @@ from derive.render.values import tex_value, text_value
 PARAMETER = re.compile(r"([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+)( new)?")
 
 
-def shown(value: Any, digits: int, to_tex: bool) -> str:
+def shown(value: Any, digits: int, to_tex: bool, scale: float = 0.0) -> str:
     """A given value substituted into a formula: an array as a matrix, a negative number
-    in parentheses."""
+    in parentheses; a float below the resolution of `scale` (the step's largest given
+    value) as 0, as the step's result prints it (`derive.render.numbers`)."""
     if hasattr(value, "ndim") and value.ndim:
-        return tex_value(value, digits) if to_tex else text_value(value, digits)
-    text = tex_number(value, digits) if to_tex else format_number(value, digits)
+        return tex_value(value, digits, scale) if to_tex else text_value(value, digits, scale)
+    text = tex_number(value, digits, scale) if to_tex else format_number(value, digits, scale)
     return f"({text})" if text.startswith("-") else text
 
 

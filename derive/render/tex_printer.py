@@ -8,7 +8,7 @@ from typing import Any
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from derive.render.numbers import DEFAULT_DIGITS, tex_number
+from derive.render.numbers import DEFAULT_DIGITS, magnitude, tex_number
 from derive.render.printer_shared import (
     PARAMETER,
     is_diagonal,
@@ -29,11 +29,12 @@ class TexPrinter(LatexPrinter):
         settings = {"order": "none", "mul_symbol": "dot" if given else None}
         super().__init__(settings)
         self.given = dict(given or {})
+        self.scale = magnitude(self.given)  # noise below its resolution shows as 0
         self.digits = digits
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if self.given and isinstance(expr, sympy.Basic) and expr in self.given:
-            return shown(self.given[expr], self.digits, True)
+            return shown(self.given[expr], self.digits, True, self.scale)
         if type(expr).__name__ == "Updated":  # derive's node, whose _latex groups only braces
             return self._updated(expr)
         return super()._print(expr, **kwargs)

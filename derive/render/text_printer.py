@@ -11,7 +11,7 @@ import sympy
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from derive.render.numbers import DEFAULT_DIGITS, format_number
+from derive.render.numbers import DEFAULT_DIGITS, format_number, magnitude
 from derive.render.printer_shared import (
     PARAMETER,
     is_diagonal,
@@ -36,13 +36,14 @@ class TextPrinter(StrPrinter):
                  digits: int = DEFAULT_DIGITS, pretty: bool = True):
         super().__init__({"order": "none"})
         self.given = dict(given or {})
+        self.scale = magnitude(self.given)  # noise below its resolution shows as 0
         self.digits = digits
         self.pretty = pretty
         self.minus = "−" if pretty else "-"
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if self.given and isinstance(expr, sympy.Basic) and expr in self.given:
-            return shown(self.given[expr], self.digits, False)
+            return shown(self.given[expr], self.digits, False, self.scale)
         if type(expr).__name__ == "Updated":  # derive's node, whose _sympystr never groups
             return self._updated(expr)
         special = _UNICODE.get(type(expr).__name__) if self.pretty else None

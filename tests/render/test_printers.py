@@ -1,8 +1,10 @@
 """The SymPy printers: a prime after a superscripted name is grouped, (W¹)'; a wide
-piecewise formula continues its condition on the rows under it."""
+piecewise formula continues its condition on the rows under it; a given value below the
+float resolution of the step's other given values is 0 inside the formula."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import sympy
 
@@ -54,3 +56,20 @@ def test_a_wide_piecewise_continues_its_condition_on_the_next_row() -> None:
     assert len(rows) == 3 and rows[2] == r"0 & \text{otherwise}"
     assert rows[0].endswith(r"O_{2} s,") and r"\text{for}\: D_{1} \le y" in rows[0]
     assert rows[1] == r"& \phantom{\text{for}\:} s \mid y - D_{1},\ s \mid x - D_{2}"
+
+
+@pytest.mark.parametrize(("noise", "in_text", "in_tex"), [
+    (3e-15, "0.9·0", r"0.9 \cdot 0"),
+    (np.array([-3.553e-15]), "0.9·[0]", r"0.9 \cdot \begin{bmatrix} 0 \end{bmatrix}"),
+])
+def test_a_given_value_below_the_resolution_of_the_others_prints_0(
+        noise: object, in_text: str, in_tex: str) -> None:
+    mu, v = sympy.symbols("mu v")
+    given = {mu: 0.9, v: noise}
+    assert (text(mu * v, given), tex(mu * v, given)) == (in_text, in_tex)
+
+
+def test_a_small_given_value_above_the_resolution_still_prints() -> None:
+    mu, v = sympy.symbols("mu v")
+    assert text(mu * v, {mu: 0.9, v: 1e-9}) == "0.9·1e-9"
+    assert tex(mu * v, {mu: 0.9, v: 1e-9}) == r"0.9 \cdot 1 \times 10^{-9}"
