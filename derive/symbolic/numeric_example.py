@@ -16,7 +16,7 @@ import numpy as np
 import sympy
 from sympy import IndexedBase, MatAdd, MatMul, MatrixExpr, MatrixSymbol
 
-from derive.answers import Answer, Key
+from derive.answers import Answer, Key, plain_name
 from derive.errors import InputError, VerificationError
 from derive.numeric import mlp
 from derive.solution import Step, measured
@@ -28,7 +28,7 @@ from derive.symbolic.matrices import MatrixPartial, Partial, Updated, evaluate
 from derive.symbolic.model import Model
 from derive.symbolic.network import N
 from derive.symbolic.numeric_after import after_steps
-from derive.symbolic.numeric_example_answers import ExampleAnswers
+from derive.symbolic.numeric_example_answers import ExampleAnswers, activation_differences
 from derive.symbolic.outputs import Names
 
 MAX_WRITTEN = 10  # entries written out term by term only when a sum has at most this many
@@ -259,6 +259,8 @@ class Example(ExampleAnswers):
             self._keep(self._delta_answer(layer, delta))
             if layer > 1:
                 self._keep(self._activation_gradient(layer - 1))
+            if layer < net.depth:
+                self._activation_step(layer)
             self._matrix_step(net.delta(layer), formula, f"delta of layer {layer}", delta, check,
                               (Partial(net.loss, net.z(layer)),))
         for layer in range(net.depth, 0, -1):
@@ -271,6 +273,29 @@ class Example(ExampleAnswers):
                 self._matrix_step(Partial(net.loss, parameter), formula,
                                   f"gradient of {parameter.name}", value, check)
                 self._keep(self._gradient_answer(target, layer, value))
+
+    def _activation_step(self, layer: int) -> None:
+        """dL/dA_l = delta_(l+1) carried back through W_(l+1) (Delta W in a row convention,
+        W^T delta in a column one), checked against the kernels and, where the loss is smooth
+        above layer l and rounding allows, against finite differences in A_l."""
+        net = self.model.net
+        a = net.a(layer)
+        formula = net.convention.back(net.W(layer + 1), net.delta(layer + 1))
+        value = self.answers[Key.derivative(net.loss, a)].value
+        check = self._agreeing(formula, value, f"dL/dA of layer {layer}")
+        if layer >= self.kinked_up_to:
+            differences = self._oriented("data", activation_differences(
+                self.numeric, self.params, self._rows(self.at.arrays[a]), self.Y, layer))
+            scale = max(FLOOR, float(np.max(np.abs(differences))))
+            residual = float(np.max(np.abs(differences - value))) / scale
+            if residual < TOLERANCE:
+                check = max(check, measured(residual))
+            elif self.rounding_noise < TOLERANCE / 100:
+                raise VerificationError(f"dL/dA of layer {layer}: differs from finite "
+                                        f"differences by {residual:.1e} (relative)")
+        self._matrix_step(Partial(net.loss, a), formula,
+                          f"back through layer {layer + 1}: the gradient of {plain_name(a)}",
+                          value, check)
 
     def _checked(self, formula: MatrixExpr, target: str, layer: int, kernel: Any) -> float:
         """Agreement with the kernels, then with finite differences where the loss is smooth

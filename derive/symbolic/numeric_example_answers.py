@@ -95,3 +95,13 @@ class ExampleAnswers:
         confusions = tuple(c.__class__(old - lr * np.asarray(c.value), c.slip, c.other)
                            for c in self.answers[gradient].confusions)
         return updated(Key.of(parameter, new=True), value, old, gradient, lr, confusions)
+
+
+def activation_differences(numeric: Any, params: list[tuple[Any, Any]], a: Any, Y: Any,
+                           layer: int) -> Any:
+    """Central differences of the loss in every entry of the activation `a` of `layer`
+    (row layout), the layers above recomputed from it: an independent dL/dA_l."""
+    a = np.array(a, dtype=float)
+    W, b = params[layer]
+    return mlp.numerical_gradient(
+        lambda: mlp.loss_from(numeric, params, layer + 1, a @ W.T + b, Y), a)

@@ -66,7 +66,8 @@ def test_seed_003_shapes_are_in_the_documents_letters() -> None:
         [(N1, 1)]  # by its caption: delta's name follows z's (delta_1, or delta^1 after Z^1)
     assert shapes["dell/dW^{1}"] == (N, N1) and shapes["dell/dW^{2}"] == (N1, K)  # W is in x out
     assert shapes["W^{1}'"] == (N, N1) and shapes["H'"] == (N1, 1)
-    assert len(shaped(solution)) == 18  # forward, deltas, gradients, updates, after the step
+    # forward, dl/dH, deltas, gradients, updates, after the step
+    assert len(shaped(solution)) == 19
     assert "shapes in letters: N = 2, N1 = 2, K = 2" in solution.notes
     assert solution.answers["shape of dl/dW^1"] == Shape((N, N1))
     assert solution.answers["shape of H"] == Shape((N1, 1))

@@ -1,7 +1,8 @@
 """What a careful TA's key says, each checked against an independent computation: the
 one-hot cross-entropy collapsed to -log of the target class's probability (NumPy); the batch
 loss written -(1/N) sum_n sum_i Y_ni log (A_3)_ni and equal to NumPy's mean cross-entropy; the
-convention said as its formula, which evaluated in NumPy gives the worked example's Z_1."""
+convention said as its formula, which evaluated in NumPy gives the worked example's Z_1; the
+gradient of each hidden activation shown in a step and equal to central differences."""
 
 from __future__ import annotations
 
@@ -139,3 +140,66 @@ def test_seed_names_are_kept_in_the_note() -> None:
         EXAMPLES / "seed-003.toml"))}
     for key in ("p1-output-jacobian", "p2-numeric-backprop"):
         assert "column convention: Z^1 = (W^1)^T X + W_0^1, one example as a column" in notes[key]
+
+
+def _differences(loss, a: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """Central differences of loss(a) in every entry of a, computed here."""
+    grad = np.zeros_like(a)
+    for index in np.ndindex(a.shape):
+        up, down = a.copy(), a.copy()
+        up[index] += step
+        down[index] -= step
+        grad[index] = (loss(up) - loss(down)) / (2 * step)
+    return grad
+
+
+def test_seed_003_gradient_of_h_is_a_step() -> None:
+    solution = derive.solve(derive.problem("backprop", **SEED_003))
+    W1, b1 = np.array([[3.0, 6], [4, 5]]), np.array([1.0, -6])
+    W2, b2 = np.array([[2.0, 3], [4, 3]]), np.array([-1.0, -2])
+    h = _sigmoid(W1.T @ np.array([1.0, 0]) + b1)
+    expected = _differences(lambda a: -math.log(_softmax(W2.T @ a + b2)[1]), h)
+    step = next(s for s in solution.steps if s.why == "back through layer 2: the gradient of H")
+    np.testing.assert_allclose(step.value.ravel(), expected, atol=1e-8)
+    np.testing.assert_allclose(solution.answers["dl/dH"].ravel(), W2 @ (_softmax(
+        W2.T @ h + b2) - [0, 1]), rtol=1e-12)
+    assert step.check is not None and step.check < 1e-6
+    assert solution.steps[solution.steps.index(step) + 1].why == "delta of layer 1"
+
+
+def test_seed_001_batch_activation_gradients_are_steps() -> None:
+    solution = next(s for s in derive.solve_set(derive.load(EXAMPLES / "seed-001.toml"))
+                    if s.problem.id == "batched-backprop")
+    problem = solution.problem
+    X, Y = np.array(problem.x, dtype=float), np.eye(3)[list(problem.label)]
+    (W1, b1), (W2, b2), (W3, b3) = ((np.array(W, float), np.array(b, float)) for W, b in zip(
+        problem.weights, problem.biases, strict=True))
+    a1 = _sigmoid(X @ W1.T + b1)
+
+    def loss_from_a1(a: np.ndarray) -> float:
+        p = _softmax(_sigmoid(a @ W2.T + b2) @ W3.T + b3)
+        return float(-np.sum(Y * np.log(p)) / len(X))
+
+    def loss_from_a2(a: np.ndarray) -> float:
+        return float(-np.sum(Y * np.log(_softmax(a @ W3.T + b3))) / len(X))
+
+    shown = {s.why: s for s in solution.steps if s.why.startswith("back through")}
+    assert set(shown) == {"back through layer 2: the gradient of A_1",
+                          "back through layer 3: the gradient of A_2"}
+    np.testing.assert_allclose(shown["back through layer 2: the gradient of A_1"].value,
+                               _differences(loss_from_a1, a1), atol=1e-8)
+    a2 = _sigmoid(a1 @ W2.T + b2)
+    np.testing.assert_allclose(shown["back through layer 3: the gradient of A_2"].value,
+                               _differences(loss_from_a2, a2), atol=1e-8)
+    np.testing.assert_allclose(solution.answers["dL/dA_2"],
+                               shown["back through layer 3: the gradient of A_2"].value)
+
+
+def test_relu_kink_above_is_checked_against_the_kernels_only() -> None:
+    solution = derive.solve(derive.problem(
+        "backprop", convention="XWT", x="1,-1", label="1", hidden="relu",
+        weights=["1,1;1,-1", "1,1;1,0;0,1", "1,0,0;0,1,0"], biases=["0,0", "0,0,0", "0,0"],
+        lr="0.1"))
+    assert any("kink" in note for note in solution.notes)
+    assert [s.why for s in solution.steps if s.why.startswith("back through")] == [
+        "back through layer 3: the gradient of A_2", "back through layer 2: the gradient of A_1"]
