@@ -71,11 +71,11 @@ def test_every_claim_of_seed_003_reaches_the_pdf(tmp_path: Path) -> None:
     if not text:
         pytest.skip("needs pdftotext")
     claims = text[text.index("Claims checked."):]
-    flat = " ".join(claims.split())
+    flat = "".join(claims.split())  # pdftotext spaces a justified cell as it likes: W 1, W1
     # the last claims, which ran off the page when the table could not break (p. 8)
     for phrase in ("(in the W1 up", "the activation’s derivative is missing", "loss new",
                    "wrong: 0.1 is not 0.3421"):
-        assert phrase in flat, phrase
+        assert "".join(phrase.split()) in flat, phrase
 
 
 @pytest.mark.slow
