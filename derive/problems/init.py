@@ -112,11 +112,44 @@ def _scheme_steps(scheme: Scheme, results: tuple[Init, ...], number: int | None
                           value=float(result.value), check=result.check,
                           key=Key(f"{prefix}{name}", setting=setting)))
         answers.append(Answer(Key(f"{prefix}{name}", setting=setting), float(result.value),
-                              nonnegative=True))
+                              nonnegative=True, reads=scheme_reads(scheme, result)))
         if result.tensor == "weight":
             answers.append(Answer(Key("gain", setting=setting), float(result.gain),
                                   nonnegative=True))
     return steps, answers
+
+
+AUTHORS = {"kaiming": "He (Kaiming)", "xavier": "Xavier (Glorot)"}
+SPREAD = {("kaiming", "normal"): 1, ("kaiming", "uniform"): 3, ("xavier", "normal"): 2,
+          ("xavier", "uniform"): 6}  # value = gain sqrt(SPREAD) / sqrt(fan)
+
+
+def scheme_reads(scheme: Scheme, result: Init) -> str:
+    """The box of a bound or std in words, as an ASCII-math caption: the scheme named, its
+    formula in the fans, the exact value and the number, e.g. 'He (Kaiming) uniform:
+    sqrt(2) sqrt(3) / sqrt(fan_in) = sqrt(3)/6 = 0.2887' (the fans are steps of their own).
+
+    >>> from derive.numeric.initialization import parse_layer
+    >>> layer = parse_layer("Linear(72, 10)")
+    >>> for result in initialize(layer, parse_init("default")):
+    ...     print(scheme_reads(parse_init("default"), result))
+    torch's default: 1 / sqrt(fan_in) = sqrt(2)/12 = 0.1179
+    torch's default for the bias: 1 / sqrt(fan_in) = sqrt(2)/12 = 0.1179
+    """
+    family = scheme.name.split("_")[0]
+    fan = ("fan_in + fan_out" if family == "xavier" else "fan_in" if scheme.name == "default"
+           else str(scheme["mode"]))
+    if scheme.name == "default":
+        title = "torch's default" + ("" if result.tensor == "weight" else " for the bias")
+        factors: list[str] = []
+    else:
+        title = f"{AUTHORS[family]} {result.distribution}"
+        gain = sympy.sstr(result.gain)
+        factors = [f"({gain})" if "/" in gain else gain] if result.gain != 1 else []
+        spread = SPREAD[family, result.distribution]
+        factors += [f"sqrt({spread})"] if spread != 1 else []
+    return (f"{title}: {' '.join(factors) or '1'} / sqrt({fan}) = {sympy.sstr(result.value)} "
+            f"= {float(result.value):.4g}")
 
 
 def solve(problem: Problem) -> Solution:

@@ -2,7 +2,8 @@
 one-hot cross-entropy collapsed to -log of the target class's probability (NumPy); the batch
 loss written -(1/N) sum_n sum_i Y_ni log (A_3)_ni and equal to NumPy's mean cross-entropy; the
 convention said as its formula, which evaluated in NumPy gives the worked example's Z_1; the
-gradient of each hidden activation shown in a step and equal to central differences."""
+gradient of each hidden activation shown in a step and equal to central differences; init's
+boxes naming their scheme with the hand formulas' values, their keys still typeable."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 import sympy
 
 import derive
+from derive.answers import parse_key
+from derive.render.keys import key_text
 from derive.verdicts import check
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -203,3 +206,24 @@ def test_relu_kink_above_is_checked_against_the_kernels_only() -> None:
     assert any("kink" in note for note in solution.notes)
     assert [s.why for s in solution.steps if s.why.startswith("back through")] == [
         "back through layer 3: the gradient of A_2", "back through layer 2: the gradient of A_1"]
+
+
+def test_init_boxes_name_the_scheme_and_keys_parse_back() -> None:
+    problem = derive.problem("init", layer="Conv2d(32, 64, 3, groups=4)", init=[
+        "kaiming_uniform_(a=0, mode='fan_in', nonlinearity='relu')",
+        "xavier_normal_(gain=calculate_gain('tanh'))", "default",
+        "kaiming_normal_(mode='fan_out')"])
+    answers = derive.solve(problem).answers
+    fan_in, fan_out = 8 * 3 * 3, 64 * 3 * 3  # in_channels / groups and out_channels, times k^2
+    expected = {  # the hand formulas of torch.nn.init
+        "init 1 bound": ("He (Kaiming) uniform", math.sqrt(6 / fan_in)),
+        "init 2 std": ("Xavier (Glorot) normal", 5 / 3 * math.sqrt(2 / (fan_in + fan_out))),
+        "init 3 bound": ("torch's default:", 1 / math.sqrt(fan_in)),
+        "init 3 bias bound": ("torch's default for the bias", 1 / math.sqrt(fan_in)),
+        "init 4 std": ("He (Kaiming) normal", math.sqrt(2 / fan_out))}
+    for typed, (scheme, value) in expected.items():
+        answer = answers.answer(typed)
+        assert parse_key(key_text(answer.key)) == answer.key and key_text(answer.key) == typed
+        assert answer.value == pytest.approx(value, rel=1e-12)
+        assert answer.reads.startswith(scheme)
+        assert answer.reads.endswith(f"= {value:.4g}")
