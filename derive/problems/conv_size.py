@@ -14,6 +14,7 @@ reason is said (a student's "which layer breaks, and why").
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,23 @@ def input_shape(value: Any, name: str) -> tuple[int, ...]:
     return converters.size_pair(value, name)
 
 
+LAYER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def layer_names(value: Any, name: str) -> tuple[str, ...]:
+    """A name per layer (``A,B,C``), each letters and digits starting with a letter."""
+    items = converters.entries(value, name) if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not items:
+        raise FieldError(name, f"expected a list of layer names, got {value!r}")
+    for item in items:
+        if not isinstance(item, str) or not LAYER_NAME.fullmatch(item) or item == "in":
+            raise FieldError(name, f"{item!r} is not a layer name; use letters and digits, "
+                             "starting with a letter (not 'in', the input's): A, B, conv1")
+    if len(set(items)) < len(items):
+        raise FieldError(name, "each layer needs its own name")
+    return tuple(items)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Problem(BaseProblem):
     """An input size (H x W, or C x H x W), optional channels, and the layers applied."""
@@ -52,14 +70,26 @@ class Problem(BaseProblem):
     channels: int | None = spec(
         converters.positive_int, "input channels (for C x H x W and params)", None)
     layers: tuple[Layer, ...] = spec(layer_list, "layers, e.g. 'conv k=3 s=1 p=0 out=16'")
+    names: tuple[str, ...] | None = spec(
+        layer_names, "a name per layer for captions, table, figure and answers: A,B,C", None)
 
     def validate(self) -> None:
         if len(self.input) == 3 and self.channels not in (None, self.input[0]):
             raise FieldError("channels", f"the input {'x'.join(map(str, self.input))} has "
                              f"{self.input[0]} channels, not {self.channels}; give one of them")
+        if self.names is not None and len(self.names) != len(self.layers):
+            raise FieldError("names", f"{len(self.names)} names for {len(self.layers)} layers; "
+                             "give one name per layer")
         rows, error = self.walk()
         if error is not None and not rows:  # nothing fits: the problem itself is wrong
             raise FieldError("layers[1].kernel", _reason(error))
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """How the input and each layer are named: 0, 1, 2, ... or in, A, B, ... (`names`)."""
+        if self.names is None:
+            return tuple(map(str, range(len(self.layers) + 1)))
+        return ("in", *self.names)
 
     @property
     def in_channels(self) -> int | None:
@@ -96,27 +126,29 @@ def _renamed(formula: sympy.Expr, names: dict[sympy.Symbol, sympy.Symbol]) -> sy
         return formula.xreplace(names)
 
 
-def _size_step(index: int, item: Layer, row: LayerRow, dim: int) -> Step:
+def _size_step(labels: tuple[str, str], item: Layer, row: LayerRow, dim: int) -> Step:
+    """H_l (`dim` 0) or W_l of the layer named `labels[1]`, from the size `labels[0]`."""
     size = row.sizes[dim]
     axis = "H" if dim == 0 else "W"
     n_in = sympy.Symbol(f"{axis}_in", integer=True)
-    n_prev = sympy.Symbol(f"{axis}_{index - 1}", integer=True)
+    n_prev = sympy.Symbol(f"{axis}_{labels[0]}", integer=True)
     given = {(n_prev if symbol == n_in else symbol): value for symbol, value in size.given.items()}
-    why = f"layer {index} ({item.type}), {'height' if dim == 0 else 'width'}"
+    why = f"layer {labels[1]} ({item.type}), {'height' if dim == 0 else 'width'}"
     n, k, s, p, d = (given[n_prev], item.kernel[dim], item.stride[dim], item.padding[dim],
                      item.dilation[dim])
     leftover = (n + 2 * p - d * (k - 1) - 1) % s
     if leftover:
         why += (f"; the stride does not divide evenly, so floor drops {leftover} trailing "
                 f"position{'s' if leftover > 1 else ''}")
-    return Step(eq(sympy.Symbol(f"{axis}_{index}"), _renamed(size.formula, {n_in: n_prev})), why,
+    return Step(eq(sympy.Symbol(f"{axis}_{labels[1]}"), _renamed(size.formula, {n_in: n_prev})),
+                why,
                 value=size.value, check=0.0, given=given)
 
 
-def _size_steps(index: int, item: Layer, row: LayerRow) -> list[Step]:
+def _size_steps(labels: tuple[str, str], item: Layer, row: LayerRow) -> list[Step]:
     """The height and width steps; one step for both when the input, the kernel and the
     settings are square (the width is the height's twin)."""
-    height, width = (_size_step(index, item, row, dim) for dim in (0, 1))
+    height, width = (_size_step(labels, item, row, dim) for dim in (0, 1))
     if list(height.given.values()) != list(width.given.values()):
         return [height, width]
     return [dataclasses.replace(height, why=height.why.replace(
@@ -136,25 +168,27 @@ def _with_widths(answers: Answers, steps: list[Step]) -> Answers:
     return Answers(entries)
 
 
-def _param_step(index: int, item: Layer, row: LayerRow) -> Step:
+def _param_step(labels: tuple[str, str], item: Layer, row: LayerRow) -> Step:
     assert row.count is not None
-    c_i, c_o = sympy.symbols(f"C_{index - 1} C_{index}", integer=True)
+    before, label = labels
+    c_i, c_o = sympy.symbols(f"C_{before} C_{label}", integer=True)
     names = {C_in: c_i, C_out: c_o}
     given = {names.get(symbol, symbol): value for symbol, value in row.count.given.items()}
-    why = f"layer {index}: C_{index} filters of C_{index - 1} x k_h x k_w weights" + (
+    why = f"layer {label}: C_{label} filters of C_{before} x k_h x k_w weights" + (
         ", plus one bias per filter" if item.bias else ", no bias")
-    return Step(eq(sympy.Symbol(f"P_{index}"), _renamed(row.count.formula, names)), why,
+    return Step(eq(sympy.Symbol(f"P_{label}"), _renamed(row.count.formula, names)), why,
                 value=row.count.value, check=0.0, given=given)
 
 
-def _params(index: int, item: Layer, row: LayerRow, steps: list[Step]) -> int | str:
+def _params(labels: tuple[str, str], item: Layer, row: LayerRow,
+            steps: list[Step]) -> int | str:
     """The parameters of a layer (a pool has none); what is missing when a conv's cannot
     be counted."""
     if item.type != "conv":
         return row.n_params
     if item.out_channels is None:
         return "give out="
-    steps.append(_param_step(index, item, row))
+    steps.append(_param_step(labels, item, row))
     return int(steps[-1].value)
 
 
@@ -167,12 +201,14 @@ def solve(problem: Problem) -> Solution:
     table: list[tuple[Any, ...]] = [("input", "", "", "", "", _shape(start, known), "")]
     shapes: list[Shape] = []
     total: int | None = 0
+    labels = problem.labels
     for index, (item, row) in enumerate(zip(problem.layers, rows, strict=False), 1):
-        steps += _size_steps(index, item, row)
-        params = _params(index, item, row, steps) if known else ""
+        pair = (labels[index - 1], labels[index])
+        steps += _size_steps(pair, item, row)
+        params = _params(pair, item, row, steps) if known else ""
         total = total + params if isinstance(params, int) and total is not None else None
         shapes.append(Shape(row.output if known else row.output[1:]))
-        table.append((*_settings(index, item), _shape(row.output, known), params))
+        table.append((*_settings(labels[index], item), _shape(row.output, known), params))
     single = error is None and len(shapes) == 1  # the list would box the output again
     answers = [Answer(Key("shapes"), shapes, nonnegative=True, detail=SHAPES if single else "")]
     notes: tuple[str, ...] = ()
@@ -180,17 +216,19 @@ def solve(problem: Problem) -> Solution:
         answers.insert(0, Answer(Key("output"), shapes[-1], nonnegative=True))
     else:
         failing = len(rows) + 1
-        table.append((*_settings(failing, problem.layers[failing - 1]), "does not fit", ""))
+        table.append((*_settings(labels[failing], problem.layers[failing - 1]), "does not fit",
+                      ""))
         answers.append(Answer(Key("failing_layer"), failing, nonnegative=True))
-        notes = (f"layer {failing} ({problem.layers[failing - 1].type}) cannot be applied to "
-                 f"{_shape(rows[-1].output, known)}: {_reason(error)}; the shapes before it "
-                 "are the answers",)
+        notes = (f"layer {labels[failing]} ({problem.layers[failing - 1].type}) cannot be "
+                 f"applied to {_shape(rows[-1].output, known)}: {_reason(error)}; the shapes "
+                 "before it are the answers",)
     if total is not None and known and error is None:  # a stack that breaks has no total
         answers.append(Answer(Key("params"), total, nonnegative=True))
     header = HEADER if known else HEADER[:-1]
     maps = [FeatureMap("input", start if known else start[1:])]
-    maps += [FeatureMap(f"{index}: {item.type}", tuple(shape))
+    maps += [FeatureMap(f"{labels[index]}: {item.type}", tuple(shape))
              for index, (item, shape) in enumerate(zip(problem.layers, shapes, strict=False), 1)]
+    answers += _named_shapes(problem.names or (), shapes)
     shown = _with_widths(shown_as_detail(Answers(answers), tuple(steps), SIZES), steps)
     return Solution(problem, tuple(steps), shown, notes=notes,
                     tables=(Table(header, tuple(r[:len(header)] for r in table)),),
@@ -201,8 +239,20 @@ SHAPES = "the list of every layer's output shape (here only the output's)"
 SIZES = "each layer's H_l, W_l and parameter count P_l (the steps)"
 
 
-def _settings(index: int, item: Layer) -> tuple[str, ...]:
-    return (f"{index}: {item.type}", _pair(item.kernel), _pair(item.stride), _pair(item.padding),
+def _named_shapes(names: tuple[str, ...], shapes: list[Shape]) -> list[Answer]:
+    """Each named layer's output shape boxed under its name (A: 16 x 32 x 32), and found as
+    "shape of A" too."""
+    boxed = [Answer(Key(name), shape, nonnegative=True) for name, shape in zip(
+        names, shapes, strict=False)]
+    return boxed + [Answer(Key(a.key.name, aspect="shape"), a.value, nonnegative=True,
+                           detail=NAMED) for a in boxed]
+
+
+NAMED = "shape of each named layer: its output's shape"
+
+
+def _settings(label: str, item: Layer) -> tuple[str, ...]:
+    return (f"{label}: {item.type}", _pair(item.kernel), _pair(item.stride), _pair(item.padding),
             _pair(item.dilation))
 
 

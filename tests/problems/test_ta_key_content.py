@@ -3,7 +3,8 @@ one-hot cross-entropy collapsed to -log of the target class's probability (NumPy
 loss written -(1/N) sum_n sum_i Y_ni log (A_3)_ni and equal to NumPy's mean cross-entropy; the
 convention said as its formula, which evaluated in NumPy gives the worked example's Z_1; the
 gradient of each hidden activation shown in a step and equal to central differences; init's
-boxes naming their scheme with the hand formulas' values, their keys still typeable."""
+boxes naming their scheme with the hand formulas' values, their keys still typeable; conv-size
+layers named as the statement names them, their shapes from PyTorch's size formula by hand."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 import sympy
 
 import derive
+import derive.errors
 from derive.answers import parse_key
 from derive.render.keys import key_text
 from derive.verdicts import check
@@ -227,3 +229,34 @@ def test_init_boxes_name_the_scheme_and_keys_parse_back() -> None:
         assert answer.value == pytest.approx(value, rel=1e-12)
         assert answer.reads.startswith(scheme)
         assert answer.reads.endswith(f"= {value:.4g}")
+
+
+def _out(n: int, k: int, s: int = 1, p: int = 0) -> int:
+    """PyTorch's Conv2d / MaxPool2d output size, by hand."""
+    return (n + 2 * p - k) // s + 1
+
+
+def test_conv_size_layers_named_as_the_statement_names_them() -> None:
+    solution = next(s for s in derive.solve_set(derive.load(EXAMPLES / "seed-002.toml"))
+                    if s.problem.kind == "conv-size")
+    a = _out(32, 5, p=2)
+    b = _out(a, 2, s=2)
+    c = _out(b, 3, s=2, p=1)
+    expected = {"A": (16, a, a), "B": (16, b, b), "C": (32, c, c)}
+    for name, shape in expected.items():
+        assert tuple(solution.answers[name]) == shape
+        assert tuple(solution.answers[f"shape of {name}"]) == shape
+    text = derive.render(solution, "text")
+    assert "layer A (conv), height and width (square)" in text and "H_B = floor((H_A" in text
+    assert "A: conv     5" in text and "layer 1" not in text
+    assert [m.label for m in solution.figure.maps] == ["input", "A: conv", "B: maxpool",
+                                                       "C: conv"]
+
+
+@pytest.mark.parametrize("names, message", [
+    (["A", "B"], "2 names for 3 layers"), (["A", "B", "1x"], "is not a layer name"),
+    (["A", "A", "B"], "its own name"), (["A", "in", "B"], "is not a layer name")])
+def test_conv_size_names_are_validated(names: list[str], message: str) -> None:
+    with pytest.raises(derive.errors.InputError, match=message):
+        derive.problem("conv-size", input="32", channels="3", names=names, layers=[
+            "conv k=5 p=2 out=16", "maxpool k=2", "conv k=3 s=2 p=1 out=32"])
