@@ -110,12 +110,18 @@ def test_table_rows_with_stacked_fractions_get_room() -> None:
     assert re.search(r"\\frac\{\\partial[^\n]*\\\\\\addlinespace\[0\.4em\]", latex)
 
 
-def test_a_step_keeps_its_rows_on_one_page() -> None:
+def test_a_step_keeps_its_caption_first_row_and_last_two_rows_together() -> None:
+    """A step's caption shares the paragraph of its chain (no break before a display's first
+    row); its last two rows do not part (\\*); a longer chain may break between the others,
+    so the page before a long step fills (seed-001 p. 14 was a third empty)."""
     latex = key("seed-001")
     steps = re.findall(r"\\textbf\{Step \d+\.\}[^\n]*\n\\begin\{align\*\}.*?\\end\{align\*\}",
                        latex, re.S)
-    assert any(r"\\*" in step for step in steps)
-    assert not any(re.search(r"\\\\\n", step) for step in steps)
+    for step in steps:
+        breaks = re.findall(r"\\\\\*?\n", step)
+        assert all(mark == "\\\\\n" for mark in breaks[:-1]), step
+        assert not breaks or breaks[-1] == "\\\\*\n", step
+    assert any(step.count("\\\\\n") for step in steps)
 
 
 @pytest.mark.parametrize("stem", ["seed-001", "seed-002", "seed-003"])
