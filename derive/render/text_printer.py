@@ -66,9 +66,8 @@ class TextPrinter(StrPrinter):
             return "l" + expr.name[3:]
         if self.pretty and PARAMETER.fullmatch(expr.name):
             return expr.name
-        if self.pretty:  # a size letter N1 as N₁, like N_1
-            return name_unicode(re.sub(r"^([A-Za-z])(\d+)$", r"\1_{\2}", expr.name)
-                                if _size(expr) else expr.name)
+        if self.pretty:  # a letter and digits (x1, w0, N1) as the captions write it: x₁
+            return name_unicode(re.sub(r"^([A-Za-z])(\d+)$", r"\1_{\2}", expr.name))
         return expr.name.replace("{", "").replace("}", "").replace("\\", "")
 
     def _print_Function(self, expr: Any) -> str:

@@ -1,6 +1,7 @@
 """The SymPy printers: a prime after a superscripted name is grouped, (W¹)'; a wide
 piecewise formula continues its condition on the rows under it; a given value below the
-float resolution of the step's other given values is 0 inside the formula."""
+float resolution of the step's other given values is 0 inside the formula; a letter and
+digits (w0, x1) is subscripted in text, as the captions write it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 import sympy
 
+import derive
 from derive.render.printing import tex, text
 from derive.symbolic.layer_forms import AllOf, Divides, Within
 from derive.symbolic.matrices import Updated
@@ -73,3 +75,19 @@ def test_a_small_given_value_above_the_resolution_still_prints() -> None:
     mu, v = sympy.symbols("mu v")
     assert text(mu * v, {mu: 0.9, v: 1e-9}) == "0.9·1e-9"
     assert tex(mu * v, {mu: 0.9, v: 1e-9}) == r"0.9 \cdot 1 \times 10^{-9}"
+
+
+def test_a_letter_and_digits_is_subscripted_in_text_as_in_the_captions() -> None:
+    x1, w0 = sympy.symbols("x1 w0")
+    assert text(x1 ** 2 + w0 * x1) == "x₁² + w₀·x₁"
+    assert text(sympy.Derivative(sympy.Symbol("v1"), w0)) == "∂v₁/∂w₀"
+    assert text(x1 ** 2 + w0 * x1, pretty=False) == "x1**2 + w0*x1"  # JSON stays code
+    assert tex(x1) == "x_{1}"
+
+
+def test_a_graphs_edges_and_formulas_name_a_node_alike() -> None:
+    problem = derive.problem("graph", expression="relu(w1*relu(w0*x0 + b0) + b1 + x0)",
+                             at="x0=1,w0=0.3,w1=-0.2,b0=0.1,b1=-0.3", name="z")
+    shown, answers = derive.render(derive.solve(problem), "text").split("   Answers:")
+    assert "w₀ → v₁  ∂v₁/∂w₀ = x₀" in shown and "w0" not in shown
+    assert "dz/dw0 = -0.2" in answers  # a key as a claim names it
