@@ -174,12 +174,17 @@ def _network(problem: Problem) -> Solution:
     Jb, ab, wb = IndexedBase("J"), IndexedBase(a.name), IndexedBase(lower.name)
     unit, source = (j, i) if net.convention.transposed else (i, j)
     entry = mul(Jb[K, unit], ab[source])
-    steps.append(Step(equalities(Partial(IndexedBase(upper.name)[K], wb[i, j]),
+    entry_of = Partial(IndexedBase(upper.name)[K], wb[i, j])
+    # the step shows one entry; the shape it states is the whole tensor's, dYhat/dW's
+    steps.append(Step(equalities(entry_of,
                                  sympy.Sum(mul(Jb[K, k], KroneckerDelta(k, unit), ab[source]),
                                            (k, 1, n)), entry),
                       "contracting J with the tensor: only k = "
                       f"{'j' if net.convention.transposed else 'i'} survives",
-                      shape=_tensor_shape(net, top, bottom, numerator), check=residual))
+                      shape=_tensor_shape(net, top, bottom, numerator), check=residual,
+                      key=Key.derivative(upper, lower)))
+    # J is an answer of its own: the boxed entry formula is written with it
+    answers[Key.of(J_symbol)] = Formula(J, _sizes(net, J), None, J_symbol)
     answers[Key.derivative(upper, lower)] = Formula(
         entry, _tensor_shape(net, top, bottom, numerator), residual, Partial(upper, lower))
     if problem.entry is not None:

@@ -22,7 +22,7 @@ def solve(**fields):
 
 
 def _formula(solution) -> Formula:
-    (answer,) = [v for k, v in solution.answers.items() if k.aspect != "shape"]
+    (answer,) = [v for k, v in solution.answers.items() if k.aspect != "shape" and k.wrt]
     assert answer.shape is not None
     return answer
 
