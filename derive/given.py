@@ -19,7 +19,9 @@ import numpy as np
 
 from derive.errors import FieldError
 
-_ENTRY = re.compile(r"(?:(?P<label>[A-Za-z][\w^{}]*)\s*=\s*)?(?P<field>[a-z_][a-z0-9_]*)"
+# a label may hold a layer or step in parentheses: x^{(0)}, Z^{(1)}
+_ENTRY = re.compile(r"(?:(?P<label>[A-Za-z][\w^{}]*(?:\{\(\w+\)\})?)\s*=\s*)?"
+                    r"(?P<field>[a-z_][a-z0-9_]*)"
                     r"(?:\[(?P<index>\d+)\])?")
 MAX_ENTRIES = 50
 MAX_SHOWN = 300  # entries of a tensor shown as given data; a larger one is described in words

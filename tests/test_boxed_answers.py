@@ -57,10 +57,11 @@ def test_the_optimizers_key_has_no_empty_align() -> None:
 def test_a_varied_field_is_given_on_the_base_key() -> None:
     problem_set = load(EXAMPLES / "quiz.toml")
     for solution, vary in zip(derive.solve_set(problem_set), problem_set.vary, strict=True):
-        labels = [label for label, _ in given_values(solution.problem)]
-        assert set(vary) <= set(labels), solution.problem.id
+        labels = {label for label, _ in given_values(solution.problem)}
+        label_of = {field: label for label, field, _ in solution.problem.given}
+        assert {label_of.get(field, field) for field in vary} <= labels, solution.problem.id
     markdown = derive.render_set(problem_set.title, derive.solve_set(problem_set), "markdown")
-    assert "lr = 0.1" in markdown  # "the step size given below", not varied
+    assert r"\eta = 0.1" in markdown  # "the step size given below", not varied
 
 
 def _sgd(grad, x, lr: float, steps: int):
