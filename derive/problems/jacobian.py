@@ -18,7 +18,7 @@ import sympy
 from sympy import IndexedBase, KroneckerDelta
 
 from derive import converters
-from derive.answers import Answers, Key, plain_name
+from derive.answers import Answer, Answers, Key, plain_name
 from derive.errors import FieldError, VerificationError
 from derive.problem import spec
 from derive.problems.jacobian_function import function_solution
@@ -188,7 +188,11 @@ def _network(problem: Problem) -> Solution:
     answers[Key.derivative(upper, lower)] = Formula(
         entry, _tensor_shape(net, top, bottom, numerator), residual, Partial(upper, lower))
     if problem.entry is not None:
-        steps.append(_entry_step(problem, net, bottom.layer, upper, J_value, instance, numeric))
+        entry_step = _entry_step(problem, net, bottom.layer, upper, J_value, instance, numeric)
+        steps.append(entry_step)
+        assert entry_step.key is not None
+        answers[entry_step.key] = Answer(entry_step.key, entry_step.value,
+                                         shape=entry_step.shape)
     return Solution(problem, tuple(steps), Answers.from_values(answers), notes=_notes(problem))
 
 
@@ -294,6 +298,9 @@ def _residual(value: Any, numeric: Any) -> float:
 
 def _entry_step(problem: Problem, net: SymbolicNetwork, layer: int, upper: Any, J: Any,
                 instance: Any, numeric: Any) -> Step:
+    """d(of)/dW_ij = J_{:,j} X_i (J's column for the unit, times the input): its formula, its
+    numbers at the checked instance (the letters' `sizes`) and the resulting vector, compared
+    with the finite-difference Jacobian's entry."""
     assert problem.entry is not None
     i, j = problem.entry
     W, inputs = net.W(layer), net.a(layer - 1)
@@ -302,13 +309,18 @@ def _entry_step(problem: Problem, net: SymbolicNetwork, layer: int, upper: Any, 
     small = numeric.shape[1:]
     si, sj = min(i, small[0]) - 1, min(j, small[1]) - 1  # the same entry at small sizes
     a = instance.arrays[inputs].ravel()
-    value = J[:, sj if transposed else si] * a[si if transposed else sj]
+    column, x = J[:, sj if transposed else si], a[si if transposed else sj]
+    value = column * x
     residual = _residual(value, numeric[:, si, sj])
-    formula = mul(sympy.Symbol(f"J_{{:,{unit}}}"), IndexedBase(inputs.name)[source])
+    J_unit, x_source = sympy.Symbol(f"J_{{:,{unit}}}"), IndexedBase(inputs.name)[source]
     size = _entries(net, jac.parse_node(problem.of, net.depth, "of"))
     at = f", shown for {shown(problem.given_widths, problem.widths)}" if problem.letters else ""
-    return Step(equalities(Partial(upper, IndexedBase(W.name)[i, j]), formula),
-                f"one entry: a vector of {size} entries{at}", check=residual)
+    entry = IndexedBase(W.name)[i, j]
+    return Step(equalities(Partial(upper, entry), mul(J_unit, x_source)),
+                f"one entry: a vector of {size} entries, J_{{:,{unit}}} (column {unit} of J) "
+                f"times {plain_name(x_source)}{at}", shape=(size, 1), value=value.reshape(-1, 1),
+                check=residual, given={J_unit: column.reshape(-1, 1), x_source: float(x)},
+                key=Key.derivative(upper, entry))
 
 
 def _layout_note(problem: Problem) -> str:
