@@ -20,18 +20,22 @@ from derive.solution import ImageFigure, Solution
 
 @dataclass(frozen=True)
 class Placed:
-    """A picture's file (None: not drawn) and the name the document gives it, or why not."""
+    """A picture's file (None: not drawn), the name the document gives it, or why not, and
+    whether it is a contour plot (two variables) or a curve of f against the step."""
 
     file: Path | None
     link: str = ""
     missing: str = ""
+    contours: bool = True
 
 
 NOT_DRAWN = ("the contour plot is drawn only beside a key written to one file "
              "(derive sheet ... -o key.pdf); this one went to standard output or a folder")
 NO_MATPLOTLIB = "the contour plot needs matplotlib (pip install matplotlib); not drawn"
-CAPTION = ("Contour lines of $f$ (equal scales on both axes) and the iterates of every run "
-           "from the same start; the legend names each run.")
+CONTOUR_CAPTION = ("Contour lines of $f$ (equal scales on both axes) and the iterates of every "
+                   "run from the same start; the legend names each run.")
+CURVE_CAPTION = ("$|f|$ at each iterate against the step number (log scale), one line per run; "
+                 "the legend names each run.")
 
 
 def place(figure: ImageFigure, number: int, pictures: str | None) -> Placed:
@@ -47,7 +51,8 @@ def place(figure: ImageFigure, number: int, pictures: str | None) -> Placed:
     else:
         return Placed(None, missing=NOT_DRAWN)
     base = Path(pictures).parent if pictures is not None else Path(".")
-    return Placed(file, Path(os.path.relpath(file, base)).as_posix())
+    return Placed(file, Path(os.path.relpath(file, base)).as_posix(),
+                  contours=len(figure.drawing[2]) == 2)
 
 
 def draw_pictures(solutions: Sequence[Solution], pictures: str | None = None) -> list[Placed]:
@@ -76,7 +81,8 @@ def picture_code(where: Placed, fmt: str) -> str:
                 f"{where.missing}.*"}.get(fmt, f"Figure: {where.missing}.")
     if fmt == "latex":
         return (r"\begin{center}\includegraphics[width=0.7\linewidth]{" + where.link
-                + r"}\\[0.3em]{\small " + CAPTION + r"}\end{center}")
+                + r"}\\[0.3em]{\small " + (CONTOUR_CAPTION if where.contours else CURVE_CAPTION)
+                + r"}\end{center}")
     if fmt == "markdown":
         return f"![contour lines of f with every path of the iterates]({where.link})"
     return f"Figure: {where.link} (contour lines of f with every path)"

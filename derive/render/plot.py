@@ -18,9 +18,10 @@ from derive.output import check_folder, write_atomic
 SUFFIXES = (".png", ".pdf")
 SHOWN_POINTS = 60  # of each path; a diverging path is cut where it leaves the picture
 _GREEK = {"eta": r"\eta", "lr": r"\eta", "alpha": r"\alpha", "beta": r"\beta"}
-# The document's look: Computer Modern text and math, as pdflatex sets the sheet around it.
-BOOK_STYLE = {"font.family": "serif", "font.serif": ["cmr10"], "mathtext.fontset": "cm",
-              "axes.formatter.use_mathtext": True, "axes.unicode_minus": True}
+# Near the document's look: Computer Modern math, a serif text face with every glyph (cmr10
+# itself has no '_' or minus sign: legends and tick labels lost them).
+BOOK_STYLE = {"font.family": "serif", "font.serif": ["DejaVu Serif"], "mathtext.fontset": "cm",
+              "axes.unicode_minus": True}
 
 
 def math_label(label: str) -> str:
@@ -72,11 +73,13 @@ def plot_descent(path: Path, f: Callable[[Any], Any], traces: Mapping[str, Trace
             _contours(axes, f, traces, names)
         else:
             for label, trace in traces.items():
-                axes.semilogy(range(len(trace.values)), np.abs(trace.values),
-                              label=math_label(label))
+                axes.semilogy(range(len(trace.values)), np.abs(trace.values), marker="o",
+                              markersize=3, label=math_label(label))
             axes.set_xlabel("$k$"), axes.set_ylabel("$|f(x_k)|$")
-        # beside the axes, never over a path's end
-        axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+            axes.xaxis.get_major_locator().set_params(integer=True)  # steps are whole
+        # under the axes, never over a path's end; the saved picture grows to hold it
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), borderaxespad=0.0,
+                    frameon=False)
         figure.tight_layout()
         _save(figure, plt, path)
 
@@ -85,7 +88,7 @@ def _save(figure: Any, plt: Any, path: Path) -> None:
     """The picture's bytes through write_atomic: a symlink's target, the file's mode kept."""
     buffer = io.BytesIO()
     try:
-        figure.savefig(buffer, format=path.suffix.lower().lstrip("."))
+        figure.savefig(buffer, format=path.suffix.lower().lstrip("."), bbox_inches="tight")
     finally:
         plt.close(figure)
     write_atomic(path, buffer.getvalue())
