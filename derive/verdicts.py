@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import sympy
 
-from derive.answers import Answer, Key
+from derive.answers import Answer, Answers, Key
 from derive.causes import claim_place, formula_verdict, number_cause, rounded_inputs
 from derive.claimed_number import VERDICTS, coarse_cause, compare, negative, written
 from derive.errors import InputError
@@ -59,14 +60,26 @@ def check(solution: Solution, rtol: float | None = None) -> list[Verdict]:
 
 
 def claim_key(solution: Solution, name: str) -> Key:
-    """The answer a claim's name stands for; an `InputError` listing the answers otherwise."""
+    """The answer a claim's name stands for, by its key or by the name the step that shows
+    it writes (`P_head` for `per_head`); an `InputError` listing the answers otherwise."""
     match = NOTE.match(name)
-    found = solution.answers.find(match.group(1) if match else name)
+    typed = match.group(1) if match else name
+    found = solution.answers.find(typed) or _step_named(solution, typed)
     if found is None:
         names = ", ".join(key_text(key) for key in solution.answers)
         raise InputError(f"{claim_place(solution.problem, name)}: no such answer; the answers "
                          f"are {names}")
     return found
+
+
+def _step_named(solution: Solution, typed: str) -> Key | None:
+    """The answer a step shows under a name of its own (a step keyed to an answer, whose
+    left side writes it otherwise), when `typed` is that name (spelt as loosely as keys)."""
+    written = Answers(Answer(Key.of(step.sides[0]), step.key) for step in solution.steps
+                      if step.key is not None and isinstance(step.sides[0], sympy.Symbol |
+                                                              sympy.MatrixSymbol))
+    found = written.find(typed)
+    return None if found is None else written[found]
 
 
 def _judged(solution: Solution, name: str, claim: Any, rtol: float | None,

@@ -53,15 +53,26 @@ class _Counter:
         self.given = given
         self.steps: list[Step] = []
 
-    def step(self, name: str, formula: sympy.Expr, direct: int, why: str) -> int:
+    def step(self, name: str, formula: sympy.Expr, direct: int, why: str, key: str) -> int:
+        """A step ``name = formula = value`` that shows the answer `key` (its one name: the
+        symbol `name` is how the steps write it)."""
         value = int(value_of(formula, self.given))
         if value != direct:
             raise VerificationError(f"attention-params: {name} gives {value}, direct {direct}")
         used = {s: v for s, v in self.given.items() if s in formula.free_symbols}
         self.steps.append(Step(eq(sympy.Symbol(name), formula), why, value=value,
-                               check=0.0, given=used))
+                               check=0.0, given=used, key=parse_key(key)))
         self.given[sympy.Symbol(name)] = value  # later steps refer to it by name
         return value
+
+    def check(self, relation: sympy.Eq, why: str) -> None:
+        """A step that checks an identity of given quantities (boxes nothing: its left side
+        is not a name)."""
+        lhs, rhs = (int(value_of(side, self.given)) for side in relation.args)
+        if lhs != rhs:
+            raise VerificationError(f"attention-params: {relation} gives {lhs} and {rhs}")
+        used = {s: v for s, v in self.given.items() if s in relation.free_symbols}
+        self.steps.append(Step(relation, why, value=lhs, check=0.0, given=used))
 
 
 def _projection(bias: bool, fan_in: Any, fan_out: Any) -> sympy.Expr:
@@ -73,19 +84,22 @@ def solve(problem: Problem) -> Solution:
     dm, heads, b = problem.d_model, problem.heads, int(problem.bias)
     dk = dm // heads
     count = _Counter({d: dm, h: heads, d_k: dk, f: problem.ffn or 0, N: problem.num_layers})
-    count.step("d_k", div(d, h), dk, "each head works in d_k = d_model / h dimensions")
+    count.step("d_k", div(d, h), dk, "each head works in d_k = d_model / h dimensions",
+               "head_dim")
     per_head = count.step("P_head", mul(3, _projection(problem.bias, d, d_k)),
                           3 * (dm * dk + b * dk),
                           "one head: W^Q_i, W^K_i, W^V_i are d_model x d_k"
-                          + (", each with d_k biases" if b else ", no biases"))
+                          + (", each with d_k biases" if b else ", no biases"), "per_head")
     heads_total = count.step("P_QKV", mul(3, h, _projection(problem.bias, d, d_k)),
-                             heads * per_head, "all h heads")
-    count.step("d_model", mul(h, d_k), dm, "h d_k = d_model: the h heads together hold "
-               "3 h d_model d_k = 3 d_model^2 weights, whatever h is")
+                             heads * per_head, "all h heads", "qkv")
+    count.check(sympy.Eq(mul(h, d_k), d, evaluate=False),
+                "h d_k = d_model: the h heads together hold 3 h d_model d_k = 3 d_model^2 "
+                "weights, whatever h is")
     out = count.step("P_O", _projection(problem.bias, d, d), dm * dm + b * dm,
-                     "output projection W^O: the concatenated heads (d_model) to d_model")
+                     "output projection W^O: the concatenated heads (d_model) to d_model",
+                     "output_projection")
     attention = count.step("P_attn", add(sympy.Symbol("P_QKV"), sympy.Symbol("P_O")),
-                           heads_total + out, "self-attention total")
+                           heads_total + out, "self-attention total", "attention")
     answers: dict[str, Any] = {"per_head": per_head, "qkv": heads_total, "output_projection": out,
                                "attention": attention, "head_dim": dk}
     mha = _rules(problem, "MultiheadAttention", (dm, heads))
@@ -143,14 +157,14 @@ def _encoder(count: _Counter, problem: Problem, attention: int) -> dict[str, int
     dm, ff, b = problem.d_model, problem.ffn or 0, int(problem.bias)
     ffn = count.step("P_FFN", add(_projection(problem.bias, d, f), _projection(problem.bias, f, d)),
                      dm * ff + b * ff + ff * dm + b * dm,
-                     "feed-forward block: d_model -> d_ff -> d_model")
+                     "feed-forward block: d_model -> d_ff -> d_model", "ffn")
     norm_formula = mul(2, mul(2, d)) if problem.bias else mul(2, d)
     norms = count.step("P_norm", norm_formula, 2 * (2 if b else 1) * dm,
                        "two layer norms, each with a gain" + (" and a bias" if b else "")
-                       + " of d_model")
+                       + " of d_model", "norms")
     layer = count.step("P_layer", add(sympy.Symbol("P_attn"), sympy.Symbol("P_FFN"),
                                       sympy.Symbol("P_norm")), attention + ffn + norms,
-                       "one encoder layer")
+                       "one encoder layer", "layer")
     stack = count.step("P_total", mul(N, sympy.Symbol("P_layer")), problem.num_layers * layer,
-                       f"a stack of N = {problem.num_layers} identical layers")
+                       f"a stack of N = {problem.num_layers} identical layers", "total")
     return {"ffn": ffn, "norms": norms, "layer": layer, "total": stack}
