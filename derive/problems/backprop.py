@@ -168,7 +168,7 @@ def solve(problem: Problem) -> Solution:
     notes = [formulas.convention_note(example.model.net), *_sizes_note(problem, len(X)),
              f"one SGD step with learning rate {problem.lr}",
              f"the loss went {'down' if after < example.loss else 'up'} from "
-             f"{example.loss:.6g} to {after:.6g}", *example.notes]
+             f"{example.loss:.4g} to {after:.4g}", *example.notes]
     if problem.label is not None:
         notes.append("class labels are written as one-hot target rows")
     answers = shown_as_detail(Answers.from_values(example.answers), tuple(example.steps))

@@ -110,15 +110,16 @@ def solve(problem: Problem) -> Solution:
     f_numeric = sympy.lambdify([variables], f, "numpy")
     g_numeric = sympy.lambdify([variables], list(gradient), "numpy")
     start = np.array([float(v) for v in problem.x0])
+    ordered = gradient.applyfunc(polynomial_order)  # as a course writes it: 2x1 + x2
     steps = [Step(eq(sympy.Symbol("f"), polynomial_order(f)), "the function"),
-             Step(eq(sympy.Symbol(r"\nabla f"), gradient.applyfunc(polynomial_order)),
+             Step(eq(sympy.Symbol(r"\nabla f"), ordered),
                   "its gradient, entry by entry",
                   shape=(len(variables), 1),
                   check=_gradient_check(f, variables, f_numeric, g_numeric, start))]
     rule = equalities(sympy.Symbol("x^{(k+1)}"), add(sympy.Symbol("x^{(k)}"), neg(mul(
         sympy.Symbol("eta"), sympy.Symbol(r"\nabla f(x^{(k)})")))))
     steps.append(Step(rule, "the update with a fixed step size eta"))
-    answers: dict[Any, Any] = {"gradient": Formula(gradient, (len(variables), 1))}
+    answers: dict[Any, Any] = {"gradient": Formula(ordered, (len(variables), 1))}
     quadratic = _hessian(f, variables)
     if quadratic is not None:
         steps += _stability(quadratic, problem, answers)
@@ -144,13 +145,23 @@ def solve(problem: Problem) -> Solution:
         answers.update({a.key: a for a in rate_answers(trace, eta, g_numeric)})
     # the renderer draws it: at `plot` when given, else beside the document (render.pictures)
     figure = ImageFigure(problem.plot or "", (f_numeric, traces, [v.name for v in variables]))
-    notes = [f"stopping rule: |f(x_(k+1)) - f(x_k)| < {problem.tol} or ||grad f(x_k)|| < "
-             f"{problem.tol}, at most {problem.max_steps} steps",
+    notes = [_stopping_note(problem),
              f"variables in order: {', '.join(v.name for v in variables)}"]
     return Solution(problem, tuple(steps),
                     shown_as_detail(Answers.from_values(answers), tuple(steps)),
                     notes=tuple(notes), tables=tuple(tables),
                     figure=figure)
+
+
+def _stopping_note(problem: Problem) -> str:
+    """The stopping rule, its tolerance written as the steps write it (1e-06, typeset 10^-6).
+
+    >>> _stopping_note(Problem(function="x1**2", x0=(Decimal(1),), lr=(Decimal("0.1"),)))
+    'stopping when |f(x_(k+1)) - f(x_k)| < 1e-06 (or ||grad f(x_k)|| < 1e-06), at most 1000 steps'
+    """
+    tol = f"{float(problem.tol):g}"
+    return (f"stopping when |f(x_(k+1)) - f(x_k)| < {tol} (or ||grad f(x_k)|| < {tol}), at most "
+            f"{problem.max_steps} steps")
 
 
 def _first_step(eta: float, start: Any, slope: Any) -> Step:
