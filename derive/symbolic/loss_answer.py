@@ -22,11 +22,13 @@ from derive.symbolic.instance import instantiate
 from derive.symbolic.model import Model
 
 Sample = tuple[dict[str, Any], Any, dict[str, float]]
+DEFINED = "the loss as the problem defines it (the steps)"
 
 
 def loss_answer(model: Model, steps: list[Step] | tuple[Step, ...]) -> Answer:
     """The loss L as a formula answer: the last form of the step that defines L (a batch's
-    written out over its rows n and entries i)."""
+    written out over its rows n and entries i). A detail answer, not boxed: the problem
+    gives the loss, it is no result (still claimable; an `ask` table naming it boxes it)."""
     net = model.net
     expr = next((step.sides[1][-1] for step in steps
                  if step.sides[0] == net.loss and step.sides[1]), net.loss)
@@ -36,7 +38,8 @@ def loss_answer(model: Model, steps: list[Step] | tuple[Step, ...]) -> Answer:
         confusions = tuple(Confusion(_dropped(model, slip), slip) for slip in (
             Slip.NO_LOG_NO_MINUS, Slip.NO_LOG, Slip.NO_MINUS))
     return Answer(Key.of(net.loss), Formula(expr, None, None, net.loss, sample=sample),
-                  nonnegative=model.pair.loss in ("ce", "bce"), confusions=confusions)
+                  nonnegative=model.pair.loss in ("ce", "bce"), confusions=confusions,
+                  detail=DEFINED)
 
 
 def _sampler(model: Model) -> Callable[[], Sample]:
