@@ -114,14 +114,24 @@ def _tokens(caption: str) -> list[Token]:
     return _operators(found)
 
 
+_SIGNS = {"=", "<", ">", "+", "-", "*", "/", "!=", "<=", ">=", "->", "~", "|", "||", "^"}
+
+
+def _operand(token: Token | None, opens: str) -> bool:
+    """Whether a token can stand beside a product sign: a number, a name or a bracket
+    (`opens` the bracket class that faces the sign), never an operator such as + or =."""
+    return token is not None and token[0] in ("weak", "strong", opens) \
+        and token[1] not in _SIGNS
+
+
 def _operators(tokens: list[Token]) -> list[Token]:
-    """` x ` and ` . ` between operands are products; a lone 'a' by an operator is math."""
+    """` x ` and ` . ` between two operands are products ("100 x 50", "(3 x 3) x 4"; never
+    "W_1 x + c_1", where x is the input); a lone 'a' by an operator is math."""
     result = list(tokens)
     for i, (_, value, _) in enumerate(tokens):
         before = tokens[i - 2] if i >= 2 and tokens[i - 1][0] == "space" else None
         after = tokens[i + 2] if i + 2 < len(tokens) and tokens[i + 1][0] == "space" else None
-        operands = before and after and before[0] in ("weak", "strong", "close") \
-            and after[0] in ("weak", "strong", "open") and before[1] not in "=<>+-*/"
+        operands = _operand(before, "close") and _operand(after, "open")
         if value in ("x", ".") and operands:
             result[i] = ("strong", value, "product")
         elif value in ("a", "A") and (i and tokens[i - 1][1] in "-(^" or i + 1 < len(tokens)
@@ -257,10 +267,19 @@ _POWER_UNICODE = re.compile(r"\^(\d{1,2})(?![\d.])")  # (ŷᵢ − yᵢ)^2 -> (�
 _RAISED = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+_PROSE_NAMES = {"relu": "ReLU"}  # a function named in words, as the statements spell it
+_PROSE_NAME = re.compile(r"\b(" + "|".join(_PROSE_NAMES) + r")\b")
+
+
+def _prose(text: str) -> str:
+    """A prose run with function names spelled as in print: "layer 1: ReLU, entry by entry"."""
+    return _PROSE_NAME.sub(lambda m: _PROSE_NAMES[m[1]], text)
+
+
 @functools.lru_cache(maxsize=8192)  # captions repeat across problems and variants
 def caption_tex(caption: str) -> str:
     """A caption for LaTeX prose: words escaped, math in $...$, code in \\texttt."""
-    return "".join(tex_escape(p.source) if p.kind == "prose"
+    return "".join(tex_escape(_prose(p.source)) if p.kind == "prose"
                    else f"${math_tex(p.source)}$" if p.kind == "math"
                    else _code_tex(p.source) for p in pieces(caption))
 
@@ -277,7 +296,7 @@ def _code_tex(code: str) -> str:
 @functools.lru_cache(maxsize=8192)  # captions repeat across problems and variants
 def caption_math_tex(caption: str) -> str:
     """A caption inside math mode (an answer's name in an align): words in \\text{}."""
-    return "".join(rf"\text{{{tex_escape(p.source)}}}" if p.kind == "prose"
+    return "".join(rf"\text{{{tex_escape(_prose(p.source))}}}" if p.kind == "prose"
                    else math_tex(p.source) if p.kind == "math"
                    else rf"\texttt{{{tex_escape(p.source)}}}" for p in pieces(caption))
 
@@ -285,7 +304,7 @@ def caption_math_tex(caption: str) -> str:
 @functools.lru_cache(maxsize=8192)  # captions repeat across problems and variants
 def caption_markdown(caption: str) -> str:
     """A caption for Markdown: math in $...$, code in backticks, `*` and `_` in words kept."""
-    return "".join(_markdown_prose(p.source) if p.kind == "prose"
+    return "".join(_markdown_prose(_prose(p.source)) if p.kind == "prose"
                    else f"${math_tex(p.source)}$" if p.kind == "math"
                    else f"`{p.source}`" for p in pieces(caption))
 
@@ -297,5 +316,6 @@ def _markdown_prose(text: str) -> str:
 @functools.lru_cache(maxsize=8192)  # captions repeat across problems and variants
 def caption_unicode(caption: str) -> str:
     """A caption as plain text: math as Unicode (σ'(z), 100 × 50), never TeX."""
-    return "".join(math_unicode(p.source) if p.kind == "math" else p.source
+    return "".join(math_unicode(p.source) if p.kind == "math"
+                   else _prose(p.source) if p.kind == "prose" else p.source
                    for p in pieces(caption))

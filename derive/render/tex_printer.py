@@ -20,6 +20,8 @@ from derive.render.printer_shared import (
 from derive.render.term_order import reader_order
 from derive.render.tex_cases import cases
 
+_FUNCTION_NAMES = {"relu": r"\operatorname{ReLU}"}
+
 
 class TexPrinter(LatexPrinter):
     """LaTeX in the reader's term order; symbols in `given` print as their numbers."""
@@ -61,6 +63,10 @@ class TexPrinter(LatexPrinter):
             return (r"\mathtt{" + match[1].replace("_", r"\_") + "}"
                     + (r"^{\mathrm{new}}" if match[2] else ""))
         return str(super()._print_Symbol(expr, style))
+
+    def _hprint_Function(self, func: str) -> str:
+        """A function's name as the statements write it: relu as \\operatorname{ReLU}."""
+        return _FUNCTION_NAMES.get(func) or str(super()._hprint_Function(func))
 
     def _print_Derivative(self, expr: sympy.Derivative) -> str:
         """The gradient of a quantity (the loss) as a partial: ∂L/∂Y, never d/dY L."""

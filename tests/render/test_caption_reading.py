@@ -1,0 +1,46 @@
+"""How a caption's words are read: a letter x as a times sign or a name, ReLU, a capital
+letter as a name or an article, word subscripts upright (reviewer findings on the seed
+sheets)."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+
+from derive.render.captions import caption_markdown, caption_tex, caption_unicode
+from derive.render.printing import tex
+
+
+@pytest.mark.parametrize(("caption", "tex"), [
+    ("100 x 50", r"$100 \times 50$"),
+    ("N x D", r"$N \times D$"),
+    ("(3 x 3) x 4", r"$(3 \times 3) \times 4$"),
+    ("W_1 is 7 x 5", r"$W_{1}$ is $7 \times 5$"),
+])
+def test_a_lone_x_between_operands_is_a_times_sign(caption: str, tex: str) -> None:
+    assert caption_tex(caption) == tex
+
+
+@pytest.mark.parametrize(("caption", "tex"), [
+    ("column convention: A = W_1 x + c_1, one example",
+     "column convention: $A = W_{1} x + c_{1}$, one example"),
+    ("Z = W x - b", "$Z = W x - b$"),
+    ("f(W x) = y", "$f(W x) = y$"),
+    ("the product W x", "the product $W x$"),
+])
+def test_an_x_before_a_sign_or_at_the_end_is_the_input(caption: str, tex: str) -> None:
+    assert caption_tex(caption) == tex
+    assert "×" not in caption_unicode(caption)
+
+
+@pytest.mark.parametrize("caption", ["layer 1: relu, entry by entry", "relu",
+                                     "derivative of relu: relu'(z) = 1[z > 0]"])
+def test_relu_is_written_relu_in_every_format(caption: str) -> None:
+    for shown in (caption_tex(caption), caption_markdown(caption), caption_unicode(caption)):
+        assert "relu" not in shown and "ReLU" in shown
+
+
+def test_the_tex_printer_names_relu_as_the_statements_do() -> None:
+    v = sympy.Symbol("v_2")
+    assert tex(sympy.Function("relu")(v)) == r"\operatorname{ReLU}{\left(v_{2} \right)}"
+    assert tex(sympy.Function("softplus")(v)) == r"\operatorname{softplus}{\left(v_{2} \right)}"
