@@ -24,6 +24,8 @@ from derive.problems.graph_tables import (
     forward_table,
     local_value,
     locals_table,
+    operations,
+    reader_leaves,
 )
 from derive.solution import GraphFigure, GraphNode, Solution, Step, measured
 from derive.symbolic.build import add, equalities, mul
@@ -67,7 +69,8 @@ def solve(problem: Problem) -> Solution:
     checks = _independent(problem, graph, gradients)
     steps = _leaves(graph, gradients, checks)
     tables = (forward_table(graph), locals_table(graph), backward_table(graph, gradients))
-    order = ", ".join(node.name for node in reversed(graph.nodes) if node.op != "const")
+    leaves = reader_leaves(graph)  # no leaf uses another: any order of them is reverse-topological
+    order = ", ".join(node.name for node in [*reversed(operations(graph)), *leaves])
     notes = [f"the backward pass visits {order} (reverse topological order): a node's "
              "gradient is complete only after every node that uses it has passed its share back"]
     if graph.kinks:
@@ -75,7 +78,7 @@ def solve(problem: Problem) -> Solution:
                      "as 0 (ReLU'(0) = 0); finite differences are not used there")
     answers: dict[str, Any] = {problem.name: graph.root.value}
     answers.update({f"d{problem.name}/d{leaf.name}": gradients[leaf.name]
-                    for leaf in graph.leaves})
+                    for leaf in leaves})
     figure = GraphFigure(tuple(GraphNode(node.symbol, _operation(graph, node), node.value,
                                          gradients[node.name], node.inputs)
                                for node in graph.nodes))
@@ -90,7 +93,7 @@ def _operation(graph: Graph, node: Node) -> sympy.Basic | None:
 def _leaves(graph: Graph, gradients: dict[str, float], checks: dict[str, float]) -> list[Step]:
     """Each leaf's gradient as the sum over paths of the products of local derivatives."""
     steps = []
-    for leaf in graph.leaves:
+    for leaf in reader_leaves(graph):
         paths = graph.paths(leaf, MAX_PATHS)
         if paths is None:
             continue

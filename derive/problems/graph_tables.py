@@ -4,11 +4,12 @@ the backward pass, each cell as math (`derive.solution.MathCell`).
 >>> from derive.symbolic.graph import build_graph
 >>> g = build_graph("relu(w*x + b)", {"w": 2, "x": 3, "b": -1})
 >>> [str(row[0].expr) for row in forward_table(g).rows]
-['w', 'x', 'v_1', 'b', 'v_2', 'f']
+['x', 'w', 'b', 'v_1', 'v_2', 'f']
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,12 +38,36 @@ def local_value(user: Node, index: int) -> float:
                if i == index)
 
 
+def reader_leaves(graph: Graph) -> list[Node]:
+    """The leaves as a reader lists them: the inputs (x...) first, then the parameters by
+    their index, each index's in the order the expression first mentions them.
+
+    >>> from derive.symbolic.graph import build_graph
+    >>> g = build_graph("relu(w1*relu(w0*x0 + b0) + b1 + x0)",
+    ...                 {"x0": 1, "w0": 0.3, "w1": -0.2, "b0": 0.1, "b1": -0.3})
+    >>> [leaf.name for leaf in reader_leaves(g)]
+    ['x0', 'w0', 'b0', 'w1', 'b1']
+    """
+    def place(item: tuple[int, Node]) -> tuple[bool, int, int]:
+        mention, leaf = item
+        name = re.fullmatch(r"(.*?)_?(\d*)", leaf.name)
+        assert name is not None  # every string matches
+        index = int(name.group(2)) if name.group(2) else -1
+        return name.group(1) != "x", index, mention
+
+    return [leaf for _, leaf in sorted(enumerate(graph.leaves), key=place)]
+
+
+def operations(graph: Graph) -> list[Node]:
+    """The nodes that compute (neither a leaf nor a constant), in the order computed."""
+    return [node for node in graph.nodes if node.op not in ("leaf", "const")]
+
+
 def forward_table(graph: Graph) -> Table:
-    """Every node in the order computed: what it computes, with the values, its value."""
+    """Every node in a computing order a reader expects, the leaves first (`reader_leaves`):
+    what it computes, with the values, its value."""
     rows: list[tuple[Any, ...]] = []
-    for node in graph.nodes:
-        if node.op == "const":
-            continue
+    for node in [*reader_leaves(graph), *operations(graph)]:
         if node.op == "leaf":
             rows.append((cell(node.symbol), "given", "", number(node.value)))
             continue

@@ -150,7 +150,8 @@ def solve(problem: Problem) -> Solution:
                         add(neg(y[i]), mul(y[i], p[i]), mul(p[i], SumExcept(y[j], j, i))),
                         add(neg(y[i]), mul(p[i], sympy.Sum(y[j], (j, 1, C)))),
                         add(p[i], neg(y[i]))),
-             "chain rule: d log p / d h = (1/p) dp/dh, split into j = i and j != i, then "
+             f"chain rule: d(log p)/d{problem.logits_name} = (1/p) dp/d{problem.logits_name}, "
+             "split into j = i and j != i, then "
              f"sum_j {problem.target_name}_j = 1", check=softmax_ce_gradient(problem.classes)),
     ]
     notes = (f"each identity checked exactly with SymPy for {problem.classes} classes",)
