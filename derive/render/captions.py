@@ -134,10 +134,30 @@ def _operators(tokens: list[Token]) -> list[Token]:
         operands = _operand(before, "close") and _operand(after, "open")
         if value in ("x", ".") and operands:
             result[i] = ("strong", value, "product")
-        elif value in ("a", "A") and (i and tokens[i - 1][1] in "-(^" or i + 1 < len(tokens)
-                                      and tokens[i + 1][1] in ")^"):
-            result[i] = ("strong", value, "ident")
+        elif value in ("a", "A"):
+            result[i] = _letter_a(tokens, i)
     return result
+
+
+_NAMING_WORDS = {"layer", "of"}  # "layer A", "shape of A": a capital after them is a name
+
+
+def _letter_a(tokens: list[Token], i: int) -> Token:
+    """A lone 'a' or 'A' read by its neighbours. A name (math) beside an operator ("(a)",
+    "a^2", "-a"); a capital A also after "layer" or "of" ("layer A", "shape of A") or before
+    no word ("A:", "(A)", "A, B and C"). The article (prose) before a word or a number ("A
+    network", "a weight", "a 3 x 3 kernel"). Else as read (math only beside math)."""
+    value = tokens[i][1]
+    before = tokens[i - 1][1] if i else ""
+    after = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+    word_before = tokens[i - 2][1] if i >= 2 and before.isspace() else ""
+    word_after = tokens[i + 2][1] if after.isspace() and i + 2 < len(tokens) else ""
+    if before and before in "-(^" or after and after in ")^" or value == "A" and (
+            word_before in _NAMING_WORDS or not (word_after[:1].isalnum() or word_after == "(")):
+        return ("strong", value, "ident")
+    if re.fullmatch(r"[a-z][a-z]+|\d.*", word_after):
+        return ("prose", value, "ident")
+    return tokens[i]
 
 
 def pieces(caption: str) -> list[Piece]:

@@ -44,3 +44,26 @@ def test_the_tex_printer_names_relu_as_the_statements_do() -> None:
     v = sympy.Symbol("v_2")
     assert tex(sympy.Function("relu")(v)) == r"\operatorname{ReLU}{\left(v_{2} \right)}"
     assert tex(sympy.Function("softplus")(v)) == r"\operatorname{softplus}{\left(v_{2} \right)}"
+
+
+@pytest.mark.parametrize(("caption", "tex"), [
+    ("layer A (conv), height and width", "layer $A$ (conv), height and width"),
+    ("layer A: C_A filters", "layer $A$: $C_{A}$ filters"),
+    ("A: conv", "$A$: conv"),
+    ("shape of A", "shape of $A$"),
+    ("(A)", "$(A)$"),
+    ("sizes of A, B and C.", "sizes of $A$, $B$ and $C$."),
+    ("A", "$A$"),
+])
+def test_a_capital_a_that_names_something_is_math(caption: str, tex: str) -> None:
+    assert caption_tex(caption) == tex
+
+
+@pytest.mark.parametrize(("caption", "tex"), [
+    ("A network maps x", "A network maps $x$"),
+    ("a weight per input", "a weight per input"),
+    ("A 3 x 3 convolution", r"A $3 \times 3$ convolution"),
+    ("a 100 x 50 matrix", r"a $100 \times 50$ matrix"),
+])
+def test_the_article_stays_a_word(caption: str, tex: str) -> None:
+    assert caption_tex(caption) == tex
