@@ -75,11 +75,31 @@ SHOWN = "each quantity a step shows, by its name there (the steps)"
 
 
 def shown_as_detail(answers: Answers, steps: tuple[Step, ...], detail: str = SHOWN) -> Answers:
-    """`answers` and the quantities the steps show that they lack, those listed compactly
-    under `detail` (not boxed: the steps already show their values)."""
-    extra = [dataclasses.replace(answer, detail=detail) for answer in step_answers(steps)
-             if answer.key not in answers]
+    """`answers` and the quantities the steps show that they lack (`unambiguous` ones), those
+    listed compactly under `detail` (not boxed: the steps already show their values)."""
+    extra = [dataclasses.replace(answer, detail=detail)
+             for _, answer in unambiguous(shown_by_step(steps)) if answer.key not in answers]
     return Answers((*answers.entries(), *extra))
+
+
+def unambiguous(shown: list[tuple[int, Answer]]) -> list[tuple[int, Answer]]:
+    """`shown` without a name two steps show with different values (x^(1) of two step sizes,
+    l_1 of two losses): either value under it would be wrong for the other, so it is no
+    answer; the kinds key such values apart (lr 0.1 x_1). A shape stated twice is one
+    shape, in letters (n_h x 1) and in numbers (2)."""
+    ambiguous = {answer.key for _, answer in shown if answer.key.aspect != "shape" and any(
+        other.key == answer.key and not _same(other.value, answer.value) for _, other in shown)}
+    return [(index, answer) for index, answer in shown if answer.key not in ambiguous]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two shown values are one value (arrays entry by entry)."""
+    import numpy as np
+
+    try:
+        return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
+    except (TypeError, ValueError):
+        return a == b
 
 
 def computation_order(answers: Answers, shown: list[tuple[int, Answer]]) -> Answers:
@@ -234,7 +254,7 @@ class Solution:
     def __post_init__(self) -> None:
         answers = self.answers if isinstance(self.answers, Answers) else \
             Answers.from_values(self.answers)  # a {key or name: value} dict
-        by_step = shown_by_step(self.steps)
+        by_step = unambiguous(shown_by_step(self.steps))
         shown = [answer for _, answer in by_step if answer.key not in answers]
         answers = Answers((*answers.entries(), *shown))
         answers = (boxed_as_asked(answers, self.asked) if self.asked else

@@ -32,7 +32,7 @@ def test_a_variant_question_sheet_shows_its_drawn_numbers() -> None:
     sheet = render_set("t", variant.solutions, "text", solutions_shown=False)
     for solution, vary in zip(variant.solutions, problem_set.vary, strict=True):
         if "x0" in vary:
-            line = next(line for line in sheet.splitlines() if "x₀ = [" in line)
+            line = next(line for line in sheet.splitlines() if "x⁽⁰⁾ = [" in line)
             assert [float(v) for v in line.split("[")[1].rstrip("]").split(",")] == [
                 float(v) for v in solution.problem.x0]
 
