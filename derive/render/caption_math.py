@@ -114,9 +114,28 @@ def identifier_tex(atom: str) -> str:
     return out + name.trailing + ("^{T}" if name.mark == "T" else "^{*}" if name.mark else "")
 
 
+_WORD_PAIRS = {"in"}  # the one two-letter word of the course's names: C_in, d_in, fan_in
+
+
+def index_pair(script: str) -> bool:
+    """Whether a two-letter script is a pair of indices, set italic like one letter: two
+    lowercase letters (W_ij, W_hh, W_ih) that name no Greek letter and are no word (C_in).
+    GRU's gate weight W_{in} (input to gate n) is a pair the engine writes in braces, as
+    TeX: the TeX printer keeps such a name's two-letter scripts as written."""
+    return len(script) == 2 and script.isascii() and script.isalpha() and script.islower() \
+        and script not in GREEK and script not in _WORD_PAIRS
+
+
+def word_script(script: str) -> bool:
+    """Whether a sub- or superscript of letters is a word or an acronym, set upright: two or
+    more letters that are no pair of indices (d_model, P_head, P_QKV, lambda_max, C_in)."""
+    return len(script) >= 2 and script.isascii() and script.isalpha() \
+        and not index_pair(script)
+
+
 def _script_tex(script: str) -> str:
     if re.fullmatch(r"[A-Za-z]+|\d+", script):
-        return _word_tex(script)
+        return script if index_pair(script) else _word_tex(script)
     return _math(script)
 
 

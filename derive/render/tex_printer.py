@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import sympy
 from sympy.printing.latex import LatexPrinter
 
+from derive.render.caption_math import word_script
 from derive.render.numbers import DEFAULT_DIGITS, magnitude, tex_number
 from derive.render.printer_shared import (
     PARAMETER,
@@ -21,6 +23,30 @@ from derive.render.term_order import reader_order
 from derive.render.tex_cases import cases
 
 _FUNCTION_NAMES = {"relu": r"\operatorname{ReLU}"}
+# a TeX command with its argument (kept), or a run of letters (a candidate word)
+_LETTERS = re.compile(r"\\[A-Za-z]+(?:\{[^{}]*\})?|([A-Za-z]+)")
+_SCRIPT_GROUP = re.compile(r"([_^])\{((?:[^{}]|\{[^{}]*\})*)\}")
+_BODY = re.compile(r"[A-Za-z]{3,}(?: [A-Za-z]+)*(?=[_^'{]|$)")
+
+
+def _upright_words(name: str, as_written: bool) -> str:
+    """A printed name with its words upright, as the captions set them: a body of three or
+    more letters (\\mathrm{LSE}_{1}, \\mathrm{loss}; words with spaces in \\text) and scripts
+    that are words (d_{\\mathrm{model}}, P_{\\mathrm{QKV}}, \\eta_{\\mathrm{max}}). Pairs of indices
+    stay italic (W_{ij}, W_{hh}); `as_written` (a name the engine wrote in TeX, with braces,
+    such as GRU's W_{in}) keeps two-letter scripts as they are."""
+    def script(match: re.Match[str]) -> str:
+        return match[1] + "{" + _LETTERS.sub(word, match[2]) + "}"
+
+    def word(match: re.Match[str]) -> str:
+        run = match[1]
+        upright = run and word_script(run) and (len(run) >= 3 or not as_written)
+        return rf"\mathrm{{{run}}}" if upright else match[0]
+
+    body = _BODY.match(name)
+    head = "" if body is None else (rf"\text{{{body[0]}}}" if " " in body[0]
+                                    else rf"\mathrm{{{body[0]}}}")
+    return head + _SCRIPT_GROUP.sub(script, name[len(body[0]) if body else 0:])
 
 
 class TexPrinter(LatexPrinter):
@@ -62,7 +88,7 @@ class TexPrinter(LatexPrinter):
         if match:
             return (r"\mathtt{" + match[1].replace("_", r"\_") + "}"
                     + (r"^{\mathrm{new}}" if match[2] else ""))
-        return str(super()._print_Symbol(expr, style))
+        return _upright_words(str(super()._print_Symbol(expr, style)), "{" in expr.name)
 
     def _hprint_Function(self, func: str) -> str:
         """A function's name as the statements write it: relu as \\operatorname{ReLU}."""

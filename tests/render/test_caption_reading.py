@@ -67,3 +67,34 @@ def test_a_capital_a_that_names_something_is_math(caption: str, tex: str) -> Non
 ])
 def test_the_article_stays_a_word(caption: str, tex: str) -> None:
     assert caption_tex(caption) == tex
+
+
+@pytest.mark.parametrize(("caption", "tex"), [
+    ("d_model = h d_k", r"$d_{\mathrm{model}} = h d_{k}$"),
+    ("P_QKV", r"$P_{\mathrm{QKV}}$"),
+    ("d_out x d_in", r"$d_{\mathrm{out}} \times d_{\mathrm{in}}$"),
+    ("LSE_1", r"$\mathrm{LSE}_{1}$"),
+    ("(W^1)_ik", r"$\left(W^{1}\right)_{ik}$"),
+    ("dL/dW_hh", r"$\partial L/\partial W_{hh}$"),
+    ("W_mu", r"$W_{\mu}$"),
+])
+def test_word_subscripts_are_upright_index_pairs_italic(caption: str, tex: str) -> None:
+    assert caption_tex(caption) == tex
+
+
+@pytest.mark.parametrize(("name", "printed"), [
+    ("d_model", r"d_{\mathrm{model}}"),
+    ("P_QKV", r"P_{\mathrm{QKV}}"),
+    ("C_in", r"C_{\mathrm{in}}"),
+    ("LSE_1", r"\mathrm{LSE}_{1}"),
+    ("loss new", r"\text{loss new}"),
+    (r"\eta_{max}", r"\eta_{\mathrm{max}}"),
+    ("W_ij", "W_{ij}"),
+    ("W_hh", "W_{hh}"),
+    ("W_{in}", "W_{in}"),  # GRU's input-to-gate-n weight: a pair the engine writes in braces
+    ("dW", "dW"),
+    (r"\hat{m}^{[5]}_{t}", r"\hat{m}^{[5]}_{t}"),
+])
+def test_the_tex_printer_sets_word_names_upright(name: str, printed: str) -> None:
+    assert tex(sympy.Symbol(name)) == printed
+    assert tex(sympy.MatrixSymbol(name, 2, 2)) == printed
