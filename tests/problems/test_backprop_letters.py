@@ -140,7 +140,7 @@ def test_seed_003_key_is_in_the_documents_letters() -> None:
     assert [tuple(step.shape) for step in shaped(solution)][:3] == [(N1, 1), (N1, 1), (K, 1)]
     text = render(solution, "text")
     assert "[N₁ × 1; ✓]" in text and "[N × N₁; ✓]" in text and "[2 × 1" not in text
-    assert r"(shape $N_{1} \times K$)" in render(solution, "latex")
+    assert r"(result of shape $N_{1} \times K$)" in render(solution, "latex")
 
 
 @pytest.mark.parametrize("layers, fields, says", [

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import sympy
 
+import derive
 from derive.render.captions import caption_markdown, caption_tex, caption_unicode
 from derive.render.printing import tex
 
@@ -98,3 +99,10 @@ def test_word_subscripts_are_upright_index_pairs_italic(caption: str, tex: str) 
 def test_the_tex_printer_sets_word_names_upright(name: str, printed: str) -> None:
     assert tex(sympy.Symbol(name)) == printed
     assert tex(sympy.MatrixSymbol(name, 2, 2)) == printed
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown"])
+def test_a_steps_stated_shape_names_its_result(fmt: str) -> None:
+    solution = derive.solve(derive.problem("mlp-grad", layers=[5, 4, 3]))
+    shown = derive.render(solution, fmt)
+    assert "(result of shape $" in shown and "(shape $" not in shown

@@ -28,7 +28,7 @@ def test_step_shapes_print_letters_with_subscripts() -> None:
                   convention="WTx", of="yhat", wrt="W1", layout="denominator")
     for fmt in ("latex", "markdown"):
         key = _key("jacobian", fmt, **fields)
-        assert r"(shape $N_{1} \times 1$)" in key
+        assert r"(result of shape $N_{1} \times 1$)" in key
         assert "N1 \\times" not in key and "\\times N1" not in key
     assert "N1" not in derive.render(derive.solve(derive.problem("jacobian", **fields)), "text")
 
