@@ -195,7 +195,9 @@ def real_rows(value: Any, name: str) -> tuple[tuple[Decimal, ...], ...]:
     if not rows:
         raise FieldError(name, "expected at least one number")
     if len({len(row) for row in rows}) != 1:
-        raise FieldError(name, "every row must have the same number of entries")
+        odd = next(i for i, row in enumerate(rows, 1) if len(row) != len(rows[0]))
+        raise FieldError(name, f"row {odd} has {len(rows[odd - 1])} entries but row 1 has "
+                         f"{len(rows[0])}; give every row the same number of entries")
     if len(rows) * len(rows[0]) > MAX_ENTRIES:
         raise FieldError(name, f"at most {MAX_ENTRIES} numbers in all")
     return tuple(rows)

@@ -64,6 +64,14 @@ class ProblemSet:
         return notebook_html(self._markdown())
 
 
+def _unreadable(error: Exception) -> str:
+    """Why a file could not be read, in words (never an exception's class name)."""
+    if isinstance(error, UnicodeDecodeError):
+        return "not UTF-8 text"
+    return {FileNotFoundError: "no such file", IsADirectoryError: "a folder, not a file",
+            PermissionError: "no permission to read it"}.get(type(error), "cannot be read")
+
+
 def load(path: str | Path) -> ProblemSet:
     """Read and validate a problem-set file."""
     file = Path(path)
@@ -72,8 +80,8 @@ def load(path: str | Path) -> ProblemSet:
             raise InputError(f"{file}: larger than {MAX_FILE_BYTES} bytes; split the set")
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{file}: cannot read the file ({error.__class__.__name__}); "
-                         "give a readable UTF-8 TOML file") from None
+        raise InputError(f"{file}: {_unreadable(error)}; give a readable UTF-8 TOML file") \
+            from None
     return loads(text, str(file))
 
 

@@ -71,3 +71,11 @@ def test_sizes_still_read_as_pairs() -> None:
 def test_a_claim_beyond_floats_is_refused_by_name(claim) -> None:
     with pytest.raises(FieldError, match="claim 'total'"):
         claims({"total": claim}, "claims")
+
+
+def test_a_ragged_matrix_names_the_odd_row() -> None:
+    from derive.converters import real_rows
+    from derive.errors import FieldError
+
+    with pytest.raises(FieldError, match="row 3 has 1 entries but row 1 has 2"):
+        real_rows("1,2;3,4;5", "x")

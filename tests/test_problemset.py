@@ -76,7 +76,7 @@ def test_errors_name_problem_and_field(text: str, expected: str) -> None:
 
 def test_missing_file_is_a_clear_error(run_cli, tmp_path) -> None:
     status, out, err = run_cli("sheet", str(tmp_path / "nope.toml"))
-    assert status == 2 and out == "" and "cannot read" in err
+    assert status == 2 and out == "" and "no such file" in err
 
 
 @pytest.mark.parametrize("body, field", [

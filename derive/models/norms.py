@@ -41,7 +41,8 @@ def _channels(ranks: tuple[int, ...], key: str) -> ShapeFn:
             raise ShapeError(f"expects {' or '.join(str(r + 1) for r in ranks)} dimensions "
                              f"with the batch, got a per-example shape {_x(shape)}")
         if shape[0] != args[key]:
-            raise ShapeError(f"{key} is {args[key]:,} but its input has {shape[0]:,} channels")
+            raise ShapeError(f"{key} is {args[key]:,} but its input has {shape[0]:,} "
+                             f"channel{'s' if shape[0] != 1 else ''}")
         return shape
     return output
 

@@ -134,8 +134,13 @@ class Problem(NetworkProblem):
                 raise FieldError("label", f"give one class (0 to {widths[-1] - 1}) per row of x")
             return
         assert self.target is not None
-        if (len(self.target), len(self.target[0])) != (len(self.x), widths[-1]):
-            raise FieldError("target", f"expected {len(self.x)} row(s) of {widths[-1]} entries")
+        if len(self.target) != len(self.x):
+            raise FieldError("target", f"{len(self.target)} row(s) for {len(self.x)} row(s) of "
+                             "x; give one target row per input row")
+        if len(self.target[0]) != widths[-1]:
+            raise FieldError("target", f"{len(self.target[0])} entries, but the network has "
+                             f"{widths[-1]} output(s) (the last of --weights gives them, "
+                             f"in the {self.convention} convention); give one entry per output")
         if self.chosen_loss == "ce" and any(abs(sum(row, Decimal(0)) - 1) > Decimal("1e-9")
                                             or min(row) < 0 for row in self.target):
             raise FieldError("target", "cross-entropy needs target rows that are distributions "

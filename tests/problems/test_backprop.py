@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -138,3 +139,14 @@ def test_a_worked_example_has_a_maximum_size() -> None:
     with pytest.raises(derive.errors.InputError, match="'weights'.*at most 20000"):
         derive.problem("backprop", x=",".join(["1"] * 100), target=",".join(["0"] * 100),
                        weights=[W] * 3)
+
+
+@pytest.mark.parametrize("target, message", [
+    ("0,1", "2 entries, but the network has 1 output"),
+    ("0;1", "2 row(s) for 1 row(s) of x"),
+])
+def test_a_target_that_does_not_fit_names_why(target: str, message: str) -> None:
+    from derive.errors import InputError
+
+    with pytest.raises(InputError, match=re.escape(message)):
+        derive.problem("backprop", x="1,0", target=target, weights=["3,6"])
