@@ -82,14 +82,44 @@ def _forward_steps(run: Run, result: Result) -> list[Step]:
 
 def _rule(step: Any, ndim: int, target: str) -> sympy.Basic | None:
     """The index-notation relation of the layer's `target` gradient, when one exists."""
+    chain = _chain(step, ndim, target)
+    return chain[-1].relation if chain else None
+
+
+def _chain(step: Any, ndim: int, target: str) -> list[Any]:
+    """The layer form's relation of `target`'s gradient, after every intermediate it reads
+    (dXtilde, dYtilde, Xtilde), in the form's order: dL/dX = dXtilde cropped means nothing
+    without dXtilde's own relation. [] when the layer has no index form."""
     from derive.symbolic.layer_forms import form_of
 
     try:
         form = form_of(step.layer_type, step.config, ndim)
     except InputError:
-        return None
-    found = [r.relation for r in form.backward if r.target == target]
-    return found[0] if found else None
+        return []
+    found = [r for r in form.backward if r.target == target]
+    if not found:
+        return []
+    pool = [*form.forward, *form.backward]
+    defined = {r.lhs.base.label: r for r in pool if not r.target}
+    needed, waiting = set(), [found[0]]
+    while waiting:
+        for entry in waiting.pop().rhs.atoms(sympy.Indexed):
+            label = entry.base.label
+            if label in defined and label not in needed:
+                needed.add(label)
+                waiting.append(defined[label])
+    return [r for r in pool if not r.target and r.lhs.base.label in needed] + [found[0]]
+
+
+def _intermediate_steps(step: Any, ndim: int, target: str, shown: set[Any]) -> list[Step]:
+    """The intermediates of `target`'s relation not yet shown for this layer, each a step."""
+    found = []
+    for relation in _chain(step, ndim, target)[:-1]:
+        if relation.lhs.base.label not in shown:
+            shown.add(relation.lhs.base.label)
+            found.append(Step(relation.relation, f"layer {step.name} ({step.layer_type}): "
+                              f"{relation.why}"))
+    return found
 
 
 Judged = Mapping[str, Mapping[str, TensorCheck]]  # layer name -> tensor -> its check
@@ -146,11 +176,14 @@ def _backward_steps(run: Run, result: Result, whole: Mapping[str, TensorCheck],
         check = None if _kinks(checks) else max(
             (c.residual for c in checks.values()), default=0.0)
         dx = result.input_grads[index][1]
+        shown: set[Any] = set()  # the layer's intermediates already written out
         if dx is not None:  # token ids (an Embedding's input) have no gradient
+            steps += _intermediate_steps(step, np.ndim(x), "X", shown)
             steps.append(_input_step(step, dx, names[index], np.ndim(x), check))
         for param in kernels_for(step.layer_type).params:
             key = f"{step.name}.{param}"
             if key in result.grads:
+                steps += _intermediate_steps(step, np.ndim(x), param, shown)
                 steps.append(_gradient_step(step, key, param, np.ndim(x), result,
                                             whole[key]))
     return steps
@@ -164,7 +197,6 @@ def _input_step(step: Any, dx: Any, name: str, ndim: int, check: float | None) -
     relation = sympy.Eq(_indexed(lhs, rule), rule.rhs if rule is not None else sympy.Function(
         f"{step.layer_type}^T")(sympy.Derivative(L, _symbol(step.name), evaluate=False)))
     why = (f"layer {step.name} ({step.layer_type}) backward: dL/dX from dL/dY" +
-           ("" if rule is None else f" by {rule.lhs} = ...") +
            ("" if name == "" else f" (its input X is {_symbol(name)})") +
            ("" if check is not None else "; at the kinks by torch's rule (see the notes)"))
     return Step(relation, why, np.shape(dx), view(dx), check,

@@ -22,3 +22,22 @@ def test_backward_relations_read_as_written() -> None:
     assert r"\sum_{n=0}^{N - 1}" in latex and "-1 + N" not in latex
     assert "d 2.weight" not in latex and "-1 + C_{out}" not in latex
     assert solution.answers["dL/dY_2"] is not None and solution.answers["dL/d2.weight"] is not None
+
+
+def test_a_backward_relation_follows_the_intermediates_it_reads() -> None:
+    """MaxPool's dL/dX is dXtilde cropped: dXtilde's own routing relation comes first (it
+    read as an undefined padding crop); conv's comes after dYtilde and dXtilde."""
+    from pathlib import Path
+
+    import derive
+    from derive.problemset import load
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    solution = next(s for s in derive.solve_set(load(examples / "layers.toml"))
+                    if s.problem.id == "conv-pool-linear")
+    whys = [step.why for step in solution.steps]
+    pool = next(i for i, why in enumerate(whys) if "(MaxPool2d) backward" in why)
+    assert "argmax" in whys[pool - 1]
+    conv = next(i for i, why in enumerate(whys) if "(Conv2d) backward" in why)
+    assert "dilated by the stride" in whys[conv - 2] and "rotated 180" in whys[conv - 1]
+    assert not any("by dX" in why for why in whys)  # no dangling 'by dX[e] = ...'
