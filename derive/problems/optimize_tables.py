@@ -98,7 +98,8 @@ def _cell(value: Any) -> str:
     return repr(float(value))
 
 
-HEADERS = {"lrdecay": "etatilde"}  # a column named as its equation writes it: the decayed rate
+# a column named as its equation writes it: the decayed rate, the running maximum
+HEADERS = {"lrdecay": "etatilde_t", "vmax": "v_t^max"}
 
 
 def table(trace: OptimizerTrace, names: list[str], number: int | None) -> Table:
@@ -116,6 +117,8 @@ def table(trace: OptimizerTrace, names: list[str], number: int | None) -> Table:
         cells.append((str(record.t), _cell(record.lr),
                       *(_cell(e.value(record)) for e in rules),
                       _cell(record.x), _cell(record.f)))
-    title = f"t ({number}: {trace.spec.text})" if number else f"t ({trace.spec.text})"
-    return Table((title, "lr_t", *(f"{HEADERS.get(e.name, e.name)}_t" for e in rules),
-                  f"x_t = ({', '.join(names)})", "f(x_t)"), tuple(cells))
+    # the optimizer's call in the caption: as a column header it widened the table past the
+    # page, and the whole table was scaled to a few points
+    caption = f"optimizer {number}, {trace.spec.text}" if number else trace.spec.text
+    return Table(("t", "lr_t", *(HEADERS.get(e.name, f"{e.name}_t") for e in rules),
+                  f"x_t = ({', '.join(names)})", "f(x_t)"), tuple(cells), caption=caption)
