@@ -22,7 +22,7 @@ from derive.numeric import mlp
 from derive.solution import Step, measured
 from derive.symbolic import formulas
 from derive.symbolic.activations import Activation
-from derive.symbolic.build import add, div, eq, equalities, mul
+from derive.symbolic.build import add, div, eq, equalities, mul, value_of
 from derive.symbolic.instance import FLOOR, TOLERANCE, Instance, instance_at
 from derive.symbolic.matrices import MatrixPartial, Partial, Updated, evaluate
 from derive.symbolic.model import Model
@@ -200,51 +200,86 @@ class Example(ExampleAnswers):
                                given=dict(zip(entries, row, strict=True))))
 
     def _loss_steps(self) -> None:
-        net, arrays, pair = self.model.net, self.at.arrays, self.model.pair
+        net, arrays = self.model.net, self.at.arrays
         classes = arrays[net.y].shape[1 if net.convention.rows else 0]
-        names = Names(yhat=net.yhat.name, y=net.y.name)
         rows_loss = self.numeric.row_loss(self.zs[-1], self.Y)
         if classes <= MAX_WRITTEN:
-            yhat_row = arrays[net.yhat][0] if net.convention.rows else arrays[net.yhat][:, 0]
-            y_row = self.Y[0]
-            given = {IndexedBase(net.yhat.name)[k + 1]: yhat_row[k] for k in range(classes)}
-            given.update({IndexedBase(net.y.name)[k + 1]: y_row[k] for k in range(classes)})
-            first_row = sympy.Symbol(f"{formulas.EXAMPLE_LOSS.name}_1")
-            lhs = first_row if net.convention.rows else net.loss
-            self.steps.append(Step(eq(lhs, pair.loss_formula(names, self.model.half, classes)),
-                                   f"{formulas.loss_words(pair)} loss"
-                                   + (" of row 1" if net.convention.rows else ""),
-                                   value=float(rows_loss[0]), given=given))
-            self._one_hot_loss(lhs, yhat_row, y_row, float(rows_loss[0]))
+            self._row_loss_step(classes, float(rows_loss[0]))
         if net.convention.rows:
-            self.steps.append(Step(eq(net.loss, formulas.batch_loss(net, pair,
-                                                                    self.model.reduction)),
-                                   f"{self.model.reduction} over the {self.X.shape[0]} rows",
-                                   value=self.loss,
-                                   given={N: self.X.shape[0], net.dims[-1]: classes}))
+            self._batch_loss_step(classes, rows_loss)
         self._keep(Answer(Key("loss"), self.loss, nonnegative=True))
 
-    def _one_hot_loss(self, lhs: sympy.Symbol, yhat_row: Any, y_row: Any,
-                      kernel: float) -> None:
-        """With a one-hot target of class c only one term of the cross-entropy stays:
-        l_1 = -log yhat_(1,c), checked against the kernels' loss of the row (not shown where
-        yhat_(1,c) underflowed to 0 and only the kernels' log-softmax is finite)."""
+    def _row_loss_step(self, classes: int, kernel: float) -> None:
+        """The first row's loss term by term, its entries indexed by row and column in a row
+        convention (Yhat_(1,k)); with a one-hot target the same chain goes on to -log
+        Yhat_(1,c), checked against the kernels' loss of the row."""
+        net, arrays, pair = self.model.net, self.at.arrays, self.model.pair
+        yhat_row = arrays[net.yhat][0] if net.convention.rows else arrays[net.yhat][:, 0]
+        y_row = self.Y[0]
+        entries = {IndexedBase(net.yhat.name)[k + 1]: self._entry(net.yhat, 1, k + 1)
+                   for k in range(classes)}
+        entries.update({IndexedBase(net.y.name)[k + 1]: self._entry(net.y, 1, k + 1)
+                        for k in range(classes)})
+        given = {entries[IndexedBase(net.yhat.name)[k + 1]]: yhat_row[k] for k in range(classes)}
+        given.update({entries[IndexedBase(net.y.name)[k + 1]]: y_row[k] for k in range(classes)})
+        with sympy.evaluate(False):  # keep the course's -(a + b) as written
+            formula = pair.loss_formula(Names(yhat=net.yhat.name, y=net.y.name),
+                                        self.model.half, classes).xreplace(entries)
+        lhs = sympy.Symbol(f"{formulas.EXAMPLE_LOSS.name}_1") if net.convention.rows \
+            else net.loss
+        why = f"{formulas.loss_words(pair)} loss" + (" of row 1" if net.convention.rows else "")
+        hot = self._one_hot(yhat_row, y_row, kernel)
+        if hot is None:
+            self.steps.append(Step(eq(lhs, formula), why, value=kernel, given=given))
+            return
+        c, residual = hot
+        with sympy.evaluate(False):
+            numbers = formula.xreplace({k: _exact(v) for k, v in given.items()})
+            collapsed = -sympy.log(sympy.Float(yhat_row[c - 1]))
+        self.steps.append(Step(equalities(lhs, formula, numbers, collapsed),
+                               f"{why}; the target is one-hot (class {c}): only the term of "
+                               f"class {c} remains", value=kernel, check=measured(residual)))
+
+    def _one_hot(self, yhat_row: Any, y_row: Any, kernel: float) -> tuple[int, float] | None:
+        """With a one-hot target of class c only one term of the cross-entropy stays: the
+        class c and the residual of -log yhat_(1,c) against the kernels' loss of the row;
+        None for any other target or loss, or where yhat_(1,c) underflowed to 0 and only the
+        kernels' log-softmax is finite."""
         pair = self.model.pair
         hot = np.flatnonzero(y_row)
         if (pair.output, pair.loss) != ("softmax", "ce") or len(hot) != 1 \
                 or y_row[hot[0]] != 1 or not yhat_row[hot[0]] > 0:  # 0: exp underflowed
-            return
-        c = int(hot[0]) + 1
-        entry = self._entry(self.model.net.yhat, 1, c)
-        value = -float(np.log(yhat_row[c - 1]))
+            return None
+        value = -float(np.log(yhat_row[hot[0]]))
         residual = abs(value - kernel) / max(1.0, abs(kernel))
         if not residual < AGREEMENT:
-            raise VerificationError(f"the one-hot loss -log yhat_{c} is {value}, the kernels "
-                                    f"give {kernel}")
-        self.steps.append(Step(eq(lhs, -sympy.log(entry)),
-                               f"the target is one-hot (class {c}): only the term of "
-                               f"class {c} remains", value=value, check=measured(residual),
-                               given={entry: yhat_row[c - 1]}))
+            raise VerificationError(f"the one-hot loss -log yhat_{hot[0] + 1} is {value}, the "
+                                    f"kernels give {kernel}")
+        return int(hot[0]) + 1, residual
+
+    def _batch_loss_step(self, classes: int, rows_loss: Any) -> None:
+        """L = (1/N) sum_n l_n, then (for a few rows) the sum written out with each row's
+        loss substituted, checked: the rows' losses reduced as the step says give L."""
+        net, pair, batch = self.model.net, self.model.pair, self.X.shape[0]
+        formula = formulas.batch_loss(net, pair, self.model.reduction)
+        given: dict[Any, Any] = {N: batch, net.dims[-1]: classes}
+        if batch > MAX_WRITTEN:
+            self.steps.append(Step(eq(net.loss, formula), f"{self.model.reduction} over the "
+                                   f"{batch} rows", value=self.loss, given=given))
+            return
+        rows = [sympy.Symbol(f"{formulas.EXAMPLE_LOSS.name}_{n}") for n in range(1, batch + 1)]
+        given.update(zip(rows, (float(v) for v in rows_loss), strict=True))
+        (total,) = formula.atoms(sympy.Sum)
+        with sympy.evaluate(False):
+            written = formula.xreplace({total: add(*rows)})
+        scale = float(value_of(formulas.divisor(net, pair, self.model.reduction), given))
+        residual = abs(float(np.sum(rows_loss)) / scale - self.loss) / max(1.0, abs(self.loss))
+        if not residual < AGREEMENT:
+            raise VerificationError(f"the rows' losses reduced give {np.sum(rows_loss) / scale}, "
+                                    f"the kernels' loss is {self.loss}")
+        self.steps.append(Step(equalities(net.loss, formula, written),
+                               f"{self.model.reduction} over the {batch} rows", value=self.loss,
+                               given=given, check=measured(residual)))
 
     # -- backward -----------------------------------------------------------------------
     def backward_steps(self) -> None:
@@ -347,3 +382,13 @@ class Example(ExampleAnswers):
                                "new output", value=after, key=Key("loss", new=True)))
         self._keep(Answer(Key("loss", new=True), after, nonnegative=True))
         return after
+
+
+def _exact(value: Any) -> sympy.Number:
+    """A substituted number: an integral one (a one-hot target's 0 and 1) as an integer.
+
+    >>> _exact(1.0), _exact(0.25)
+    (1, 0.250000000000000)
+    """
+    number = float(value)
+    return sympy.Integer(int(number)) if number.is_integer() else sympy.Float(number)
