@@ -89,7 +89,10 @@ def made_slips(solution: Solution, answer: Answer) -> Iterator[tuple[Any, str]]:
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, Shape) or isinstance(b, Shape):
         return isinstance(a, Shape) and isinstance(b, Shape) and tuple(a) == tuple(b)
-    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    try:
+        x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except TypeError:  # a shape in letters (N1 x 1) flattened: never a value's numbers
+        return False
     return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-9, atol=1e-9))
 
 
