@@ -108,38 +108,117 @@ class Finding:
     cause: str
 
 
-def _transposed_variants(tree: ast.AST) -> Iterator[tuple[ast.AST, str]]:
-    """The claim with one sub-expression transposed (or one transpose removed)."""
+def _transposed_variants(tree: ast.AST, names: Mapping[str, Any]) -> Iterator[
+        tuple[ast.AST, str]]:
+    """The claim with one sub-expression transposed (or one transpose removed), each with
+    the change in caption math (`_quoted`): "write sigma(A)^T, not sigma(A)"."""
     for index in range(len(_operands(tree))):
         variant = copy.deepcopy(tree)
         target = _operands(variant)[index]
-        written = ast.unparse(target)
         if isinstance(target, ast.Attribute):
             replacement: ast.expr = target.value
-            change = f"the transpose of {ast.unparse(target.value)} is wrong"
+            quoted = _quoted(target.value, names)
+            change = (f"write {quoted}, not {_transposed(quoted)}" if quoted else
+                      f"the transpose of {_place(variant, target, names)} is wrong")
         else:
             replacement = ast.Attribute(value=copy.deepcopy(target), attr="T", ctx=ast.Load())
-            change = f"{written} should be transposed"
+            quoted = _quoted(target, names)
+            change = (f"write {_transposed(quoted)}, not {quoted}" if quoted else
+                      f"{_place(variant, target, names)} should be transposed")
         yield _replace(variant, target, replacement), change
 
 
-def _rewritten(tree: ast.AST) -> Iterator[tuple[ast.AST, str]]:
+def _rewritten(tree: ast.AST, names: Mapping[str, Any]) -> Iterator[tuple[ast.AST, str]]:
     """The claim with one function call rewritten: sigma(X) for sigma'(X) = sigma(X) (1 -
     sigma(X)) and back, or a log put around a sub-expression."""
     for index in range(len(_operands(tree))):
         variant = copy.deepcopy(tree)
         target = _operands(variant)[index]
         written = ast.unparse(target)
+        quoted = _quoted(target, names)
         if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and \
                 target.func.id == "sigmoid":
             derivative = ast.parse(f"{written} * (1 - {written})", mode="eval").body
-            yield _replace(variant, target, derivative), \
-                f"sigma written for sigma': {written} should be {ast.unparse(derivative)}"
+            yield _replace(variant, target, derivative), "sigma written for sigma'" + (
+                f": write sigma'{quoted[5:]} = {quoted}(1 - {quoted}), not {quoted}"
+                if quoted else "")
         else:
             logged = ast.Call(func=ast.Name(id="log", ctx=ast.Load()), args=[target],
                               keywords=[])
-            yield _replace(variant, target, logged), f"log missing: {written} should be " \
-                                                     f"log({written})"
+            yield _replace(variant, target, logged), "log missing" + (
+                f": write log({quoted}), not {quoted}" if quoted else "")
+
+
+# a claim's functions as captions write them (sigma(A) prints as σ(A), relu(A) as ReLU(A))
+_CAPTION_FUNCTIONS = {"sigmoid": "sigma", "relu": "relu", "tanh": "tanh", "exp": "exp",
+                      "log": "log"}
+
+
+def _quoted(node: ast.AST, names: Mapping[str, Any]) -> str | None:
+    """A claim's name, number, function of a name or transpose of either as caption math (ASCII
+    that the renderers typeset: W_2, sigma(A), yhat, W_2^T); None for a compound
+    sub-expression, which a cause names by its place (`_place`) instead."""
+    if isinstance(node, ast.Name):
+        return _course_name(node.id, names)
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            node.func.id in _CAPTION_FUNCTIONS and isinstance(node.args[0], ast.Name):
+        return f"{_CAPTION_FUNCTIONS[node.func.id]}({_course_name(node.args[0].id, names)})"
+    if isinstance(node, ast.Attribute):
+        inner = _quoted(node.value, names)
+        return inner and _transposed(inner)
+    return None
+
+
+def _course_name(name: str, names: Iterable[str]) -> str:
+    """A claimed name as the problem writes it: W1 as W^1 where the problem names W^1."""
+    return next((n for n in names if n != name and identifier(n) == name), name)
+
+
+def _transposed(quoted: str) -> str:
+    """Caption math for a quoted atom's transpose: W_2^T, sigma(A)^T, (W^1)^T."""
+    return f"({quoted})^T" if "^" in quoted and "(" not in quoted else f"{quoted}^T"
+
+
+def _place(tree: ast.AST, target: ast.AST, names: Mapping[str, Any]) -> str:
+    """Where a compound sub-expression stands, in words: the whole factor before x (its
+    neighbour in a product or sum, quoted); the whole claim; else a part of it."""
+    if target is tree:
+        return "the whole claim"
+    parent = next((node for node in ast.walk(tree) if isinstance(node, ast.BinOp) and
+                   target in (node.left, node.right)), None)
+    if parent is None:
+        return "a part of the claim"
+    before = target is parent.left
+    side = _edge(parent.right if before else parent.left, before, _precedence(parent.op))
+    neighbour = _quoted(side, names) or _group(side, names)
+    what = "factor" if _precedence(parent.op) == 2 else "term"
+    return (f"the whole {what} {'before' if before else 'after'} {neighbour}" if neighbour
+            else "a part of the claim")
+
+
+def _precedence(op: ast.operator) -> int:
+    """1 for a sum, 2 for a product or quotient, 3 for a power."""
+    return 1 if isinstance(op, ast.Add | ast.Sub) else 3 if isinstance(op, ast.Pow) else 2
+
+
+def _edge(node: ast.AST, first: bool, precedence: int) -> ast.AST:
+    """The first (or last) operand of a sub-expression as it is written beside an operator
+    of `precedence`: a lower-precedence sum stays whole (it is written in parentheses)."""
+    while isinstance(node, ast.BinOp) and _precedence(node.op) >= precedence:
+        node = node.left if first else node.right
+    return node
+
+
+def _group(node: ast.AST, names: Mapping[str, Any]) -> str | None:
+    """A sum or difference of quoted atoms (or numbers) in parentheses: (yhat - y),
+    (1 - sigma(A)); None for anything longer."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub)):
+        return None
+    sides = [_quoted(side, names) for side in (node.left, node.right)]
+    sign = "+" if isinstance(node.op, ast.Add) else "-"
+    return None if None in sides else f"({sides[0]} {sign} {sides[1]})"
 
 
 def _operands(tree: ast.AST) -> list[ast.expr]:
@@ -226,15 +305,15 @@ def _causes(tree: ast.AST, values: Mapping[str, Any], rows: Mapping[str, Any], t
                 yield f"a factor {name} missing (the claim is {name} times too small)"
             if _matches(outcome / factor, truth):
                 yield f"a factor {name} too many"
-    for variant, change in _rewritten(tree):
+    for variant, change in _rewritten(tree, values):
         value = _attempt(variant, values)
         if value is not None and _matches(value, truth):
             yield change
     layouts = (("", values, [truth]),
-               (" with vectors written as rows", rows, [truth, truth.T] if np.ndim(truth) == 2
+               (", with vectors written as rows", rows, [truth, truth.T] if np.ndim(truth) == 2
                 else [truth]))
     for layout, arrays, expected in layouts:
-        for variant, change in _transposed_variants(tree):
+        for variant, change in _transposed_variants(tree, values):
             value = _attempt(variant, arrays)
             if value is not None and any(_matches(value, e) for e in expected):
                 yield f"a transpose: {change}{layout}"

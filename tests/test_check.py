@@ -34,7 +34,7 @@ def test_seed_000_claims() -> None:
                                             "with its sign flipped")
     for answer in ("attention", "qkv", "output_projection"):
         assert "d_model were 512 and bias were false" in wrong[("q1.4-attention-params", answer)]
-    assert "sigmoid(A) should be transposed" in wrong[("q2.4-mlp-gradients", "dl/dW_2")]
+    assert "write sigma(A)^T, not sigma(A)" in wrong[("q2.4-mlp-gradients", "dl/dW_2")]
     assert found[("q2.4-mlp-gradients", "dl/dc_1")] == (
         "correct", "correct up to layout (vectors written as rows, the numerator layout)")
 
@@ -156,7 +156,7 @@ def test_a_neighbouring_quantity_and_a_substituted_size() -> None:
 
 
 @pytest.mark.parametrize("claim, cause", [
-    ("(yhat - y) @ sigmoid(z_1)", "sigmoid(z_1) should be transposed"),
+    ("(yhat - y) @ sigmoid(z_1)", "write sigma(z_1)^T, not sigma(z_1)"),
     ("-(yhat - y) @ sigmoid(z_1).T", "sign flipped"),
     ("2 * (yhat - y) @ sigmoid(z_1).T", "a factor 2 too many"),
 ])
