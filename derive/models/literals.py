@@ -1,7 +1,9 @@
 """Argument values of a description: literals and small integer arithmetic, never evaluated.
 
-Only numbers, strings, True/False/None, tuples and lists of them, unary minus and
-``+ - * // % /`` and a bounded ``**`` are read; every integer stays within limits.MAX_INT.
+The literals are `derive.call_syntax`'s (numbers, strings, True/False/None, tuples and lists
+of them, a sign; reals read as floats) under this module's `CAPS`; added here are
+``+ - * // % /`` and a bounded ``**``. Every integer stays within limits.MAX_INT, and an
+argument nests at most limits.MAX_NESTING levels (operators count).
 
 >>> import ast
 >>> value(ast.parse("16 * 5 * 5", mode="eval").body, "arg")
@@ -20,9 +22,11 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from derive.call_syntax import Caps, LiteralReader, is_number
 from derive.errors import InputError
-from derive.models.limits import MAX_INT, MAX_POWER, MAX_SEQUENCE
+from derive.models.limits import MAX_INT, MAX_NESTING, MAX_POWER, MAX_SEQUENCE
 
+CAPS = Caps(integer=MAX_INT, real=1e300, items=MAX_SEQUENCE, depth=MAX_NESTING)
 OPERATORS: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
     ast.FloorDiv: ("//", operator.floordiv), ast.Mod: ("%", operator.mod),
@@ -30,55 +34,38 @@ OPERATORS: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
 }
 
 
-def value(node: ast.AST, label: str) -> Any:
-    """The value written at `node`; anything beyond literals and arithmetic is refused."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | None):
-        return _bounded(node.value, label, "")
-    if isinstance(node, ast.Tuple | ast.List):
-        if len(node.elts) > MAX_SEQUENCE:
-            raise InputError(f"{label}: at most {MAX_SEQUENCE} entries in a tuple or list")
-        return tuple(value(item, label) for item in node.elts)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        operand = value(node.operand, label)
-        if not _is_number(operand):
-            raise InputError(f"{label}: a sign needs a number, got {operand!r}")
-        return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
-        return _arithmetic(node, label)
-    raise InputError(f"{label}: only numbers, strings, True/False/None, tuples and integer "
-                     f"arithmetic are read, not {ast.unparse(node)[:60]!r}")
+def value(node: ast.AST, label: str, source: str | None = None) -> Any:
+    """The value written at `node` (parsed from `source`, which messages quote); anything
+    beyond literals and arithmetic is refused."""
+    return _Arithmetic(CAPS, label, source).read(node)
 
 
-def _is_number(item: Any) -> bool:
-    return isinstance(item, int | float) and not isinstance(item, bool)
+class _Arithmetic(LiteralReader):
+    """The shared literals (reals as floats), and ``+ - * // % /`` and a bounded ``**``."""
 
+    __slots__ = ()
+    hint = "numbers, 'strings', True/False/None, (tuples) or integer arithmetic"
+    exact = False
 
-def _arithmetic(node: ast.BinOp, label: str) -> Any:
-    symbol, apply = OPERATORS[type(node.op)]
-    left, right = value(node.left, label), value(node.right, label)
-    written = f"{left!r} {symbol} {right!r}"
-    if not (_is_number(left) and _is_number(right)):
-        raise InputError(f"{label}: {written}: arithmetic needs numbers")
-    if symbol in ("//", "%", "/") and right == 0:
-        raise InputError(f"{label}: {written} divides by zero")
-    if symbol == "**" and (not isinstance(right, int) or not 0 <= right <= MAX_POWER
-                           or abs(left) > MAX_INT):
-        raise InputError(f"{label}: {written}: the exponent must be a whole number from 0 to "
-                         f"{MAX_POWER}")
-    if symbol == "**" and abs(left) > 1 and right * abs(left).bit_length() > 64:
-        raise InputError(f"{label}: {written} is too large; at most {MAX_INT:,}")
-    result = apply(left, right)
-    if symbol == "/" and isinstance(result, float) and result.is_integer() \
-            and isinstance(left, int) and isinstance(right, int):
-        result = left // right  # 768/12 is the int 64, as a reader means it
-    return _bounded(result, label, written)
-
-
-def _bounded(item: Any, label: str, written: str) -> Any:
-    if isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_INT:
-        raise InputError(f"{label}: {written or item} is too large; at most {MAX_INT:,}")
-    if isinstance(item, float) and not abs(item) <= 1e300:
-        raise InputError(f"{label}: {written or item} is not a finite number")
-    if isinstance(item, str) and len(item) > 64:
-        raise InputError(f"{label}: a string of at most 64 characters, got {len(item)}")
-    return item
+    def other(self, node: ast.AST, depth: int) -> Any:
+        if not isinstance(node, ast.BinOp) or type(node.op) not in OPERATORS:
+            return super().other(node, depth)
+        symbol, apply = OPERATORS[type(node.op)]
+        left, right = self.read(node.left, depth + 1), self.read(node.right, depth + 1)
+        written = f"{left!r} {symbol} {right!r}"
+        label = self.where
+        if not (is_number(left) and is_number(right)):
+            raise InputError(f"{label}: {written}: arithmetic needs numbers")
+        if symbol in ("//", "%", "/") and right == 0:
+            raise InputError(f"{label}: {written} divides by zero")
+        if symbol == "**" and (not isinstance(right, int) or not 0 <= right <= MAX_POWER
+                               or abs(left) > MAX_INT):
+            raise InputError(f"{label}: {written}: the exponent must be a whole number from 0 "
+                             f"to {MAX_POWER}")
+        if symbol == "**" and abs(left) > 1 and right * int(abs(left)).bit_length() > 64:
+            raise InputError(f"{label}: {written} is too large; at most {MAX_INT:,}")
+        result = apply(left, right)
+        if symbol == "/" and isinstance(result, float) and result.is_integer() \
+                and isinstance(left, int) and isinstance(right, int):
+            result = left // right  # 768/12 is the int 64, as a reader means it
+        return self.bounded(result, written)

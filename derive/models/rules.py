@@ -18,6 +18,7 @@ from typing import Any
 
 import sympy
 
+from derive.call_binding import bind as bind_call
 from derive.errors import InputError
 from derive.symbolic.build import value_of
 
@@ -160,32 +161,11 @@ def bind(rule: Rule, args: tuple[Any, ...], kwargs: Mapping[str, Any], where: st
     """Positional and keyword arguments bound to the rule's parameters, defaults filled in
     and every value checked; an unknown or missing one is a one-line error naming the known.
     """
-    names = [param.name for param in rule.params]
-    label = f"{where}: {rule.type}"
     if rule.ignores_arguments and (args or kwargs):
         given = [repr(arg) for arg in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
         return {IGNORED: ", ".join(given)}
-    if len(args) > len(names):
-        raise InputError(f"{label} takes at most {len(names)} positional arguments "
-                         f"({', '.join(names) or 'none'}), got {len(args)}")
-    raw = dict(zip(names, args, strict=False))
-    for key, value in kwargs.items():
-        if key not in names:
-            raise InputError(f"{label}: unknown argument {key!r}; known: "
-                             f"{', '.join(names) or 'none'}")
-        if key in raw:
-            raise InputError(f"{label}: {key!r} given twice")
-        raw[key] = value
-    bound = {}
-    for param in rule.params:
-        if param.name not in raw:
-            if param.default is REQUIRED:
-                raise InputError(f"{label}: missing {param.name!r}; its parameters are "
-                                 f"{', '.join(names)}")
-            default = param.default
-            bound[param.name] = None if default is None else param.convert(default, label)
-        else:
-            bound[param.name] = param.convert(raw[param.name], f"{label}: {param.name}")
+    bound = bind_call(rule.params, args, kwargs.items(), where, rule.type, required=REQUIRED,
+                      convert_defaults=True)
     if rule.validate is not None:
-        rule.validate(bound, label)
+        rule.validate(bound, f"{where}: {rule.type}")
     return bound

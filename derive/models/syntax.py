@@ -20,7 +20,7 @@ import ast
 from collections.abc import Sequence
 from typing import Any
 
-from derive.constructor_calls import refuse_repeated_keywords
+from derive.call_syntax import dotted, refuse_repeated_keywords, shown
 from derive.errors import InputError
 from derive.models import literals
 from derive.models.combinators import COMBINATORS
@@ -45,8 +45,8 @@ def _nesting(text: str, name: str) -> None:
 class Reader:
     """Turns the statements of one description into nodes, counting calls as it goes."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name: str, source: str) -> None:
+        self.name, self.source = name, source
         self.definitions: dict[str, ast.expr] = {}
         self.used: set[str] = set()
         self.calls = 0
@@ -70,7 +70,7 @@ class Reader:
             return self.module(self._definition(node))
         if not isinstance(node, ast.Call):
             raise InputError(f"{self.where(node)}: expected a layer such as Conv2d(3, 6, 5), "
-                             f"got {ast.unparse(node)[:60]!r}")
+                             f"got {shown(node, self.source)!r}")
         self.calls += 1
         if self.calls > MAX_CALLS:
             raise InputError(f"{self.name}: more than {MAX_CALLS:,} calls")
@@ -90,21 +90,15 @@ class Reader:
 
     def callee(self, node: ast.Call) -> str:
         """`Conv2d` from ``Conv2d``, ``nn.Conv2d`` or ``torch.nn.Conv2d``; nothing else."""
-        path: list[str] = []
-        func = node.func
-        while isinstance(func, ast.Attribute):
-            path.insert(0, func.attr)
-            func = func.value
-        if isinstance(func, ast.Name):
-            path.insert(0, func.id)
-        if not isinstance(func, ast.Name) or tuple(path[:-1]) not in NAMESPACES:
+        path = dotted(node.func)
+        if path is None or path[:-1] not in NAMESPACES:
             raise InputError(f"{self.where(node)}: expected a layer such as nn.Conv2d(...), got "
-                             f"{ast.unparse(node.func)[:60]!r}")
+                             f"{shown(node.func, self.source)!r}")
         return path[-1]
 
     def value(self, node: ast.expr, callee: str) -> Any:
         """An argument's literal value."""
-        return literals.value(node, f"{self.where(node)}: {callee}")
+        return literals.value(node, f"{self.where(node)}: {callee}", self.source)
 
     def _definition(self, node: ast.Name) -> ast.expr:
         if node.id not in self.definitions:
@@ -129,8 +123,8 @@ def parse_model(text: str, name: str = "model") -> Chain:
     except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
         line = getattr(error, "lineno", None)
         raise InputError(f"{name}: line {line}: {getattr(error, 'msg', error)}") from None
-    refuse_repeated_keywords(tree, name)
-    reader = Reader(name)
+    refuse_repeated_keywords(tree, name, text)
+    reader = Reader(name, text)
     lines = _statements(reader, tree.body)
     if not lines:
         raise InputError(f"{name}: no layer; write e.g. nn.Sequential(nn.Linear(4, 2))")
@@ -167,7 +161,7 @@ def _statements(reader: Reader, body: list[ast.stmt]) -> list[ast.expr]:
             lines.append(statement.value)
         else:
             raise InputError(f"{reader.where(statement)}: expected layers or name = layer, got "
-                             f"{ast.unparse(statement)[:60]!r}")
+                             f"{shown(statement, reader.source)!r}")
     if not lines and last is not None:
         lines.append(ast.Name(last, lineno=1))
     return lines

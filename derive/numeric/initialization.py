@@ -24,10 +24,9 @@ from typing import Any
 
 import sympy
 
+from derive.call_binding import REQUIRED, Param
 from derive.constructor_calls import (
-    REQUIRED,
     Call,
-    Param,
     Signature,
     bind,
     choice,

@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from derive.call_binding import REQUIRED, Param
 from derive.constructor_calls import (
-    REQUIRED,
-    Param,
     Signature,
     bind,
     flag,
