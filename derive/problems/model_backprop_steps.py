@@ -245,9 +245,11 @@ def steps(run: Run, result: Result, whole: Mapping[str, TensorCheck],
         relation = sympy.Eq(new, w - lr * sympy.Derivative(L, w, evaluate=False))
         out.append(Step(relation, f"SGD step of {name}", result.grads[name].shape,
                         view(result.new_state[name]), None))
-    after = sympy.UnevaluatedExpr(sympy.Symbol("loss new"))
+    # loss' of the output the new parameters give (Y'), keyed 'loss new' as claims write it
+    after, output = sympy.Symbol("loss'"), sympy.Symbol(f"{last.name}'")
     out.append(Step(sympy.Eq(after, sympy.Function(run.objective.loss)(
-        last, sympy.Symbol("T"))), "the loss after the step", None, result.loss_after, None))
+        output, sympy.Symbol("T"))), "the loss after the step, from the new output Y'", None,
+        result.loss_after, None, key=Key("loss", new=True)))
     return out
 
 
