@@ -6,6 +6,7 @@ import ast
 import json
 import re
 import textwrap
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from sympy.core.symbol import Str
 
 from derive.claimed_formula import claim_tree, identifier
 from derive.errors import InputError
+from derive.render.captions import caption_unicode
 from derive.render.json import plain
 from derive.render.printing import tex, text
 from derive.render.tex import tex_escape
@@ -66,15 +68,22 @@ def _wrapped_row(row: Sequence[str], widths: Sequence[int]) -> list[str]:
     cells = [textwrap.wrap(cell, width, break_on_hyphens=False) or [""]
              for cell, width in zip(row[:-1], widths, strict=True)] + [[row[-1]]]
     height = max(len(cell) for cell in cells)
-    return ["  ".join((cell[i] if i < len(cell) else "").ljust(width)
+    return ["  ".join(_padded(cell[i] if i < len(cell) else "", width)
                       for cell, width in zip(cells[:-1], widths, strict=True))
             + "  " + (cells[-1][0] if i == 0 else "") for i in range(height)]
+
+
+def _padded(text: str, width: int) -> str:
+    """`text` padded to `width` columns: a combining mark (the hat of ŷ) takes none."""
+    shown = sum(not unicodedata.combining(char) for char in text)
+    return text + " " * max(0, width - shown)
 
 
 def report_text(verdicts: Sequence[Verdict], digits: int) -> str:
     """A table with one row per claim (long cells wrapped), then a one-line summary."""
     rows = [HEADER] + [(v.problem, v.answer, _claimed_text(v, digits), _right_text(v, digits),
-                        v.verdict, v.cause) for v in verdicts]
+                        v.verdict, caption_unicode(v.cause) if v.cause else "")
+                       for v in verdicts]
     widths = [min(WIDTH, max(len(row[i]) for row in rows)) for i in range(len(HEADER) - 1)]
     lines = [line.rstrip() for row in rows for line in _wrapped_row(row, widths)]
     counts = {name: sum(v.verdict == name for v in verdicts)
