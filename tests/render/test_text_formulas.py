@@ -11,7 +11,7 @@ import pytest
 import sympy
 
 import derive
-from derive.claimed_formula import ascii_claim
+from derive.claim_spelling import ascii_claim
 from derive.errors import InputError
 from derive.expr import validate
 from derive.problemset import builtin
