@@ -10,6 +10,7 @@ from derive.render.numbers import DEFAULT_DIGITS, format_number, magnitude, tex_
 from derive.solution import Shape
 
 MAX_SHOWN = 8  # entries per axis before a matrix is elided
+WIDEST = 16  # columns of a matrix shown whole (given data); the preamble's MaxMatrixCols
 
 
 def _grid(value: Any) -> list[Any] | None:
@@ -23,21 +24,26 @@ def _grid(value: Any) -> list[Any] | None:
     return list(items) if not any(nested) else None
 
 
-def _elide(items: list[Any], filler: str, show: Callable[[Any], str]) -> list[str]:
-    """`show` of each item; a long list keeps its first and last items around `filler`."""
-    if len(items) <= MAX_SHOWN:
+def _elide(items: list[Any], filler: str, show: Callable[[Any], str],
+           limit: int | None = MAX_SHOWN) -> list[str]:
+    """`show` of each item; a list longer than `limit` (None: no limit) keeps its first and
+    last items around `filler`."""
+    if limit is None or len(items) <= limit:
         return [show(x) for x in items]
-    return [*(show(x) for x in items[: MAX_SHOWN - 2]), filler, show(items[-1])]
+    return [*(show(x) for x in items[: limit - 2]), filler, show(items[-1])]
 
 
 def _is_shape_list(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, Shape) for v in value)
 
 
-def tex_value(value: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0) -> str:
-    r"""A scalar as a number; a vector or matrix as a bmatrix (a vector as a column). An
-    entry below the float64 resolution of the matrix's largest entry, or of `scale` (the
-    largest number it was computed from), is 0 (`derive.render.numbers.below_resolution`).
+def tex_value(value: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0,
+              whole: bool = False) -> str:
+    r"""A scalar as a number; a vector or matrix as a bmatrix (a vector as a column), long
+    axes elided unless `whole` (given data a reader recomputes from: every row, up to
+    `WIDEST` columns). An entry below the float64 resolution of the matrix's largest entry,
+    or of `scale` (the largest number it was computed from), is 0
+    (`derive.render.numbers.below_resolution`).
 
     >>> tex_value([3.42, -3.552713678800501e-15]), tex_value(2.2e-16, scale=18.0)
     ('\\begin{bmatrix} 3.42 \\\\ 0 \\end{bmatrix}', '0')
@@ -52,14 +58,17 @@ def tex_value(value: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0) -> s
     if grid is None:
         return tex_number(value, digits, scale) if not isinstance(value, str) else value
     rows = grid if isinstance(grid[0], list) else [[x] for x in grid]
-    width = len(_elide(rows[0], "", str))
     scale = max(scale, magnitude(grid))
+    columns = WIDEST if whole else MAX_SHOWN
+    width = len(_elide(rows[0], "", str, columns))
     lines = _elide(rows, " & ".join([r"\vdots"] * width), lambda row: " & ".join(
-        _elide(row, r"\cdots", lambda x: tex_number(x, digits, scale))))
+        _elide(row, r"\cdots", lambda x: tex_number(x, digits, scale), columns)),
+        None if whole else MAX_SHOWN)
     return r"\begin{bmatrix} " + r" \\ ".join(lines) + r" \end{bmatrix}"
 
 
-def text_value(value: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0) -> str:
+def text_value(value: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0,
+               whole: bool = False) -> str:
     """A scalar as a number; a vector as [a, b]; a matrix as [[a, b], [c, d]]; noise below
     the resolution of the largest entry (or of `scale`) as 0, as `tex_value` writes it.
 
@@ -74,11 +83,12 @@ def text_value(value: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0) -> 
     if grid is None:
         return format_number(value, digits, scale) if not isinstance(value, str) else value
     scale = max(scale, magnitude(grid))
+    limit = None if whole else MAX_SHOWN  # given data whole: a reader recomputes from it
     if not isinstance(grid[0], list):
-        return "[" + ", ".join(_elide(grid, "...",
-                                      lambda x: format_number(x, digits, scale))) + "]"
-    return "[" + ", ".join(_elide(grid, "...",
-                                  lambda row: text_value(row, digits, scale))) + "]"
+        return "[" + ", ".join(_elide(grid, "...", lambda x: format_number(x, digits, scale),
+                                      limit)) + "]"
+    return "[" + ", ".join(_elide(grid, "...", lambda row: text_value(row, digits, scale,
+                                                                      whole), limit)) + "]"
 
 
 def shape_text(shape: Sequence[Any] | None, separator: str = " x ") -> str:
