@@ -68,8 +68,10 @@ def _unreadable(error: Exception) -> str:
     """Why a file could not be read, in words (never an exception's class name)."""
     if isinstance(error, UnicodeDecodeError):
         return "not UTF-8 text"
-    return {FileNotFoundError: "no such file", IsADirectoryError: "a folder, not a file",
-            PermissionError: "no permission to read it"}.get(type(error), "cannot be read")
+    reasons: dict[type[Exception], str] = {
+        FileNotFoundError: "no such file", IsADirectoryError: "a folder, not a file",
+        PermissionError: "no permission to read it"}
+    return reasons.get(type(error), "cannot be read")
 
 
 def load(path: str | Path) -> ProblemSet:
