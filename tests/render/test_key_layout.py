@@ -49,9 +49,11 @@ def compiled(latex: str, folder: Path) -> tuple[str, str]:
 
 
 def claimed_names(latex: str) -> list[str]:
-    """The answer column of every claims table row (the text before the first &)."""
+    """The answer column of every claims table row (the text before the first &), without
+    the \\derivelabel that sets it ragged and unhyphenated."""
     rows = re.findall(r"\\begin\{longtable\}.*?\\endhead\n(.*?)\\end\{longtable\}", latex, re.S)
-    return [line.split(" & ")[0] for body in rows for line in body.splitlines()
+    return [re.sub(r"^\\derivelabel\{(.*)\}$", r"\1", line.split(" & ")[0])
+            for body in rows for line in body.splitlines()
             if line and not line.startswith(" & ")]
 
 

@@ -16,7 +16,7 @@ def test_sizes_in_tables_and_claims_have_a_times_sign(run_cli) -> None:
     assert "input    32 × 32" in table and "32 x 32" not in table
     assert r"| $32 \times 32$ |" in out["markdown"] and "`30 x 30`" not in out["markdown"]
     assert r"- output — *correct*: $30 \times 30$" in out["markdown"]
-    assert r"output & $30 \times 30$ \checkmark" in out["latex"]
+    assert r"\derivelabel{output} & $30 \times 30$ \checkmark" in out["latex"]
     assert "30 x 30" not in out["latex"] and "30 x 30" in out["json"]
 
 
