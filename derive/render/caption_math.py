@@ -182,6 +182,10 @@ def identifier_unicode(atom: str) -> str:
     if "/" in atom:
         of, wrt = atom.split("/", 1)
         return f"∂{identifier_unicode(of[1:])}/∂{identifier_unicode(wrt[1:])}"
+    if atom.startswith("(") and atom.endswith(")"):  # d(log p)/dh: the group as written
+        from derive.render.captions import math_unicode
+
+        return f"({math_unicode(atom[1:-1])})"
     name = _name_parts(atom)
     out = _word_unicode(name.word) + name.primes
     for mark, script in name.scripts:

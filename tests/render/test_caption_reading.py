@@ -106,3 +106,9 @@ def test_a_steps_stated_shape_names_its_result(fmt: str) -> None:
     solution = derive.solve(derive.problem("mlp-grad", layers=[5, 4, 3]))
     shown = derive.render(solution, fmt)
     assert "(result of shape $" in shown and "(shape $" not in shown
+
+
+def test_a_grouped_derivative_keeps_its_group_in_text() -> None:
+    from derive.render.captions import caption_unicode
+
+    assert caption_unicode("d(log p)/dh = (1/p) dp/dh") == "∂(log p)/∂h = (1/p) ∂p/∂h"
