@@ -10,7 +10,11 @@ Column vectors; the stacked matrices are split by gate in torch's order (weight_
     RNN   a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh,   h_t = tanh(a_t) (or ReLU)
 
 Each formula is evaluated at the example's numbers (`evaluate`: what is printed is what
-is checked) and compared with the kernel's value before its step is kept.
+is checked) and compared with the kernel's value before its step is kept. The evaluated
+formulas form a second forward pass of their own: each reads the values the printed
+formulas before it gave (x_t, h_0 and the gate blocks of the parameters alone), never the
+kernel's, so that h_t = tanh(a_t) is compared with tanh of the printed a_t, not with the
+kernel's own tanh of its own a_t.
 
 >>> [lhs.name for _, lhs, _, _ in formulas("GRU", 2, 3, 2, True, "tanh")]
 ['r_2', 'z_2', 'n_2', 'h_2']
@@ -145,26 +149,22 @@ def parameter_arrays(run: Computed, rid: RunId) -> dict[sympy.Basic, np.ndarray]
     return arrays
 
 
-def step_arrays(run: Computed, rid: RunId, t: int) -> dict[sympy.Basic, np.ndarray]:
-    """x_t, the previous h (c) and everything step t records, as columns."""
-    config, record, prev = run.config, run.record(t, rid), rid.previous(t)
-    H, out = config.hidden_size, config.out_size
-    arrays = {vec("x", t, config.layer_input(rid.layer), rid): np.asarray(record["x"]).T,
-              vec("h", prev, out, rid): run.state(prev, "h", rid).T}
+def initial_arrays(run: Computed, rid: RunId) -> dict[sympy.Basic, np.ndarray]:
+    """The run's initial h (and c) as columns: given data, where the printed pass starts."""
+    config, start = run.config, rid.initial
+    arrays = {vec("h", start, config.out_size, rid): run.state(start, "h", rid).T}
     if config.mode == "LSTM":
-        arrays[vec("c", prev, H, rid)] = run.state(prev, "c", rid).T
-    for key in (*config.gates, "c", "m", "h"):
-        if key in record:
-            arrays[vec(key, t, out if key == "h" else H, rid)] = np.asarray(record[key]).T
+        arrays[vec("c", start, config.hidden_size, rid)] = run.state(start, "c", rid).T
     return arrays
 
 
-def _checked(lhs: MatrixSymbol, rhs: MatrixExpr, arrays: dict[sympy.Basic, np.ndarray],
-             caption: str) -> Step:
-    """The step lhs = rhs, its printed formula evaluated and compared with the kernel."""
-    value = arrays[lhs][:, 0]
-    residual = float(np.abs(evaluate(rhs, arrays, {}, KERNELS)[:, 0] - value).max()
-                     / max(1.0, float(np.abs(value).max())))
+def _checked(lhs: MatrixSymbol, rhs: MatrixExpr, printed: dict[sympy.Basic, np.ndarray],
+             value: np.ndarray, caption: str) -> Step:
+    """The step lhs = rhs showing the kernel's `value`, checked against the printed formula
+    evaluated on the printed pass's values (which it then joins)."""
+    again = evaluate(rhs, printed, {}, KERNELS)[:, 0]
+    printed[lhs] = again[:, None]
+    residual = relative_to(value, again)
     if not residual <= TOLERANCE:
         raise VerificationError(f"bptt: {lhs.name} = {rhs} disagrees with the kernel "
                                 f"by {residual:.3g}")
@@ -172,32 +172,47 @@ def _checked(lhs: MatrixSymbol, rhs: MatrixExpr, arrays: dict[sympy.Basic, np.nd
                 check=measured(residual))
 
 
-def layer_input(run: Computed, rid: RunId, t: int) -> Step:
-    """x_t of a layer above the first: the layer below's h_t, its directions stacked."""
+def relative_to(value: np.ndarray, again: np.ndarray) -> float:
+    """max |value - again| / max(1, max |value|)."""
+    return float(np.abs(again - value).max() / max(1.0, float(np.abs(value).max())))
+
+
+def layer_input(run: Computed, rid: RunId, t: int,
+                printed: dict[sympy.Basic, np.ndarray]) -> Step:
+    """x_t of a layer above the first: the layer below's h_t, its directions stacked (the
+    kernel's against the printed pass's h_t)."""
     config = run.config
     below = [r for r in run.runs if r.layer == rid.layer - 1]
     parts = [vec("h", t, config.out_size, r) for r in below]
     value = np.asarray(run.record(t, rid)["x"])[0]
-    again = np.concatenate([run.state(t, "h", r)[0] for r in below])
+    again = np.concatenate([printed[part][:, 0] for part in parts])
+    lhs = vec("x", t, len(value), rid)
+    printed[lhs] = again[:, None]
     rhs = parts[0] if len(parts) == 1 else sympy.BlockMatrix([[p] for p in parts])
-    return Step(sympy.Eq(vec("x", t, len(value), rid), rhs, evaluate=False),
+    return Step(sympy.Eq(lhs, rhs, evaluate=False),
                 f"{rid.title}, t = {t}: {WHY['x']}", shape=(len(value),), value=value,
-                check=measured(float(np.abs(value - again).max())))
+                check=measured(relative_to(value, again)))
 
 
-def forward_steps(run: Computed) -> list[Step]:
+def forward_steps(run: Computed) -> tuple[list[Step], dict[sympy.Basic, np.ndarray]]:
     """Every gate and state of every step, run by run (layer, direction; the reverse
-    direction from t = T down), each formula checked against the kernels."""
+    direction from t = T down), each formula checked against the kernels; and the printed
+    pass's values by symbol."""
     config, steps = run.config, []
+    printed: dict[sympy.Basic, np.ndarray] = {}
     for rid in run.runs:
-        arrays = parameter_arrays(run, rid)
+        printed.update(parameter_arrays(run, rid))
+        printed.update(initial_arrays(run, rid))
         where = f"{rid.title}, t =" if rid.title else "t ="  # the step number is the sheet's
         for t in rid.order:
             if rid.layer:
-                steps.append(layer_input(run, rid, t))
-            arrays.update(step_arrays(run, rid, t))
-            for _key, lhs, rhs, why in formulas(
+                steps.append(layer_input(run, rid, t, printed))
+            else:
+                printed[vec("x", t, config.input_size, rid)] = run.x[t - 1][:, None]
+            record = run.record(t, rid)
+            for key, lhs, rhs, why in formulas(
                     config.mode, t, config.hidden_size, config.layer_input(rid.layer),
                     config.bias, config.nonlinearity, rid, config.out_size):
-                steps.append(_checked(lhs, rhs, arrays, f"{where} {t}: {why}"))
-    return steps
+                steps.append(_checked(lhs, rhs, printed, np.asarray(record[key])[0],
+                                      f"{where} {t}: {why}"))
+    return steps, printed

@@ -46,6 +46,7 @@ RUNS_NOTE = ("every quantity of layer k and direction d carries torch's suffix, 
              "^(l1_reverse); the reverse direction reads t = T..1, its previous state is "
              "h_{t+1} and its initial state h_{T+1} is torch's h0 row 2k+1; layer k > 0 reads "
              "x_t = the layer below's h_t, both directions stacked")
+Printed = dict[sympy.Basic, np.ndarray]  # the printed forward pass's values by symbol
 GRU_NOTE = ("torch's GRU applies the reset gate to W_hn h_{t-1} + b_hn; Cho et al. (2014) "
             "apply it before the product, W_hn (r_t * h_{t-1}): a different function")
 
@@ -72,14 +73,22 @@ def output_symbol(run: Computed, t: int) -> MatrixSymbol:
     return MatrixSymbol(rf"\hat{{y}}_{{{t}}}", 2 * run.config.out_size, 1)
 
 
-def output_steps(run: Computed) -> list[Step]:
-    """hat y_t = [h_t^(top); h_t^(top_reverse)] at each step in the loss (two directions)."""
+def printed_output(run: Computed, printed: Printed, t: int) -> np.ndarray:
+    """The output at step t from the printed forward pass: the top layer's h_t, both
+    directions stacked (`forward_steps`)."""
+    return np.concatenate([printed[vec("h", t, run.config.out_size, r)][:, 0]
+                           for r in run.runs[-run.config.directions:]])
+
+
+def output_steps(run: Computed, printed: Printed) -> list[Step]:
+    """hat y_t = [h_t^(top); h_t^(top_reverse)] at each step in the loss (two directions):
+    torch's output against the printed pass's states."""
     if run.config.directions == 1:
         return []
     top, steps = run.runs[-2:], []
     for t in _loss_steps(run):
         value = run.output(t)[0]
-        again = np.concatenate([run.state(t, "h", r)[0] for r in top])
+        again = printed_output(run, printed, t)
         rhs = sympy.BlockMatrix([[vec("h", t, run.config.out_size, r)] for r in top])
         steps.append(Step(Eq(output_symbol(run, t), rhs, evaluate=False),
                           f"torch's output at step {t}: the top layer's directions stacked",
@@ -95,24 +104,25 @@ def _checked(residual: float, what: str) -> float:
     return measured(residual)
 
 
-def loss_step(run: Computed) -> Step:
-    """L = 1/2 sum_{t in S} ||h_t - y_t||^2, recomputed from the states."""
+def loss_step(run: Computed, printed: Printed) -> Step:
+    """L = 1/2 sum_{t in S} ||h_t - y_t||^2, recomputed from the printed pass's states."""
     if not run.readout.plain:
-        return head_loss_step(run)
+        return head_loss_step(run, printed)
     shown = _loss_steps(run)
-    terms = [sympy.Rational(1, 2) * Norm(minus(output_symbol(run, t), vec(
-        "y", t, output_symbol(run, t).shape[0]))) ** 2 for t in shown]
-    again = sum(0.5 * float(((run.output(t) - run.target[t - 1 if run.where == "every" else 0])
-                             ** 2).sum()) for t in shown)
+    terms = [sympy.Rational(1, 2) * Norm(minus(output_symbol(run, t), target_symbol(
+        run, t, output_symbol(run, t).shape[0]))) ** 2 for t in shown]
+    again = sum(0.5 * float(((printed_output(run, printed, t) - run.target[
+        t - 1 if run.where == "every" else 0]) ** 2).sum()) for t in shown)
     return Step(Eq(LOSS, sympy.Add(*terms, evaluate=False), evaluate=False),
                 "the loss, 1/2 sum of squares of " + ("every output" if run.where == "every"
                                                      else "the last output"),
                 value=run.loss, check=_checked(relative(run.loss, again), "the loss"))
 
 
-def head_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
+def head_steps(run: Computed, printed: Printed) -> tuple[list[Step], list[Answer]]:
     """With a head: z_t = W_hy h_t + b_y (and for CE p_t = softmax(z_t)) at each step in the
-    loss, each an answer (`z_t`, `p_t`), recomputed from the head's tensors."""
+    loss, each an answer (`z_t`, `p_t`), recomputed from the head's tensors and the printed
+    pass's states."""
     readout = run.readout
     steps: list[Step] = []
     answers: list[Answer] = []
@@ -125,7 +135,8 @@ def head_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
     for t in _loss_steps(run):
         h = run.output(t)
         z = readout.logits(run.params, h)[0]
-        again = h[0] @ np.asarray(run.params["head.weight"]).T + (0 if bias is None else bias)
+        again = np.asarray(run.params["head.weight"]) @ printed_output(run, printed, t) + (
+            0 if bias is None else bias)
         steps.append(Step(Eq(vec("z", t, C), sympy.MatAdd(sympy.MatMul(W, output_symbol(
             run, t)), *terms, evaluate=False), evaluate=False),
             f"the head's output at step {t}", shape=(C,), value=z,
@@ -141,23 +152,31 @@ def head_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
     return steps, answers
 
 
+def target_symbol(run: Computed, t: int, rows: int) -> MatrixSymbol:
+    """The target as the statement names it: y for the last output alone, y_t for every
+    output."""
+    return vec("y", t, rows) if run.where == "every" else MatrixSymbol("y", rows, 1)
+
+
 def _loss_steps(run: Computed) -> list[int]:
     return list(range(1, run.steps + 1)) if run.where == "every" else [run.steps]
 
 
-def head_loss_step(run: Computed) -> Step:
-    """L through the head: 1/2 sum ||z_t - y_t||^2 or sum -log p_t[k_t], recomputed."""
+def head_loss_step(run: Computed, printed: Printed) -> Step:
+    """L through the head: 1/2 sum ||z_t - y_t||^2 or sum -log p_t[k_t], recomputed from the
+    printed pass's states."""
     readout, C = run.readout, np.shape(run.params["head.weight"])[0] if run.readout.head \
         else run.config.hidden_size
     terms, again = [], 0.0
     for index, t in enumerate(_loss_steps(run)):
-        z = readout.logits(run.params, run.output(t))[0]
+        z = readout.logits(run.params, printed_output(run, printed, t)[None])[0]
         if readout.loss == "ce":
             k = readout.labels[index]
             terms.append(-sympy.log(sympy.Indexed(sympy.IndexedBase(f"p_{t}"), k)))
             again += float(np.log(np.exp(z).sum()) - z[k])
         else:
-            terms.append(sympy.Rational(1, 2) * Norm(minus(vec("z", t, C), vec("y", t, C))) ** 2)
+            terms.append(sympy.Rational(1, 2) * Norm(minus(vec("z", t, C), target_symbol(
+                run, t, C))) ** 2)
             again += 0.5 * float(((z - run.target[index]) ** 2).sum())
     what = ("softmax cross-entropy with class " + ", ".join(map(str, readout.labels))
             if readout.loss == "ce" else "1/2 sum of squares")
@@ -256,8 +275,9 @@ def solution_parts(config: RecurrentConfig, params: dict[str, Any], x: np.ndarra
     if not np.isfinite(y).all():
         raise InputError("x, params: the forward pass overflows with these numbers")
     run = computed(config, params, x, target, where, truncation, readout)
-    outputs, output_answers = head_steps(run)
-    steps = [*forward_steps(run), *output_steps(run), *outputs, loss_step(run)]
+    forward_part, printed = forward_steps(run)
+    outputs, output_answers = head_steps(run, printed)
+    steps = [*forward_part, *output_steps(run, printed), *outputs, loss_step(run, printed)]
     answers = [*output_answers, Answer(Key("L"), run.loss, nonnegative=True)]
     symbolic = (config.mode == "RNN" and truncation is None and run.readout.plain
                 and run.runs[0].single)

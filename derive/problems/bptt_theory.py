@@ -22,10 +22,12 @@ import sympy
 from sympy import Eq, MatrixSymbol
 
 from derive.answers import Answer, Key
+from derive.errors import VerificationError
 from derive.numeric.recurrent.vanishing import analyse
 from derive.problems.bptt_cells import vec
-from derive.problems.bptt_numbers import Computed, relative
+from derive.problems.bptt_numbers import STEP, Computed, relative, rerun, state_gradient
 from derive.solution import Step, measured
+from derive.symbolic.build import equalities
 from derive.symbolic.matrices import MatrixPartial
 from derive.symbolic.recurrence_check import numbers, verified
 
@@ -55,49 +57,84 @@ def derivation_steps(run: Computed) -> list[Step]:
               ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "h0")}
     target = run.target if run.where == "every" else np.repeat(run.target, run.steps, axis=0)
     blocks = verified(run.steps, numbers(params, run.x, target, run.where))
-    return [Step(block.relation, f"BPTT derivation, {block.name} (factors: "
-                 f"{_shapes(block.factors)})" if block.factors else
-                 f"BPTT derivation, {block.name}", shape=block.shape,
-                 check=measured(block.check or 0.0)) for block in blocks]
+    return [Step(equalities(*block.sides) if block.more else block.relation,
+                 f"BPTT derivation, {block.name} (factors: {_shapes(block.factors)})"
+                 if block.factors else f"BPTT derivation, {block.name}", shape=block.shape,
+                 check=None if block.check is None else measured(block.check))
+            for block in blocks]
 
 
 def vanishing_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
-    """gamma, ||W_hh||_2, and for t = T..0 the bound, ||dh_T/dh_t||_2 and ||dL/dh_t||_2."""
+    """gamma, ||W_hh||_2, and for t = T..0 the bound, ||dh_T/dh_t||_2 and ||dL/dh_t||_2, each
+    against a computation of its own: gamma from sech^2 of the pre-activations, the norm from
+    the eigenvalues of W_hh^T W_hh, the bound from its printed formula, the norms from central
+    differences."""
     found = analyse(run.config, run.params, run.cache, run.back)
     T, steps, answers = run.steps, [], []
-    slopes = 1.0 - np.concatenate([run.record(t)["h"][0] for t in range(1, T + 1)]) ** 2
-    derivative = "ReLU'" if run.config.nonlinearity == "relu" else "tanh' = 1 - h^2"
-    prime = "ReLU'" if run.config.nonlinearity == "relu" else "tanh'"
+    relu = run.config.nonlinearity == "relu"
+    derivative = "ReLU'" if relu else "tanh' = 1 - h^2"
+    prime = "ReLU'" if relu else "tanh'"
     steps.append(Step(GAMMA, f"gamma: the largest |{derivative}| over the "
                       "sequence's steps and units", value=found.gamma,
-                      check=measured(0.0 if run.config.nonlinearity == "relu" else relative(
-                          found.gamma, float(np.abs(slopes).max())))))
+                      check=None if relu else _agrees(found.gamma, _sech_squared(run), "gamma")))
     W_hh = run.params["weight_hh_l0"]
     steps.append(Step(Eq(SIGMA, Norm(MatrixSymbol("W_hh", *W_hh.shape))),
                       "the spectral norm of W_hh (its largest singular value)",
-                      value=found.W_hh_norm, check=measured(relative(
-                          found.W_hh_norm, float(np.linalg.svd(W_hh, compute_uv=False)[0])))))
-    H = run.config.hidden_size
+                      value=found.W_hh_norm, check=_agrees(found.W_hh_norm, float(np.sqrt(
+                          np.linalg.eigvalsh(W_hh.T @ W_hh).max())), "||W_hh||_2")))
+    H, given = run.config.hidden_size, {GAMMA: found.gamma, SIGMA: found.W_hh_norm}
     for horizon in found.horizons:
         t, power = horizon.t, T - horizon.t
         beta = sympy.Symbol(f"beta_{t}" if t < 10 else f"beta_{{{t}}}")
         bound = (GAMMA * SIGMA) ** power
         steps.append(Step(Eq(beta, bound, evaluate=False), f"the bound on ||dh_T/dh_{t}||_2 "
                           "by submultiplicativity, ||diag(v)||_2 = max |v_j|",
-                          value=horizon.bound, given={GAMMA: found.gamma, SIGMA: found.W_hh_norm},
-                          check=measured(relative(horizon.bound, (found.gamma *
-                                                                 found.W_hh_norm) ** power))))
+                          value=horizon.bound, given=given, check=_agrees(
+                              horizon.bound, float(sympy.sympify(bound).subs(given)),
+                              f"beta_{t}")))
         jacobian = Norm(MatrixPartial(vec("h", T, H), vec("h", t, H)))
         gradient = Norm(MatrixPartial(sympy.Symbol("L"), vec("h", t, H)))
         steps.append(Step(jacobian, _product_caption(T, t, prime),
-                          value=horizon.product_norm, check=_within(horizon)))
+                          value=horizon.product_norm, check=_within(run, horizon)))
         steps.append(Step(gradient, f"the actual size of dL/dh_{t}",
-                          value=horizon.gradient_norm))
+                          value=horizon.gradient_norm, check=_agrees(
+                              horizon.gradient_norm, float(np.linalg.norm(state_gradient(
+                                  run, run.runs[0], t, "h"))), f"||dL/dh_{t}||")))
         answers += [Answer(Key(f"h_{T}", wrt=f"h_{t}", aspect="norm"), horizon.product_norm,
                            nonnegative=True),
                     Answer(Key("L", wrt=f"h_{t}", aspect="norm"), horizon.gradient_norm,
                            nonnegative=True)]
     return steps, answers
+
+
+def _sech_squared(run: Computed) -> float:
+    """max |tanh'(a)| over the steps, as sech^2(a) = 1 / cosh^2(a) of the pre-activations."""
+    return max(float((1.0 / np.cosh(run.record(t)["a"]) ** 2).max())
+               for t in range(1, run.steps + 1))
+
+
+def _agrees(value: float, again: float, what: str) -> float:
+    """The residual of `value` against its own recomputation; a disagreement is a bug."""
+    residual = relative(value, again)
+    if not residual <= 1e-6:
+        raise VerificationError(f"bptt: {what} disagrees with its recomputation by "
+                                f"{residual:.3g}")
+    return measured(residual)
+
+
+def _jacobian_norm(run: Computed, t: int) -> float:
+    """||dh_T/dh_t||_2 by central differences: h_t moved by +-STEP e_j, the steps after it
+    re-run."""
+    rid, base = run.runs[0], run.state(t, "h")
+    eye = STEP * np.eye(base.shape[1])
+    moves = np.concatenate([base + eye, base - eye])
+
+    def inject(step: int, state: tuple[Any, ...], record: dict[str, Any]) -> tuple[Any, ...]:
+        return (moves,) if step == t else state
+
+    last = rerun(run, run.params, len(moves), rid, inject)[run.steps - 1]
+    half = len(eye)
+    return float(np.linalg.norm(((last[:half] - last[half:]) / (2 * STEP)).T, 2))
 
 
 def _product_caption(T: int, t: int, prime: str) -> str:
@@ -132,11 +169,11 @@ def conclusion(run: Computed) -> str:
             "saturated units (|tanh'| near 0) shrink it, and ||W_hh||_2 > 1 lets it explode")
 
 
-def _within(horizon: Any) -> float:
-    """0 when the norm is within its bound (up to rounding); the bound failing is a bug."""
+def _within(run: Computed, horizon: Any) -> float:
+    """The norm against central differences, once it is within its bound (up to rounding):
+    the bound failing is a bug."""
     excess = horizon.product_norm - horizon.bound
     if excess > 1e-9 * max(1.0, horizon.bound):
-        from derive.errors import VerificationError
-
         raise VerificationError(f"bptt: ||dh_T/dh_{horizon.t}|| exceeds its bound")
-    return measured(0.0)
+    return _agrees(horizon.product_norm, _jacobian_norm(run, horizon.t),
+                   f"||dh_T/dh_{horizon.t}||")

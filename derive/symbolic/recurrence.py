@@ -9,21 +9,26 @@ h_{t-1} W_hh^T + b_hh) for row vectors, so for a column vector)
 Gradients are in denominator layout (shaped like the variable). One step's Jacobian is
 dh_t/dh_{t-1} = D_t W_hh with D_t = diag(tanh'(a_t)) = diag(1 - h_t * h_t), and
 
-    dL/dh_t = e_t + W_hh^T D_{t+1} dL/dh_{t+1},  dL/dh_T = e_T        (the recursion)
-            = sum_{s=t}^{T} (D_s W_hh ... D_{t+1} W_hh)^T e_s              (the sum over paths)
+    J_t = dh_t/dh_{t-1} = diag(tanh'(a_t)) W_hh = D_t W_hh,
+    dL/dh_t = e_t + J_{t+1}^T dL/dh_{t+1} = e_t + W_hh^T D_{t+1} dL/dh_{t+1},
+    dL/dh_T = e_T                                                       (the recursion)
     delta_t = dL/da_t = D_t dL/dh_t,   dL/dW_hh = sum_t delta_t h_{t-1}^T,
     dL/dW_ih = sum_t delta_t x_t^T,   dL/db_ih = dL/db_hh = sum_t delta_t,
-    dL/dh_0 = W_hh^T D_1 dL/dh_1 = W_hh^T delta_1.
+    dL/dh_0 = W_hh^T delta_1 = sum_{s=1}^{T} (D_s W_hh ... D_1 W_hh)^T e_s
+                                               (the recursion unrolled: the sum over paths)
 
-`derivation(T)` gives every block with its shape and the shapes of its factors;
+Each quantity is derived once: dL/dh_t by the recursion, the sum over paths stated once, as
+what dL/dh_0's recursion expands to. The forward step (a_t, h_t) is the model's definition,
+restated for a general t; it carries no check mark of its own (the forward steps' numbers
+do). `derivation(T)` gives every block with its shape and the shapes of its factors;
 `verified(T, numbers)` (recurrence_check.py) checks each at numbers from the numeric
 kernels and finite differences.
 
 >>> blocks = derivation(2)
 >>> [block.name for block in blocks][:4]
 ['pre-activation', 'hidden state', 'step Jacobian', 'recursion']
->>> print(block_named(blocks, "dL/dh_0 (paths)").relation.rhs)
-W_hh.T*D_1*e_1 + W_hh.T*D_1*W_hh.T*D_2*e_2
+>>> print(blocks[-1].name, "=", blocks[-1].sides[-1])
+dL/dh_0 (recursion, unrolled: the sum over paths) = W_hh.T*D_1*e_1 + W_hh.T*D_1*W_hh.T*D_2*e_2
 """
 
 from __future__ import annotations
@@ -53,6 +58,13 @@ class Block:
     shape: Shape
     factors: tuple[tuple[sympy.Basic, Shape], ...] = ()
     check: float | None = None  # residual of its numeric verification, once verified
+    more: tuple[MatrixExpr, ...] = ()  # further sides equal to the left side, printed after
+    definition: bool = False  # the model's own definition: verified, but not a check
+
+    @property
+    def sides(self) -> tuple[MatrixExpr, ...]:
+        """The left side, then every expression it equals, in printed order."""
+        return (self.relation.lhs, self.relation.rhs, *self.more)
 
 
 def vector(name: str, t: Any, rows: Any = n_h) -> MatrixSymbol:
@@ -87,8 +99,11 @@ def _factors(expr: MatrixExpr) -> tuple[tuple[sympy.Basic, Shape], ...]:
     return tuple(seen.items())
 
 
-def block(name: str, lhs: MatrixExpr, rhs: MatrixExpr) -> Block:
-    return Block(name, Eq(lhs, rhs, evaluate=False), tuple(lhs.shape), _factors(rhs))
+def block(name: str, lhs: MatrixExpr, rhs: MatrixExpr, *more: MatrixExpr,
+          definition: bool = False) -> Block:
+    """lhs = rhs (= more ...), its factors those of the last side."""
+    return Block(name, Eq(lhs, rhs, evaluate=False), tuple(lhs.shape),
+                 _factors(more[-1] if more else rhs), more=more, definition=definition)
 
 
 def generic_blocks(t: Any = None) -> list[Block]:
@@ -98,11 +113,13 @@ def generic_blocks(t: Any = None) -> list[Block]:
     x, h, h_prev, a = vector("x", t, n_x), vector("h", t), vector("h", t - 1), vector("a", t)
     return [
         block("pre-activation", a, MatAdd(W_ih * x, b_ih, W_hh * h_prev, b_hh,
-                                          evaluate=False)),
-        block("hidden state", h, tanh(a)),
-        block("step Jacobian", vector("J", t, n_h), MatMul(slope(t), W_hh)),
+                                          evaluate=False), definition=True),
+        block("hidden state", h, tanh(a), definition=True),
+        block("step Jacobian", vector("J", t, n_h), MatMul(slope(t), W_hh),
+              MatMul(vector("D", t), W_hh)),
         block("recursion", grad(t), MatAdd(vector("e", t), MatMul(
-            W_hh.T, vector("D", t + 1), grad(t + 1)), evaluate=False)),
+            vector("J", t + 1, n_h).T, grad(t + 1)), evaluate=False), MatAdd(
+            vector("e", t), MatMul(W_hh.T, vector("D", t + 1), grad(t + 1)), evaluate=False)),
     ]
 
 
@@ -126,19 +143,14 @@ def over_time(steps: int, right: Any) -> MatrixExpr:
 
 
 def unrolled_blocks(steps: int) -> list[Block]:
-    """At T = steps: D_t, the recursion and the paths for every h_t, delta_t, and the
-    parameter gradients as sums over time."""
+    """At T = steps: D_t, the recursion for every h_t (t = T..1), delta_t, the parameter
+    gradients as sums over time (both biases' at once: they enter a_t alike), and dL/dh_0,
+    whose recursion unrolled is the sum over paths."""
     blocks = [block(f"D_{t}", vector("D", t), slope(t)) for t in range(1, steps + 1)]
-    for t in range(steps, -1, -1):
-        later = MatMul(W_hh.T, vector("D", t + 1), grad(t + 1)) if t < steps else None
-        if t:
-            direct = vector("e", t)
-            blocks.append(block(f"dL/dh_{t} (recursion)", grad(t),
-                                direct if later is None else MatAdd(direct, later,
-                                                                    evaluate=False)))
-        if t < steps:
-            blocks.append(block(f"dL/dh_{t} (paths)", grad(t),
-                                path_sum(t, steps)))
+    for t in range(steps, 0, -1):
+        direct = vector("e", t)
+        blocks.append(block(f"dL/dh_{t} (recursion)", grad(t), direct if t == steps else MatAdd(
+            direct, MatMul(W_hh.T, vector("D", t + 1), grad(t + 1)), evaluate=False)))
     blocks += [block(f"delta_{t}", vector("delta", t), MatMul(vector("D", t), grad(t)))
                for t in range(1, steps + 1)]
     blocks += [
@@ -146,9 +158,10 @@ def unrolled_blocks(steps: int) -> list[Block]:
             "h", t - 1).T)),
         block("dL/dW_ih", MatrixPartial(LOSS, W_ih), over_time(steps, lambda t: vector(
             "x", t, n_x).T)),
-        block("dL/db_ih", MatrixPartial(LOSS, b_ih), over_time(steps, None)),
-        block("dL/db_hh", MatrixPartial(LOSS, b_hh), over_time(steps, None)),
-        block("dL/dh_0", grad(0), MatMul(W_hh.T, vector("delta", 1))),
+        block("dL/db_ih = dL/db_hh", MatrixPartial(LOSS, b_ih), MatrixPartial(LOSS, b_hh),
+              over_time(steps, None)),
+        block("dL/dh_0 (recursion, unrolled: the sum over paths)", grad(0),
+              MatMul(W_hh.T, vector("delta", 1)), path_sum(0, steps)),
     ]
     return blocks
 

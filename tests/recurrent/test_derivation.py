@@ -40,7 +40,8 @@ def test_every_block_is_verified(where: str, seed: int) -> None:
     *_, example = _example(seed, where)
     blocks = verified(4, example)
     assert len(blocks) == len(derivation(4))
-    assert all(b.check is not None and b.check < 1e-8 for b in blocks)
+    assert all(b.check is not None and b.check < 1e-6 for b in blocks if not b.definition)
+    assert all(b.check is None for b in blocks if b.definition)
 
 
 @pytest.mark.parametrize("where", ["every", "last"])
@@ -54,8 +55,9 @@ def test_the_gradient_formulas_equal_torch_autograd(where: str) -> None:
     config = RecurrentConfig("RNN", 2, 3)
     expected = oracle.run(config, params, x[:, None, :], dy)
     for name, torch_name in (("dL/dW_hh", "dweight_hh_l0"), ("dL/dW_ih", "dweight_ih_l0"),
-                             ("dL/db_hh", "dbias_hh_l0"), ("dL/dh_0", "dh0")):
-        formula = block_named(derivation(4), name).relation.rhs
+                             ("dL/db_ih = dL/db_hh", "dbias_hh_l0"),
+                             ("dL/dh_0 (recursion, unrolled: the sum over paths)", "dh0")):
+        formula = block_named(derivation(4), name).sides[-1]
         value = evaluate(formula, example.arrays, example.sizes, KERNELS)
         assert np.abs(value.reshape(expected[torch_name].shape)
                       - expected[torch_name]).max() < 1e-12, name
