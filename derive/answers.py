@@ -38,8 +38,10 @@ Names print (in `derive.render.keys`, the only printer of keys) and parse back
     [SETTING VALUE ...] [ASPECT of] NAME | dNAME/dWRT [new]
     lr 0.1 x_3 · shape of Z_1 · count of 0.weight · dL/dW_1 · W^1 new · loss new
 
-``after`` is read as ``new`` (``loss after``). A typed name is looked up in a solution's
-`Answers` exactly first, then ignoring the spelling of the loss (``dl`` / ``dL``), case and
+``after`` is read as ``new`` (``loss after``), and so is a prime, as the steps and the
+answer boxes write an updated value (``W_1'``, ``W^1'``, ``(W^1)'``, ``l'``). A typed name
+is looked up in a solution's `Answers` exactly first, then ignoring the spelling of the loss
+(``l``, ``L``, ``ell`` and the word ``loss`` name one quantity: ``dl`` / ``dL``), case and
 the marks ``_ ^ { }`` (``dL/dW1`` finds ``dL/dW_1``), when that finds a single answer.
 
 What an `Answer` carries for the checker (`derive.verdicts` has no kind-specific code):
@@ -125,6 +127,8 @@ def parse_key(text: str) -> Key:
     (Key(name='Z_1', wrt='', aspect='shape', new=False, setting=()), True)
     >>> parse_key("verdict (eta = 0.1)") == parse_key("lr 0.1 verdict")
     True
+    >>> parse_key("(W^1)'") == parse_key("W^1'") == parse_key("W^1 new"), parse_key("l'").new
+    (True, True)
     """
     rest = " ".join(text.split())
     setting: list[tuple[str, str]] = []
@@ -134,11 +138,7 @@ def parse_key(text: str) -> Key:
     while (match := _SETTING.match(rest)) and match.group(1) not in ("shape", "count"):
         setting.append((match.group(1), match.group(2)))
         rest = match.group(3)
-    new = False
-    for word in (" new", " after"):
-        if rest.endswith(word) and len(rest) > len(word):
-            new, rest = True, rest[: -len(word)]
-            break
+    rest, new = _updated(rest)
     aspect = ""
     if " of " in rest:
         aspect, rest = rest.split(" of ", 1)
@@ -146,6 +146,19 @@ def parse_key(text: str) -> Key:
     if derivative:
         return Key(derivative.group(1), derivative.group(2), aspect, new, tuple(setting))
     return Key(rest, "", aspect, new, tuple(setting))
+
+
+def _updated(text: str) -> tuple[str, bool]:
+    """A typed name without its mark of an updated value (`` new``, `` after`` or a prime,
+    a grouped name's parentheses dropped with it: ``(W^1)'``), and whether it had one."""
+    for word in (" new", " after"):
+        if text.endswith(word) and len(text) > len(word):
+            return text[: -len(word)], True
+    if text.endswith("'") and len(text) > 1 and "/" not in text:
+        name = text[:-1]
+        grouped = name.startswith("(") and name.endswith(")")
+        return (name[1:-1] if grouped else name), True
+    return text, False
 
 
 class Slip(Enum):
@@ -256,9 +269,14 @@ class Answers(Mapping[Key, Any]):
 
 
 def _loose(key: Key) -> tuple[Any, ...]:
-    def squeeze(name: str) -> str:
-        return re.sub(r"[_^{}\s]", "", name).lower()
-    return (squeeze(key.name) if not key.wrt else "loss" if key.name.lower() in (
-        "l", "loss") else squeeze(key.name), squeeze(key.wrt), key.aspect, key.new,
-        key.setting)
+    """A key's loose spelling: case and the marks ``_ ^ { }`` ignored, the loss's symbols
+    (l, L, ell) read as the word ``loss``."""
+    name = _squeeze(key.name)
+    return ("loss" if name in ("l", "loss") else name, _squeeze(key.wrt), key.aspect,
+            key.new, key.setting)
+
+
+def _squeeze(name: str) -> str:
+    """A name without case, spaces and the marks ``_ ^ { }``."""
+    return re.sub(r"[_^{}\s]", "", name).lower()
 
