@@ -46,8 +46,8 @@ KERNELS: dict[str, Callable[[Any], Any]] = {"sigmoid": lambda a: sigmoid(np, a),
 WHY = {"a": "pre-activation", "i": "input gate (sigmoid)", "f": "forget gate (sigmoid)",
        "g": "cell candidate (tanh)", "o": "output gate (sigmoid)", "c": "cell state",
        "r": "reset gate (sigmoid)", "z": "update gate (sigmoid)",
-       "n": "new gate (tanh); torch applies r_t to W_hn h_{t-1} + b_hn, Cho et al. (2014) "
-            "to h_{t-1} before W_hn", "h": "hidden state",
+       "n": "new gate (tanh), r_t on W_hn h_{t-1} + b_hn as torch places it",
+       "h": "hidden state",
        "m": "o_t times tanh(c_t), before the projection",
        "x": "the layer's input: the outputs of the layer below, both directions stacked"}
 PLAIN = RunId(0, 0, 1)

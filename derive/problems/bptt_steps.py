@@ -21,6 +21,7 @@ from derive.answers import Answer, Answers, Key, Update
 from derive.errors import InputError, VerificationError
 from derive.numeric.recurrent import RecurrentConfig, forward
 from derive.problems.bptt_cells import forward_steps, vec
+from derive.problems.bptt_gates import gate_steps, gated
 from derive.problems.bptt_head import Readout
 from derive.problems.bptt_numbers import (
     Computed,
@@ -208,12 +209,18 @@ def backward_steps(run: Computed) -> tuple[list[Step], list[Answer]]:
     for rid in run.runs:
         for t in rid.back_order:
             for name in state_names(run):
+                check = _checked(residuals[rid, name, t], f"dL/d{name}_{t}")
+                if name == "c" and gated(run, rid, t):
+                    continue  # the gate-level steps derive it, keeping this check
                 value = shown_gradient(run, rid, t, name)
                 symbol = vec(name, t, len(value), rid)
                 steps.append(Step(MatrixPartial(LOSS, symbol), _back_caption(rid, t, name),
-                                  shape=(len(value),), value=value, check=_checked(
-                                      residuals[rid, name, t], f"dL/d{symbol.name}")))
+                                  shape=(len(value),), value=value, check=check))
                 answers.append(Answer(Key.derivative("L", symbol), value, shape=(len(value),)))
+            if gated(run, rid, t):
+                more_steps, more_answers = gate_steps(run, rid, t, residuals.get((rid, "c", t)))
+                steps += more_steps
+                answers += more_answers
     return steps, answers
 
 

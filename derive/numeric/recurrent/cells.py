@@ -14,8 +14,10 @@ GRU   r = sigma(W_ir x + b_ir + W_hr h + b_hr), z = sigma(W_iz x + b_iz + W_hz h
 
 Each `step` returns the new state and a record of the step (inputs, gates, state); each
 `back` takes that record and dL/d(state) and returns dL/dx_t, dL/d(previous state) and the
-gradients worth showing (an LSTM's total dL/dc_t), adding the parameter gradients into
-`grads`.
+gradients worth showing, adding the parameter gradients into `grads`: an LSTM's total
+dL/dc_t and, for a gated cell, dL/d(each gate) by the gate's name and `a`, dL/d(the stacked
+pre-activations) in torch's gate order (a GRU's input side: its n part is dL/d(the whole
+pre-activation of n), the hidden side W_hn h + b_hn gets r times it).
 """
 
 from __future__ import annotations
@@ -121,10 +123,11 @@ def lstm_back(xp: Any, w: Weights, r: Record, dstate: State,
     tanh_c = xp.tanh(r["c"])
     dc = dc + dm * r["o"] * (1.0 - tanh_c ** 2)
     i, f, g, o = r["i"], r["f"], r["g"], r["o"]
-    da = join(xp, [dc * g * i * (1.0 - i), dc * r["c_prev"] * f * (1.0 - f),
-                   dc * i * (1.0 - g ** 2), dm * tanh_c * o * (1.0 - o)])
-    dx, dh_prev = _linear_back(w, grads, da, da, r["x"], r["h_prev"])
-    return dx, (dh_prev, dc * f), {"c": dc}
+    shown = {"c": dc, "o": dm * tanh_c, "f": dc * r["c_prev"], "i": dc * g, "g": dc * i}
+    shown["a"] = join(xp, [shown["i"] * i * (1.0 - i), shown["f"] * f * (1.0 - f),
+                           shown["g"] * (1.0 - g ** 2), shown["o"] * o * (1.0 - o)])
+    dx, dh_prev = _linear_back(w, grads, shown["a"], shown["a"], r["x"], r["h_prev"])
+    return dx, (dh_prev, dc * f), shown
 
 
 def gru_step(xp: Any, w: Weights, x: Any, state: State) -> tuple[State, Record]:
@@ -144,13 +147,14 @@ def gru_back(xp: Any, w: Weights, r: Record, dstate: State,
     a_x gets (da_r, da_z, da_n), a_h gets (da_r, da_z, r da_n); dh_{t-1} also gets dh z."""
     (dh,) = dstate
     rg, z, n = r["r"], r["z"], r["n"]
-    dan = dh * (1.0 - z) * (1.0 - n ** 2)
-    dar = dan * r["hn"] * rg * (1.0 - rg)
-    daz = dh * (r["h_prev"] - n) * z * (1.0 - z)
-    da_x = join(xp, [dar, daz, dan])
+    shown = {"n": dh * (1.0 - z), "z": dh * (r["h_prev"] - n)}
+    dan = shown["n"] * (1.0 - n ** 2)
+    shown["r"] = dan * r["hn"]
+    dar, daz = shown["r"] * rg * (1.0 - rg), shown["z"] * z * (1.0 - z)
+    shown["a"] = join(xp, [dar, daz, dan])
     da_h = join(xp, [dar, daz, rg * dan])
-    dx, dh_prev = _linear_back(w, grads, da_x, da_h, r["x"], r["h_prev"])
-    return dx, (dh_prev + dh * z,), {}
+    dx, dh_prev = _linear_back(w, grads, shown["a"], da_h, r["x"], r["h_prev"])
+    return dx, (dh_prev + dh * z,), shown
 
 
 @dataclass(frozen=True)

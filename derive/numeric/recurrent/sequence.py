@@ -48,12 +48,14 @@ class Forward:
 @dataclass
 class Backward:
     """BPTT's results: dL/dx, the parameter and initial-state gradients, and for every
-    run dL/dh_t (and an LSTM's dL/dc_t) at each t in time order."""
+    run dL/dh_t (and an LSTM's dL/dc_t) at each t in time order, with what each cell's
+    backward shows (a gated cell's dL/d(gate) and dL/d(pre-activations))."""
 
     dx: Any
     grads: Params
     dh: list[list[list[Any]]] = field(default_factory=list)  # [layer][direction][t]
     dc: list[list[list[Any]]] = field(default_factory=list)
+    shown: list[list[list[Record]]] = field(default_factory=list)
 
 
 def cell_for(config: RecurrentConfig) -> Cell:
@@ -107,23 +109,23 @@ def forward(xp: Any, params: Params, x: Any, config: RecurrentConfig) -> tuple[A
 
 def _run_backward(xp: Any, cell: Cell, w: Weights, run: Run, dys: list[Any],
                   config: RecurrentConfig, dfinal: State) -> tuple[list[Any], State, Params,
-                                                                   list[Any], list[Any]]:
+                                                                   list[Any], list[Record]]:
     """BPTT over one run: dL/dh_t = dy_t + what step t+1 sends; a truncation boundary
     (every k steps in processing order, not the first) passes nothing back."""
     grads = {name: xp.zeros_like(value) for name, value in vars(w).items()
              if value is not None}
     steps = order(config, run.direction, len(dys))
-    dxs, dh, dc = [None] * len(dys), [None] * len(dys), [None] * len(dys)
+    dxs, dh = [None] * len(dys), [None] * len(dys)
+    shown: list[Record] = [{}] * len(dys)
     dstate = dfinal
     for s in range(len(steps) - 1, -1, -1):
         t = steps[s]
         dstate = (dstate[0] + dys[t], *dstate[1:])
         dh[t] = dstate[0]
-        dxs[t], dstate, shown = cell.back(xp, w, run.records[t], dstate, grads)
-        dc[t] = shown.get("c")
+        dxs[t], dstate, shown[t] = cell.back(xp, w, run.records[t], dstate, grads)
         if config.truncation and s and s % config.truncation == 0:
             dstate = tuple(xp.zeros_like(part) for part in dstate)
-    return dxs, dstate, grads, dh, dc
+    return dxs, dstate, grads, dh, shown
 
 
 TORCH_NAMES = {"W_ih": "weight_ih", "W_hh": "weight_hh", "b_ih": "bias_ih", "b_hh": "bias_hh",
@@ -139,7 +141,7 @@ def backward_through_time(xp: Any, params: Params, cache: Forward, dy: Any,
     dys = [dys_time[t] for t in range(dys_time.shape[0])]
     cell, D, width = cell_for(config), config.directions, config.out_size
     result = Backward(dx=None, grads={}, dh=[[] for _ in cache.runs],
-                      dc=[[] for _ in cache.runs])
+                      dc=[[] for _ in cache.runs], shown=[[] for _ in cache.runs])
     initial: dict[str, list[Any]] = {"h0": [None] * len(cache.runs) * D, "c0": []}
     initial["c0"] = list(initial["h0"])
     for layer in range(config.num_layers - 1, -1, -1):
@@ -149,12 +151,13 @@ def backward_through_time(xp: Any, params: Params, cache: Forward, dy: Any,
             dfinal = tuple(xp.zeros_like(part) if given is None else given[index]
                            for part, given in zip(run.final, (dh_n, dc_n), strict=False))
             parts = [dy_t if D == 1 else dy_t[:, d * width:(d + 1) * width] for dy_t in dys]
-            dxs, dstate, grads, dh, dc = _run_backward(
+            dxs, dstate, grads, dh, shown = _run_backward(
                 xp, cell, weights(params, layer, d), run, parts, config, dfinal)
             s = suffix(layer, d)
             result.grads.update({f"{TORCH_NAMES[k]}_{s}": v for k, v in grads.items()})
             result.dh[layer].append(dh)
-            result.dc[layer].append(dc)
+            result.dc[layer].append([step.get("c") for step in shown])
+            result.shown[layer].append(shown)
             initial["h0"][index], initial["c0"][index] = dstate[0], dstate[-1]
             below = [dx if acc is None else acc + dx for acc, dx in zip(below, dxs, strict=True)]
         dys = below
