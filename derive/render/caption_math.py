@@ -25,6 +25,7 @@ MATH_WORDS = {
     "xhat": (r"\hat{x}", "x̂"), "Xtilde": (r"\tilde{X}", "X̃"), "Ytilde": (r"\tilde{Y}", "Ỹ"),
     "dYtilde": (r"\mathrm{d}\tilde{Y}", "dỸ"), "grad": (r"\nabla", "∇"),
     "fan": (r"\mathrm{fan}", "fan"), "etatilde": (r"\tilde{\eta}", "η̃"),
+    "gbar": (r"\bar{g}", "g\u0304"),
 }
 # function names: math beside math, prose alone ("relu" as a step's whole caption)
 FUNCTIONS = {
