@@ -30,7 +30,7 @@ from derive.numeric.optim.specs import MOMENTUM_FORMS, Spec, parse_optimizer, pa
 from derive.problem import Problem as BaseProblem
 from derive.problem import spec
 from derive.problems.optimize_equations import Equation, equations, finite, symbol
-from derive.problems.optimize_tables import lr_step, table, written_steps
+from derive.problems.optimize_tables import lr_step, shown, table, written_steps
 from derive.solution import ImageFigure, Solution, Step, measured, shown_as_detail
 from derive.symbolic.build import eq
 from derive.symbolic.differences import central_difference
@@ -135,9 +135,11 @@ def solve(problem: Problem) -> Solution:
     f, gradient, formula, f_arrays = _functions(problem)
     start = np.array([float(v) for v in problem.x0])
     names = [v.name for v in problem.variables]
+    check = _gradient_check(problem, gradient, start)
     steps = [Step(eq(sympy.Symbol("f"), parse(problem.function)), "the function"),
              Step(eq(sympy.Symbol(r"\nabla f"), formula), "its gradient, entry by entry",
-                  shape=(len(names), 1), check=_gradient_check(problem, gradient, start))]
+                  shape=(len(names), 1), check=check) if len(names) > 1 else
+             Step(eq(sympy.Symbol(r"\nabla f"), formula[0]), "its derivative", check=check)]
     several = len(problem.optimizer) > 1
     answers: list[Answer] = []
     tables, traces = [], {}
@@ -155,8 +157,8 @@ def solve(problem: Problem) -> Solution:
         traces[f"{number}: {chosen.text}"] = Trace(
             [r.x for r in trace.records], [r.f for r in trace.records])
     figure = ImageFigure(problem.plot or "", (f_arrays, traces, names))  # see render.pictures
-    shown = shown_as_detail(Answers(answers), tuple(steps))
-    return Solution(problem, tuple(steps), shown, notes=_notes(problem, names),
+    keys = shown_as_detail(Answers(answers), tuple(steps))
+    return Solution(problem, tuple(steps), keys, notes=_notes(problem, names),
                     tables=tuple(tables), figure=figure)
 
 
@@ -167,13 +169,13 @@ def _rule_steps(trace: OptimizerTrace, tag: str, number: int | None) -> list[Ste
     found = []
     t = sympy.Symbol("t")
     for index, equation in enumerate(equations(spec, trace.form, tag)):
-        why = equation.why if index else (f"{title}{call}, element-wise, step by step from t = 1: "
-                                          f"{equation.why}")
+        why = equation.why + equation.first
+        why = why if index else f"{title}{call}, element-wise, step by step from t = 1: {why}"
         found.append(Step(eq(symbol(equation.tex, t, tag), equation.rhs(t)), why))
     last = trace.records[-1]
     setting = (("optimizer", str(number)),) if number else ()
     found.append(Step(symbol("x", last.t, tag), f"{title}{trace.verdict} after {last.t} steps"
-                      f"; f = {last.f:.6g} there", value=last.x, check=trace.check,
+                      f"; f = {last.f:.6g} there", value=shown(last.x), check=trace.check,
                       key=Key(f"x_{last.t}", setting=setting)))
     return found
 
@@ -195,7 +197,7 @@ def _answers(trace: OptimizerTrace, setting: tuple[tuple[str, str], ...],
             values.update({e.name: e.value(record) for e in rules if e.name != "x"})
         for name, value in values.items():
             if finite(value):
-                found.append(Answer(Key(f"{name}_{record.t}", setting=setting), value,
+                found.append(Answer(Key(f"{name}_{record.t}", setting=setting), shown(value),
                                     nonnegative=name in NONNEGATIVE and not (
                                         name == "v" and trace.spec.name == "SGD"),
                                     detail="" if f"{name}_{record.t}" in chosen else STEPS))
@@ -212,7 +214,8 @@ def boxed(rules: list[Equation], statement: str, last: int) -> set[str]:
 
 def _notes(problem: Problem, names: list[str]) -> tuple[str, ...]:
     notes = [f"variables in order: {', '.join(names)}",
-             "squares, square roots, products and quotients of vectors are element-wise",
+             *(["squares, square roots, products and quotients of vectors are element-wise"]
+               if len(names) > 1 else []),
              "step t uses g_t, the gradient at x_(t-1), and lr_t, the rate after t - 1 "
              "scheduler steps (torch.optim's order: optimizer.step(), then scheduler.step())"]
     if any(s.name == "SGD" and s["momentum"] for s in problem.optimizer):

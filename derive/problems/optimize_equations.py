@@ -36,6 +36,7 @@ class Equation:
     why: str
     value: Callable[[Record], Any]
     named: tuple[str, ...] = ()  # words a statement names it by ("velocity", "moment")
+    first: str = ""  # what the first step does, said only where the rule is stated
 
 
 def _at(tex: str, tag: str) -> Callable[[sympy.Expr], sympy.Symbol]:
@@ -91,15 +92,17 @@ def _sgd(spec: Spec, form: str, tag: str) -> list[Equation]:
         step = ((lambda t: add(x(t - 1), neg(mul(mu, v(t - 1))), mul(add(1, mu), v(t))))
                 if spec["nesterov"] else (lambda t: add(x(t - 1), v(t))))
         return [Equation("v", "v", lambda t: add(mul(mu, v(t - 1)), neg(mul(eta_t(t), g(t)))),
-                         "CS231n's velocity, v_0 = 0", _state("velocity"), ("velocity",)),
+                         "CS231n's velocity", _state("velocity"), ("velocity",), ", v_0 = 0"),
                 Equation("x", "x", step, "the step along the velocity" + (
                     " (Nesterov: x - mu v_(t-1) + (1 + mu) v_t)" if spec["nesterov"] else ""),
                     _x)]
     b = _at("b", tag)
     direction = ((lambda t: add(g(t), mul(mu, b(t)))) if spec["nesterov"] else b)
-    return [Equation("b", "b", lambda t: add(mul(mu, b(t - 1)), mul(add(1, neg(tau)), g(t))),
-                     "torch's momentum buffer; its first step is b_1 = g_1 (no dampening)",
-                     _state("momentum_buffer"), ("momentum buffer", "buffer")),
+    damped = ((lambda t: mul(add(1, neg(tau)), g(t))) if spec["dampening"] else g)
+    return [Equation("b", "b", lambda t: add(mul(mu, b(t - 1)), damped(t)),
+                     "torch's momentum buffer", _state("momentum_buffer"),
+                     ("momentum buffer", "buffer"),
+                     "; its first step is b_1 = g_1 (no dampening)"),
             Equation("x", "x", lambda t: add(x(t - 1), neg(mul(eta_t(t), direction(t)))),
                      "the step" + (" with Nesterov's look-ahead g_t + mu b_t"
                                    if spec["nesterov"] else ""), _x)]
@@ -107,38 +110,46 @@ def _sgd(spec: Spec, form: str, tag: str) -> list[Equation]:
 
 def _adagrad(spec: Spec, tag: str) -> list[Equation]:
     g, x = _at("g", tag), _at("x", tag)
-    G, rate = _at("G", tag), _at(r"\tilde{\eta}", tag)
-    eps = HYPER["eps"]
-    return [Equation("lrdecay", r"\tilde{\eta}", lambda t: div(symbol(r"\eta", t, tag), _decay(t)),
-                     "the decayed rate",
-                     lambda r: r.shown["clr"] if r.shown else None),
-            Equation("G", "G", lambda t: add(G(t - 1), g(t) ** 2),
-                     "the sum of squared gradients (torch's state 'sum')", _state("sum"),
-                     ("sum of squared", "accumulator")),
-            Equation("x", "x", lambda t: add(x(t - 1), neg(div(mul(rate(t), g(t)), add(
-                sympy.sqrt(G(t)), eps)))),
-                     "the step, each coordinate scaled by its own history", _x)]
+    G = _at("G", tag)
+    rate = _at(r"\tilde{\eta}", tag) if spec["lr_decay"] else _at(r"\eta", tag)
+    found = [Equation("lrdecay", r"\tilde{\eta}", lambda t: _decayed(t, tag),
+                      "the decayed rate", lambda r: r.shown["clr"] if r.shown else None)
+             ] if spec["lr_decay"] else []
+    return found + [
+        Equation("G", "G", lambda t: add(G(t - 1), g(t) ** 2),
+                 "the sum of squared gradients (torch's state 'sum')", _state("sum"),
+                 ("sum of squared", "accumulator")),
+        Equation("x", "x", lambda t: add(x(t - 1), neg(div(mul(rate(t), g(t)),
+                                                           _plus_eps(sympy.sqrt(G(t)), spec)))),
+                 "the step, each coordinate scaled by its own history", _x)]
+
+
+def _decayed(t: sympy.Expr, tag: str) -> sympy.Expr:
+    """Adagrad's eta_t / (1 + (t - 1) delta); eta_1 itself at t = 1, where nothing decayed."""
+    eta = symbol(r"\eta", t, tag)
+    return eta if t == 1 else div(eta, _decay(t))
 
 
 def _rmsprop(spec: Spec, tag: str) -> list[Equation]:
     g, x, v, a = _at("g", tag), _at("x", tag), _at("v", tag), _at(r"\bar{g}", tag)
-    alpha, eps, mu = HYPER["alpha"], HYPER["eps"], HYPER["momentum"]
-    found = [Equation("v", "v", lambda t: _average(alpha, v(t - 1), g(t) ** 2),
-                      "the running average of squared gradients (square_avg)",
+    alpha, mu = HYPER["alpha"], HYPER["momentum"]
+    found = [Equation("v", "v", lambda t: _average(alpha, v(t - 1), g(t) ** 2, spec["alpha"]),
+                      "the running average of squared gradients (torch's state 'square_avg')",
                       _state("square_avg"), ("average", "square_avg"))]
     def scale(t: sympy.Expr) -> sympy.Expr:
         inside = add(v(t), neg(a(t) ** 2)) if spec["centered"] else v(t)
-        return add(sympy.sqrt(inside), eps)
+        return _plus_eps(sympy.sqrt(inside), spec)
     if spec["centered"]:
-        found.append(Equation("gbar", r"\bar{g}", lambda t: _average(alpha, a(t - 1), g(t)),
-                              "the running average of gradients (grad_avg)",
+        found.append(Equation("gbar", r"\bar{g}",
+                              lambda t: _average(alpha, a(t - 1), g(t), spec["alpha"]),
+                              "the running average of gradients (torch's state 'grad_avg')",
                               _state("grad_avg"), ("average", "grad_avg")))
     eta_t = _at(r"\eta", tag)
     if spec["momentum"] > 0:
         b = _at("b", tag)
         return found + [
             Equation("b", "b", lambda t: add(mul(mu, b(t - 1)), div(g(t), scale(t))),
-                     "the momentum buffer, b_0 = 0", _state("momentum_buffer"),
+                     "the momentum buffer", _state("momentum_buffer"),
                      ("momentum buffer", "buffer")),
             Equation("x", "x", lambda t: add(x(t - 1), neg(mul(eta_t(t), b(t)))), "the step",
                      _x)]
@@ -151,12 +162,12 @@ def _adam(spec: Spec, decoupled: bool, tag: str) -> list[Equation]:
     g, x = _at("g", tag), _at("x", tag)
     m, v = _at("m", tag), _at("v", tag)
     mhat, vhat = _at(r"\hat{m}", tag), _at(r"\hat{v}", tag)
-    b1, b2, eps, eta_t = HYPER["beta1"], HYPER["beta2"], HYPER["eps"], (
-        lambda t: symbol(r"\eta", t, tag))
-    found = [Equation("m", "m", lambda t: _average(b1, m(t - 1), g(t)),
+    b1, b2, eta_t = HYPER["beta1"], HYPER["beta2"], (lambda t: symbol(r"\eta", t, tag))
+    beta1, beta2 = spec["betas"]
+    found = [Equation("m", "m", lambda t: _average(b1, m(t - 1), g(t), beta1),
                       "the first moment (exp_avg)", _state("exp_avg"),
                       ("first moment", "moments")),
-             Equation("v", "v", lambda t: _average(b2, v(t - 1), g(t) ** 2),
+             Equation("v", "v", lambda t: _average(b2, v(t - 1), g(t) ** 2, beta2),
                       "the second moment (exp_avg_sq)", _state("exp_avg_sq"),
                       ("second moment", "moments")),
              Equation("mhat", r"\hat{m}", lambda t: div(m(t), add(1, neg(b1 ** t))),
@@ -171,15 +182,22 @@ def _adam(spec: Spec, decoupled: bool, tag: str) -> list[Equation]:
     decay = ((lambda t: [neg(mul(eta_t(t), HYPER["weight_decay"], x(t - 1)))])
              if decoupled and spec["weight_decay"] else (lambda t: []))
     found.append(Equation("x", "x", lambda t: add(x(t - 1), *decay(t), neg(div(
-        mul(eta_t(t), mhat(t)), add(sympy.sqrt(vhat(t)), eps)))), "the step" + (
+        mul(eta_t(t), mhat(t)), _plus_eps(sympy.sqrt(vhat(t)), spec)))), "the step" + (
         ", with the weight decay -eta lambda x applied to x itself (decoupled)"
         if decoupled and spec["weight_decay"] else ""), _x))
     return found
 
 
-def _average(rate: sympy.Symbol, last: sympy.Expr, new: sympy.Expr) -> sympy.Expr:
-    """rate * last + (1 - rate) * new: an exponential moving average, in the textbook order."""
-    return add(mul(rate, last), mul(add(1, neg(rate)), new))
+def _average(rate: sympy.Symbol, last: sympy.Expr, new: sympy.Expr, value: float
+             ) -> sympy.Expr:
+    """rate * last + (1 - rate) * new: an exponential moving average, in the textbook order;
+    `new` alone when the rate's `value` is 0."""
+    return add(mul(rate, last), mul(add(1, neg(rate)), new)) if value else new
+
+
+def _plus_eps(scale: sympy.Expr, spec: Spec) -> sympy.Expr:
+    """scale + epsilon, the denominator's guard; `scale` alone when eps=0."""
+    return add(scale, HYPER["eps"]) if spec["eps"] else scale
 
 
 def _decay(t: sympy.Expr) -> sympy.Expr:

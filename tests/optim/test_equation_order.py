@@ -35,7 +35,7 @@ def _rules(text: str, form: str = "torch") -> dict[str, str]:
      r"\alpha \bar{g}_{t - 1} + \left(1 - \alpha\right) g_{t}"),
     ("Adagrad(lr_decay=0.1)", "torch", "lrdecay",
      r"\frac{\eta_{t}}{1 + \left(t - 1\right) \delta}"),
-    ("Adagrad()", "torch", "x",
+    ("Adagrad(lr_decay=0.1)", "torch", "x",
      r"x_{t - 1} - \frac{\tilde{\eta}_{t} g_{t}}{\sqrt{G_{t}} + \epsilon}"),
 ])
 def test_textbook_order(optimizer: str, form: str, name: str, expected: str) -> None:
