@@ -229,9 +229,9 @@ def steps(run: Run, result: Result, whole: Mapping[str, TensorCheck],
     """Forward, loss, backward, SGD step, loss after."""
     out = _forward_steps(run, result)
     last = _symbol(run.steps[-1].name)
-    out.append(Step(sympy.Eq(LOSS, sympy.Function(run.objective.loss)(last, sympy.Symbol("T"))),
-                    f"the loss {run.objective.loss} of the output and the target",
-                    None, result.loss, None))
+    entries = int(np.size(result.outputs[-1][1]))
+    out.append(Step(sympy.Eq(LOSS, _loss_of(run.objective, last, entries)),
+                    _loss_why(run.objective, entries), None, result.loss, None))
     out.append(Step(sympy.Derivative(L, last, evaluate=False), "the loss's gradient with "
                     "respect to the model's output", np.shape(result.dyhat),
                     view(result.dyhat), None))
@@ -247,10 +247,44 @@ def steps(run: Run, result: Result, whole: Mapping[str, TensorCheck],
                         view(result.new_state[name]), None))
     # loss' of the output the new parameters give (Y'), keyed 'loss new' as claims write it
     after, output = sympy.Symbol("loss'"), sympy.Symbol(f"{last.name}'")
-    out.append(Step(sympy.Eq(after, sympy.Function(run.objective.loss)(
-        output, sympy.Symbol("T"))), "the loss after the step, from the new output Y'", None,
-        result.loss_after, None, key=Key("loss", new=True)))
+    out.append(Step(sympy.Eq(after, _loss_of(run.objective, output, entries)),
+                    "the loss after the step, from the new output Y'", None,
+                    result.loss_after, None, key=Key("loss", new=True)))
     return out
+
+
+def _loss_of(objective: Any, output: sympy.Symbol, entries: int) -> sympy.Expr:
+    """The loss of `output` and the target T as written: MSELoss as what it computes (a sum
+    of squared errors over the output's entries e, divided by their count for the mean,
+    halved with `half`), any other loss by torch's name."""
+    data = _data_loss(objective, output, entries)
+    return sympy.Add(data, sympy.Symbol("R"), evaluate=False) if objective.decay else data
+
+
+def _data_loss(objective: Any, output: sympy.Symbol, entries: int) -> sympy.Expr:
+    """The loss of `output` and T without the weight decay's penalty (see `_loss_of`)."""
+    if objective.loss != "MSELoss":
+        return sympy.Function(objective.loss)(output, sympy.Symbol("T"))
+    e = sympy.Symbol("e")
+    squares = sympy.Sum((sympy.IndexedBase(output.name)[e] - sympy.IndexedBase("T")[e]) ** 2,
+                        (e, 0, entries - 1))
+    divisor = (2 if objective.config.get("half") else 1) * (
+        entries if objective.config.get("reduction", "mean") == "mean" else 1)
+    return squares / divisor if divisor > 1 else squares
+
+
+def _loss_why(objective: Any, entries: int) -> str:
+    """The loss step's caption: torch's loss (for MSELoss what its formula sums), and the
+    weight decay's penalty R when there is one."""
+    penalty = ", plus R, the weight decay's penalty (see the notes)" if objective.decay else ""
+    if objective.loss != "MSELoss":
+        return f"the loss {objective.loss} of the output and the target{penalty}"
+    mean = objective.config.get("reduction", "mean") == "mean"
+    call = "MSELoss()" if mean else f"MSELoss(reduction='{objective.config['reduction']}')"
+    half = objective.config.get("half")
+    return (f"the loss {call}{' with the factor 1/2' if half else ''}: "
+            f"{'half ' if half else ''}the {'mean' if mean else 'sum'} of the squared errors "
+            f"over the output's {entries} entries{penalty}")
 
 
 INTERMEDIATE = ("each layer's output Y_i and shape, and the gradients dL/dY_i and dL/dX of the "
@@ -299,10 +333,10 @@ def notes(problem: Any, run: Run, whole: Mapping[str, TensorCheck],
           judged: Judged) -> tuple[str, ...]:
     """The conventions: loss options, decay, frozen, drawn values, the checks."""
     result = [f"loss {problem.loss}" + (" with the factor 1/2" if problem.half else ""),
-              f"one SGD step with learning rate {problem.lr}: w new = w - lr dL/dw"]
+              f"one SGD step with learning rate eta = {problem.lr}: w new = w - eta dL/dw"]
     if run.objective.decay:
         factor = "lambda/2" if problem.decay_half else "lambda"
-        result.append(f"L2 weight decay: the objective adds {factor} sum w^2 with lambda = "
+        result.append(f"L2 weight decay: the objective adds R = {factor} sum w^2 with lambda = "
                       f"{problem.weight_decay}, biases "
                       f"{'included' if problem.decay_biases else 'not decayed'}")
     if run.frozen:
