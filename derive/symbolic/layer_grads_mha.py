@@ -10,14 +10,14 @@ W_in (3E x E) stacks the query, key and value projections, so head h's row c of 
   Ocat[n,i,p] = O[n, floor(p/d), i, p mod d],  Y = Ocat W_out^T + b_out.
 
 Backward: dOcat = dY W_out, dW_out = dY^T Ocat, dO per head, dV = A^T dO, dA = dO V^T,
-dS = A * (dA - rowsum(A * dA)), dQ = dS K / sqrt(d), dK = dS^T Q / sqrt(d); each block of
-dL/d in_proj_weight is dQ^T X (dK^T X, dV^T X) with rows h d + c, and dX sums the three
-projections' X-gradients (the same X feeds all three).
+dS = A * (dA - rowsum(A * dA)), dQ = dS K / sqrt(d), dK = dS^T Q / sqrt(d); dQKV stacks
+dQ, dK, dV of every head in in_proj_weight's row order (the gradient of torch's packed
+projection X W_in^T + b_in), so dL/d in_proj_weight = dQKV^T X, all three blocks at once, and
+dX = dQKV W_in sums the three projections' X-gradients (the same X feeds all three).
 
 >>> from derive.symbolic.layer_forms import form_of
->>> [(r.target, r.part) for r in form_of("MultiheadAttention", {}, 3).backward][-4:]
-[('in_proj_weight', (2, 3)), ('in_proj_bias', (0, 3)), ('in_proj_bias', (1, 3)), \
-('in_proj_bias', (2, 3))]
+>>> [r.target for r in form_of("MultiheadAttention", {}, 3).backward][-4:]
+['', 'X', 'in_proj_weight', 'in_proj_bias']
 """
 
 from __future__ import annotations
@@ -29,10 +29,18 @@ import numpy as np
 import sympy
 
 from derive.errors import InputError
-from derive.numeric.layers.attention import KEY, KEY_BIAS
+from derive.numeric.layers.attention import KEY_BIAS
 from derive.numeric.layers.registry import option
 from derive.symbolic.build import add, mul
-from derive.symbolic.layer_forms import FORMS, Bound, IndexRelation, LayerForm, indices, total
+from derive.symbolic.layer_forms import (
+    FORMS,
+    Bound,
+    IndexRelation,
+    LayerForm,
+    Within,
+    indices,
+    total,
+)
 
 IB = sympy.IndexedBase
 X, Y, dX, dY, Mk = IB("X"), IB("Y"), IB("dX"), IB("dY"), IB("M")
@@ -41,12 +49,10 @@ Q, K, V, S, A, Ocat = IB("Q"), IB("K"), IB("V"), IB("S"), IB("A"), IB("O^{cat}")
 O = IB("O")  # noqa: E741  (the attention output, as the paper names it)
 dQ, dK, dV, dS, dA, dO = (IB(name) for name in ("dQ", "dK", "dV", "dS", "dA", "dO"))
 dOcat, dW_out, db_out = IB("dO^{cat}"), IB("dW_out"), IB("db_out")
-dW_proj = (IB("dW_q"), IB("dW_k"), IB("dW_v"))
-db_proj = (IB("db_q"), IB("db_k"), IB("db_v"))
+dQKV, dW_in, db_in = IB("dQKV"), IB("dW_in"), IB("db_in")
 N, L, E, H, d = sympy.symbols("N L E H d", integer=True, positive=True)
-n, h, i, j, c, e, p, q, m = indices("n h i j c e p q m")
+n, h, i, j, c, e, p, q, m, r = indices("n h i j c e p q m r")
 PROJECTED = (Q, K, V)
-DERIVED = (dQ, dK, dV)
 
 
 def _torch(base: sympy.IndexedBase, first: bool, row: Any, last: Any) -> sympy.Indexed:
@@ -151,28 +157,37 @@ def _attention_backward() -> tuple[IndexRelation, ...]:
                       (N, H, L, d), "dL/dK = (dL/dS)^T Q / sqrt(d)"))
 
 
+def _stacked() -> IndexRelation:
+    """dL/dQ, dL/dK, dL/dV of every head side by side, feature r as row r of in_proj_weight
+    (r = s E + h d + c): the gradient of torch's packed projection X W_in^T + b_in."""
+    def block(s: int, base: sympy.IndexedBase) -> sympy.Indexed:
+        offset = add(r, mul(-s, E)) if s else r
+        return base[n, sympy.floor(offset / d), i, sympy.Mod(offset, d)]
+    return IndexRelation(
+        dQKV[n, i, r], sympy.Piecewise((block(0, dQ), Within(0, r, E)),
+                                       (block(1, dK), Within(E, r, 2 * E)), (block(2, dV), True)),
+        (N, L, 3 * E), "dL/dQ, dL/dK and dL/dV of every head side by side, feature r as row r "
+        "of in_proj_weight (block floor(r/E): q, k, v; head floor((r mod E)/d); column r mod d)")
+
+
 def _in_backward(first: bool, bias: bool) -> tuple[IndexRelation, ...]:
-    """dX through the three projections, then the blocks of in_proj_weight and _bias."""
-    through = sum((DERIVED[s][n, h, i, c] * W_in[_row(s), e] for s in range(3)),
-                  sympy.Integer(0))
-    found = [IndexRelation(_torch(dX, first, i, e), total(through, (h, H), (c, d)),
+    """dX through the three projections, then in_proj_weight and in_proj_bias, every row
+    (the query, key and value blocks) in one relation each."""
+    found = [_stacked(),
+             IndexRelation(_torch(dX, first, i, e), total(W_in[r, e] * dQKV[n, i, r], (r, 3 * E)),
                            (N, L, E) if first else (L, N, E),
                            "dL/dX: the sum over the three projections (X is the query, the "
-                           "key and the value)", "X")]
-    for s, name in enumerate("qkv"):
-        grad = total(DERIVED[s][n, h, i, c] * _torch(X, first, i, e), (n, N), (i, L))
-        found.append(IndexRelation(
-            dW_proj[s][h, c, e], grad, (H, d, E), f"block {s} of dL/d in_proj_weight (rows "
-            f"{s}E + h d + c): (dL/d{name.upper()})^T X", "in_proj_weight", (s, 3)))
+                           "key and the value)", "X"),
+             IndexRelation(dW_in[r, e], total(dQKV[n, i, r] * _torch(X, first, i, e), (n, N),
+                                              (i, L)), (3 * E, E),
+                           "dL/d in_proj_weight: rows 0 .. E - 1 from dL/dQ, E .. 2E - 1 from "
+                           "dL/dK, 2E .. 3E - 1 from dL/dV", "in_proj_weight")]
     if bias:
-        for s, name in enumerate("qkv"):
-            summed = s != KEY
-            found.append(IndexRelation(
-                db_proj[s][h, c], total(DERIVED[s][n, h, i, c], (n, N), (i, L)) if summed
-                else sympy.Integer(0), (H, d),
-                f"block {s} of dL/d in_proj_bias: " + (
-                    f"dL/d{name.upper()} summed over examples and positions" if summed else
-                    f"0, since {KEY_BIAS}"), "in_proj_bias", (s, 3)))
+        summed = total(dQKV[n, i, r], (n, N), (i, L))
+        found.append(IndexRelation(
+            db_in[r], sympy.Piecewise((0, Within(E, r, 2 * E)), (summed, True)), (3 * E,),
+            f"dL/d in_proj_bias: the stacked gradients summed over examples and positions; "
+            f"its key block (rows E .. 2E - 1) is 0, since {KEY_BIAS}", "in_proj_bias"))
     return tuple(found)
 
 
@@ -182,8 +197,8 @@ def _notes(first: bool, causal: bool) -> tuple[str, ...]:
              "b_out = out_proj.bias; d = E/H",
              "X and Y as torch takes them: " + ("(N, L, E), batch_first" if first else
                                                 "(L, N, E)") + "; an unbatched (L, E) is N = 1",
-             "dL/dW_q[h, c, e] is row h d + c of in_proj_weight's gradient (dW_k: E + h d + "
-             "c, dW_v: 2E + h d + c)",
+             "row r = s E + h d + c of in_proj_weight (and of dQKV's features) belongs to "
+             "projection s (0: q, 1: k, 2: v), head h, column c",
              "dropout off")
     causal_note = "causal mask: M[i, j] = -inf for j > i (position i attends to j <= i)"
     return notes + ((causal_note,) if causal else ())

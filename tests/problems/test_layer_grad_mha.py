@@ -46,7 +46,7 @@ def test_mha_numbers_match_torch_autograd(layer: str, shape: tuple[int, ...],
         got = np.asarray(solution.answers[f"dL/d{name}"]).reshape(grad.shape)
         assert np.allclose(got, grad, atol=1e-9), name
     checked = [step.check for step in solution.steps if step.check is not None]
-    assert len(checked) == (6 if "bias=False" in layer else 10) and max(checked) < 1e-6
+    assert len(checked) == (4 if "bias=False" in layer else 6) and max(checked) < 1e-6
     assert not any("no index-notation form" in note for note in solution.notes)
     assert any("causal" in note for note in solution.notes) == causal
 
