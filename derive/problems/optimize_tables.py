@@ -25,9 +25,10 @@ def _exact(value: float) -> sympy.Expr:
 
 
 def _factor(schedule: Spec, exponent: sympy.Expr) -> sympy.Expr:
-    """eta gamma^exponent with gamma as written (0.5, not 2^-1: SymPy would rewrite a
-    rational base, and 0.5^floor(...) printed as 2^(-floor(...)) reads like eta_2)."""
-    return mul(HYPER["lr"], power(sympy.Float(repr(schedule["gamma"])), exponent))
+    """gamma^exponent eta with gamma as written (0.5, not 2^-1: SymPy would rewrite a
+    rational base, and 0.5^floor(...) printed as 2^(-floor(...)) reads like eta_2); the
+    factor first, as eta 0.5^... typesets as one word "eta0.5"."""
+    return mul(power(sympy.Float(repr(schedule["gamma"])), exponent), HYPER["lr"])
 
 
 def _closed_form(schedule: Spec, epoch: sympy.Expr) -> sympy.Expr:

@@ -109,9 +109,9 @@ def test_one_variable_matches_torch() -> None:
 
 
 @pytest.mark.parametrize(("call", "written"), [
-    ("StepLR(step_size=2, gamma=0.5)", "η·0.5^floor((t − 1)/2)"),
-    ("MultiStepLR(milestones=[2, 4], gamma=0.1)", "η·0.1^nₜ"),
-    ("ExponentialLR(gamma=0.95)", "η·0.95^(t − 1)"),
+    ("StepLR(step_size=2, gamma=0.5)", "0.5^floor((t − 1)/2)·η"),
+    ("MultiStepLR(milestones=[2, 4], gamma=0.1)", "0.1^nₜ·η"),
+    ("ExponentialLR(gamma=0.95)", "0.95^(t − 1)·η"),
 ])
 def test_schedule_factor_keeps_its_base(call: str, written: str) -> None:
     form = _closed_form(parse_schedule(call), sympy.Symbol("t") - 1)
@@ -121,7 +121,7 @@ def test_schedule_factor_keeps_its_base(call: str, written: str) -> None:
 def test_step_lr_tex_and_values() -> None:
     form = _closed_form(parse_schedule("StepLR(step_size=2, gamma=0.5)"),
                         sympy.Symbol("t") - 1)
-    assert tex(form) == r"\eta {0.5}^{\left\lfloor{\frac{t - 1}{2}}\right\rfloor}"
+    assert tex(form) == r"{0.5}^{\left\lfloor{\frac{t - 1}{2}}\right\rfloor} \eta"
     eta = sympy.Symbol(r"\eta")
     values = [float(form.subs({eta: 0.1, T: t}).doit()) for t in range(1, 8)]
     expected = rates(parse_schedule("StepLR(step_size=2, gamma=0.5)"), 0.1, 7)
