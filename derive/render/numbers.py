@@ -18,6 +18,7 @@ rounding, and its digits are noise.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -99,6 +100,28 @@ def format_number(x: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0) -> s
         return short
     text = f"{value:.{digits}g}"
     return text.replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+
+
+def text_number(x: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0) -> str:
+    """A number for plain text to read: `format_number` with the minus sign − (the formulas'
+    sign) for a negative number; its exponent stays as written (1e-6). JSON and claims keep
+    the ASCII hyphen (`format_number`).
+
+    >>> text_number(-0.62671), text_number(-1.5e-7), text_number(3)
+    ('−0.6267', '−1.5e-7', '3')
+    """
+    text = format_number(x, digits, scale)
+    return "−" + text[1:] if text.startswith("-") else text
+
+
+def text_minus(text: str) -> str:
+    """The numbers' ASCII minus signs in a line of text as the minus sign −, exponents and
+    hyphens between words kept: '(-0.08) + 1e-6, 5-4-3' -> '(−0.08) + 1e-6, 5-4-3'.
+
+    >>> text_minus("(-0.08) + 1e-6, 5-4-3, value -.5")
+    '(−0.08) + 1e-6, 5-4-3, value −.5'
+    """
+    return re.sub(r"(?<![\w.])-(?=\.?\d)", "−", text)
 
 
 def _decimal_text(x: Decimal) -> str:

@@ -8,21 +8,27 @@ from typing import Any
 
 import sympy
 
-from derive.render.numbers import format_number, tex_number
-from derive.render.values import tex_value, text_value
+from derive.render.numbers import format_number, tex_number, text_number
+from derive.render.values import claim_value, tex_value, text_value
 
 # a torch parameter's state_dict name (2.weight), and " new" after it for its updated value
 PARAMETER = re.compile(r"([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+)( new)?")
 
 
-def shown(value: Any, digits: int, to_tex: bool, scale: float = 0.0) -> str:
-    """A given value substituted into a formula: an array as a matrix, a negative number
-    in parentheses; a float below the resolution of `scale` (the step's largest given
-    value) as 0, as the step's result prints it (`derive.render.numbers`)."""
+def shown(value: Any, digits: int, to_tex: bool, scale: float = 0.0,
+          ascii_text: bool = False) -> str:
+    """A given value substituted into a formula: an array as a matrix (in text as
+    `text_value` writes it: a column [a, b]ᵀ), a negative number in parentheses; a float
+    below the resolution of `scale` (the step's largest given value) as 0, as the step's
+    result prints it (`derive.render.numbers`). `ascii_text`: code-like text, the ASCII
+    minus and a column as [[a], [b]] (JSON)."""
     if hasattr(value, "ndim") and value.ndim:
-        return tex_value(value, digits, scale) if to_tex else text_value(value, digits, scale)
-    text = tex_number(value, digits, scale) if to_tex else format_number(value, digits, scale)
-    return f"({text})" if text.startswith("-") else text
+        if to_tex:
+            return tex_value(value, digits, scale)
+        return claim_value(value, digits, scale) if ascii_text else text_value(value, digits, scale)
+    text = tex_number(value, digits, scale) if to_tex else \
+        (format_number if ascii_text else text_number)(value, digits, scale)
+    return f"({text})" if text.startswith(("-", "−")) else text
 
 
 def superscripted(expr: Any) -> bool:

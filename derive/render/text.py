@@ -6,20 +6,27 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from derive.render.captions import caption_unicode
 from derive.render.cells import math_text, number_rows, size_cell
 from derive.render.figures import tree
 from derive.render.given_data import given_text
 from derive.render.keys import key_text
-from derive.render.numbers import magnitude
+from derive.render.numbers import magnitude, text_minus
 from derive.render.options import Options
 from derive.render.pictures import Placed, picture_code
 from derive.render.printing import text
 from derive.render.prose import heading, verification
 from derive.render.stacks import stack_lines
 from derive.render.unicode_tex import statement_unicode
-from derive.render.values import shape_math, text_value
+from derive.render.values import claim_value, shape_math, text_value
 from derive.solution import Formula, GraphFigure, MathCell, Solution, StackFigure, Step, Table
+
+
+def _caption(caption: Any) -> str:
+    """A caption in Unicode, its numbers with the minus sign − as the formulas write them."""
+    return text_minus(caption_unicode(caption))
 
 
 def _step_chain(step: Step, digits: int) -> str:
@@ -28,15 +35,25 @@ def _step_chain(step: Step, digits: int) -> str:
     if sides and step.given:
         parts.append(text(sides[-1], step.given, digits))
     if step.value is not None:
-        parts.append(text_value(step.value, digits, magnitude(step.given)))
+        parts.append(text_value(_oriented(step.value, step.shape), digits,
+                                magnitude(step.given)))
     return " = ".join(dict.fromkeys(parts))
+
+
+def _oriented(value: Any, shape: Sequence[Any] | None) -> Any:
+    """A flat vector as the column its step's shape (n × 1) says it is, so it prints as the
+    given columns beside it do: [2.1, 0.3]ᵀ."""
+    array = np.asarray(value) if isinstance(value, list | tuple | np.ndarray) else None
+    if array is None or array.ndim != 1 or not shape or len(shape) != 2 or shape[1] != 1:
+        return value
+    return array.reshape(-1, 1)
 
 
 def _table(table: Table, digits: int, indent: str = "") -> list[str]:
     """A table in aligned columns, its caption above it, each line indented."""
-    caption = [caption_unicode(table.caption) + ":"] if table.caption else []
-    cells = [[caption_unicode(str(cell)) for cell in table.header]]
-    cells += [[math_text(c) if isinstance(c, MathCell) else str(size_cell(c, "text"))
+    caption = [_caption(table.caption) + ":"] if table.caption else []
+    cells = [[_caption(str(cell)) for cell in table.header]]
+    cells += [[math_text(c) if isinstance(c, MathCell) else text_minus(str(size_cell(c, "text")))
                for c in row]
               for row in number_rows(table.rows, digits)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]
@@ -50,7 +67,7 @@ def _answer(value: Any, digits: int) -> str:
     if isinstance(value, Formula):
         return text(value.expr, digits=digits) + (f"   [{shape_math(value.shape, 'text')}]"
                                                    if value.shape else "")
-    return text_value(value, digits)
+    return claim_value(value, digits)
 
 
 def render_solution(solution: Solution, number: int, options: Options,
@@ -64,11 +81,11 @@ def render_solution(solution: Solution, number: int, options: Options,
     lines += [f"   {line}" for line in given_text(problem, options.digits)]
     if options.solutions:
         if verification(solution.steps):
-            lines.append(f"   Verification: {caption_unicode(verification(solution.steps))}.")
+            lines.append(f"   Verification: {_caption(verification(solution.steps))}.")
         for table in (t for t in solution.tables if t.before):
             lines += _table(table, options.digits, indent="   ") + [""]
         for index, step in enumerate(solution.steps, 1):
-            lines.append(f"   {number}.{index} {caption_unicode(step.why)}")
+            lines.append(f"   {number}.{index} {_caption(step.why)}")
             tail = [item for item in (shape_math(step.shape, "text"),
                                       "✓" if step.check is not None else "") if item]
             lines.append(f"       {_step_chain(step, options.digits)}"
@@ -79,11 +96,11 @@ def render_solution(solution: Solution, number: int, options: Options,
             lines += ["", *("   " + line for line in stack_lines(solution.figure))]
         elif isinstance(solution.figure, GraphFigure):
             lines += ["", "   The graph, from the output down:"]
-            lines += ["     " + line for line in tree(solution.figure, options.digits)]
+            lines += ["     " + text_minus(line) for line in tree(solution.figure, options.digits)]
         for table in (t for t in solution.tables if not t.before):
             lines += [""] + _table(table, options.digits, indent="   ")
         if solution.notes:
-            lines += ["", "   Conventions: " + "; ".join(map(caption_unicode, solution.notes))]
+            lines += ["", "   Conventions: " + "; ".join(map(_caption, solution.notes))]
         lines += ["", "   Answers:"]
         lines += [f"     {key_text(name)} = {_answer(value, options.digits)}"
                   for name, value in solution.answers.items()]

@@ -7,11 +7,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import sympy
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from derive.render.numbers import DEFAULT_DIGITS, format_number, magnitude
+from derive.render.numbers import DEFAULT_DIGITS, format_number, magnitude, text_number
 from derive.render.printer_shared import (
     PARAMETER,
     is_diagonal,
@@ -43,7 +44,7 @@ class TextPrinter(StrPrinter):
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if self.given and isinstance(expr, sympy.Basic) and expr in self.given:
-            return shown(self.given[expr], self.digits, False, self.scale)
+            return shown(self.given[expr], self.digits, False, self.scale, not self.pretty)
         if type(expr).__name__ == "Updated":  # derive's node, whose _sympystr never groups
             return self._updated(expr)
         special = _UNICODE.get(type(expr).__name__) if self.pretty else None
@@ -187,11 +188,13 @@ class TextPrinter(StrPrinter):
         return " ∧ ".join(self.parenthesize(a, PRECEDENCE["And"]) for a in expr.args)
 
     def _print_MatrixBase(self, expr: sympy.MatrixBase) -> str:
-        """A column as [a, b]; a matrix as [[a, b], [c, d]]."""
+        """A column as [a, b]ᵀ (code: [a, b]); a matrix as [[a, b], [c, d]], as
+        `derive.render.values.text_value` writes numbers."""
         rows = ["[" + ", ".join(self._print(x) for x in expr.row(r)) + "]"
                 for r in range(expr.rows)]
         if expr.cols == 1:
-            return "[" + ", ".join(self._print(x) for x in expr) + "]"
+            column = "[" + ", ".join(self._print(x) for x in expr) + "]"
+            return column + "ᵀ" if self.pretty and expr.rows > 1 else column
         return "[" + ", ".join(rows) + "]"
 
     _print_ImmutableDenseMatrix = _print_MatrixBase
@@ -201,7 +204,7 @@ class TextPrinter(StrPrinter):
         return f"[{self._print(expr.args[0])} = {self._print(expr.args[1])}]"
 
     def _print_Float(self, expr: sympy.Float) -> str:
-        return format_number(expr, self.digits)
+        return (text_number if self.pretty else format_number)(expr, self.digits)
 
     def _print_Equality(self, expr: sympy.Eq) -> str:
         return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
@@ -248,9 +251,14 @@ class TextPrinter(StrPrinter):
         return "1"
 
     def _print_Transpose(self, expr: sympy.Transpose) -> str:
-        """Xᵀ, (Δ₃ W₃)ᵀ; in Unicode a diagonal factor is its own transpose: no ᵀ."""
+        """Xᵀ, (Δ₃ W₃)ᵀ; in Unicode a diagonal factor is its own transpose: no ᵀ, and a given
+        column's transpose is the row it is: δᵀ with δ = [1, 2]ᵀ as [[1, 2]], never [1, 2]ᵀᵀ."""
         if self.pretty and is_diagonal(expr.arg):
             return self._print(expr.arg)
+        value = self.given.get(expr.arg) if self.pretty else None
+        if isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[1] == 1 \
+                and value.shape[0] > 1:
+            return shown(value.T, self.digits, False, self.scale)
         return self.parenthesize(expr.arg, PRECEDENCE["Pow"]) + ("ᵀ" if self.pretty else ".T")
 
 

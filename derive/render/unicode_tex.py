@@ -33,10 +33,24 @@ _ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303", "bar": "\u0
 _GROUP = r"\{((?:[^{}]|\{[^{}]*\})*)\}"
 
 
+# raised letters for a superscript such as x^{(k+1)} -> x⁽ᵏ⁺¹⁾ (q has none; of the
+# capitals only N and K, so that ᵀ stays the transpose)
+_RAISED = _SUPERSCRIPTS | dict(zip("abcdefghjklmoprstuvwxyzNK", "ᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴺᴷ",
+                                   strict=True))
+
+
 def _script(text: str, table: dict[str, str], mark: str) -> str:
+    """A sub- or superscript in script characters when each has one; else after `mark`,
+    grouped once: x^(k+1) from x^{(k+1)} or x^{k+1}, never x^((k+1)).
+
+    >>> _script("(k+1)", _RAISED, "^"), _script("(t+1/2)", _RAISED, "^"), _script("k", {}, "_")
+    ('⁽ᵏ⁺¹⁾', '^(t+1/2)', '_k')
+    """
     if text and all(char in table for char in text):
         return "".join(table[char] for char in text)
-    return f"{mark}{text}" if len(text) == 1 else f"{mark}({text})"
+    if len(text) == 1 or re.fullmatch(r"\([^()]*\)", text):
+        return f"{mark}{text}"
+    return f"{mark}({text})"
 
 
 def tex_unicode(math: str) -> str:
@@ -55,10 +69,11 @@ def tex_unicode(math: str) -> str:
     out = re.sub(r"\\[,;:! ]", " ", out).replace(r"\{", "{").replace(r"\}", "}")
     out = re.sub(r"\^\{T\}|\^T\b", "ᵀ", out)
     out = re.sub(rf"\^(?:{_GROUP}|(\w))", lambda m: _script(
-        m[1] if m[1] is not None else m[2], _SUPERSCRIPTS | {"N": "ᴺ", "K": "ᴷ"}, "^"), out)
+        m[1] if m[1] is not None else m[2], _RAISED, "^"), out)
     out = re.sub(rf"_(?:{_GROUP}|(\w))", lambda m: _script(
         m[1] if m[1] is not None else m[2], _SUBSCRIPTS, "_"), out)
-    return out.replace("{", "").replace("}", "").replace(" - ", " − ")
+    out = out.replace("{", "").replace("}", "")
+    return re.sub(r"(?<![A-Za-z])-|-(?![A-Za-z])", "−", out)  # a hyphen only inside a word
 
 
 def statement_unicode(statement: str) -> str:

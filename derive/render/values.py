@@ -6,7 +6,13 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from derive.render.numbers import DEFAULT_DIGITS, format_number, magnitude, tex_number
+from derive.render.numbers import (
+    DEFAULT_DIGITS,
+    format_number,
+    magnitude,
+    tex_number,
+    text_number,
+)
 from derive.solution import Shape
 
 MAX_SHOWN = 8  # entries per axis before a matrix is elided
@@ -69,26 +75,48 @@ def tex_value(value: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0,
 
 def text_value(value: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0,
                whole: bool = False) -> str:
-    """A scalar as a number; a vector as [a, b]; a matrix as [[a, b], [c, d]]; noise below
-    the resolution of the largest entry (or of `scale`) as 0, as `tex_value` writes it.
+    """A value for plain text to read: a scalar as a number with the minus sign −; a vector
+    as [a, b]; a column (n × 1) as [a, b]ᵀ, as statements write one; a matrix (a row too) as
+    [[a, b], [c, d]]; noise below the resolution of the largest entry (or of `scale`) as 0,
+    as `tex_value` writes it.
 
-    >>> text_value([0.5751, 2.220446049250313e-16]), text_value([1.0, 1e-9])
-    ('[0.5751, 0]', '[1, 1e-9]')
+    >>> text_value([0.5751, 2.220446049250313e-16]), text_value([1.0, -1e-9])
+    ('[0.5751, 0]', '[1, −1e-9]')
+    >>> text_value([[3], [-3]]), text_value([[1, 2]])
+    ('[3, −3]ᵀ', '[[1, 2]]')
     """
+    return _listed_text(value, digits, scale, whole, claim=False)
+
+
+def claim_value(value: Any, digits: int = DEFAULT_DIGITS, scale: float = 0.0) -> str:
+    """A value as a claim writes it in a problem-set file (a TOML value): the ASCII minus,
+    a column as the matrix [[a], [b]]; otherwise as `text_value`.
+
+    >>> claim_value([[3], [-3]]), claim_value(-0.5)
+    ('[[3], [-3]]', '-0.5')
+    """
+    return _listed_text(value, digits, scale, False, claim=True)
+
+
+def _listed_text(value: Any, digits: int, scale: float, whole: bool, claim: bool) -> str:
+    """`text_value` (`claim` False) or `claim_value` (True) of any value."""
     if isinstance(value, Shape):
         return shape_math(value, "text")
     if _is_shape_list(value):
         return ", ".join(shape_math(shape, "text") for shape in value)
+    number = format_number if claim else text_number
     grid = _grid(value)
     if grid is None:
-        return format_number(value, digits, scale) if not isinstance(value, str) else value
+        return number(value, digits, scale) if not isinstance(value, str) else value
     scale = max(scale, magnitude(grid))
     limit = None if whole else MAX_SHOWN  # given data whole: a reader recomputes from it
     if not isinstance(grid[0], list):
-        return "[" + ", ".join(_elide(grid, "...", lambda x: format_number(x, digits, scale),
+        return "[" + ", ".join(_elide(grid, "...", lambda x: number(x, digits, scale),
                                       limit)) + "]"
-    return "[" + ", ".join(_elide(grid, "...", lambda row: text_value(row, digits, scale,
-                                                                      whole), limit)) + "]"
+    if not claim and len(grid) > 1 and all(len(row) == 1 for row in grid):
+        return _listed_text([row[0] for row in grid], digits, scale, whole, claim) + "ᵀ"
+    return "[" + ", ".join(_elide(grid, "...", lambda row: _listed_text(
+        row, digits, scale, whole, claim), limit)) + "]"
 
 
 def shape_text(shape: Sequence[Any] | None, separator: str = " x ") -> str:

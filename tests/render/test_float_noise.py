@@ -35,7 +35,7 @@ def test_a_vector_entry_is_compared_with_the_vectors_largest() -> None:
     assert text_value([3.42, -3.552713678800501e-15]) == "[3.42, 0]"
     assert text_value(np.array([[1.0, 1e-17], [2.0, 1e-9]])) == "[[1, 0], [2, 1e-9]]"
     assert tex_value([0.5751, 2.22e-16]) == r"\begin{bmatrix} 0.5751 \\ 0 \end{bmatrix}"
-    assert text_value([2.2e-16, -1e-17]) == "[2.2e-16, -1e-17]"  # alone: no evidence of noise
+    assert text_value([2.2e-16, -1e-17]) == "[2.2e-16, −1e-17]"  # alone: no evidence of noise
     assert text_value([2.2e-16, -1e-17], scale=18.0) == "[0, 0]"  # beside its inputs: all noise
 
 

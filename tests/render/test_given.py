@@ -33,7 +33,8 @@ def test_a_variant_question_sheet_shows_its_drawn_numbers() -> None:
     for solution, vary in zip(variant.solutions, problem_set.vary, strict=True):
         if "x0" in vary:
             line = next(line for line in sheet.splitlines() if "x⁽⁰⁾ = [" in line)
-            assert [float(v) for v in line.split("[")[1].rstrip("]").split(",")] == [
+            entries = line.split("[")[1].rstrip("]").replace("−", "-").split(",")
+            assert [float(v) for v in entries] == [
                 float(v) for v in solution.problem.x0]
 
 

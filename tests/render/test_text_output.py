@@ -1,0 +1,70 @@
+"""The plain-text output as a terminal user reads it: one way to write a matrix, the minus
+sign −, no doubled parentheses, no TeX, tags that read as shapes; the Answers section written
+as claims are (a TOML value, or a formula `derive check` reads back)."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import derive
+from derive.problemset import builtin
+from derive.render.values import claim_value, text_value
+
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
+SETS = ("builtin", "seed-001.toml", "layers.toml")
+
+
+@functools.cache
+def sheet(name: str) -> str:
+    """The text answer key of a set, as `derive sheet` prints it."""
+    problems = builtin() if name == "builtin" else derive.load(EXAMPLES / name)
+    return derive.render_set(problems.title, derive.solve_set(problems), "text")
+
+
+def reading_lines(text: str) -> list[str]:
+    """Every line a reader reads as math: all but the Answers sections."""
+    lines, answers = [], False
+    for line in text.splitlines():
+        answers = (answers and line.startswith("     ")) or line == "   Answers:"
+        if not answers:
+            lines.append(line)
+    return lines
+
+
+def test_a_column_reads_as_the_statement_writes_it() -> None:
+    assert text_value(np.array([[3.0], [-3.0]])) == "[3, −3]ᵀ"
+    assert text_value([[1, 2]]) == "[[1, 2]]"  # a row: a matrix of one row
+    assert text_value([[1, -2], [3, 4]]) == "[[1, −2], [3, 4]]"
+    assert text_value([1.5, -2]) == "[1.5, −2]"  # a vector of no orientation
+    steps = sheet("builtin")
+    assert "x⁽¹⁾ = x⁽⁰⁾ − 0.1·∇f(x⁽⁰⁾) = [3, 3]ᵀ − 0.1·[9, 27]ᵀ = [2.1, 0.3]ᵀ   [2 × 1]" \
+        in steps
+    assert "H δ²ᵀ = [0.982, 0.5]ᵀ [[0.6267, −0.6267]] = " in steps  # a column's transpose: a row
+    assert "∇f = [2·x₁ + x₂, x₁ + 8·x₂]ᵀ" in steps
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_no_column_as_nested_lists_and_no_ascii_minus_where_one_reads(name: str) -> None:
+    for line in reading_lines(sheet(name)):
+        assert not re.search(r"\[\[[^\[\],]+\], \[", line), line
+        assert not re.search(r"(?<![\w.])-\d", line), line
+        assert "ᵀᵀ" not in line, line
+
+
+def test_the_answers_are_written_as_claims_are() -> None:
+    """A number or a list under Answers is a TOML value, as a claim in a set is written."""
+    assert claim_value(np.array([[0.6267], [-0.6267]])) == "[[0.6267], [-0.6267]]"
+    assert claim_value(-1.5) == "-1.5"
+    listed = [block.split("\n\n")[0] for block in sheet("builtin").split("Answers:\n")[1:]]
+    values = [line.split(" = ", 1)[1] for block in listed for line in block.splitlines()
+              if re.fullmatch(r"[-\d.e\[\], ]+", line.split(" = ", 1)[1])]
+    assert "[[0.6267], [-0.6267]]" in values and "-0.2" in values
+    for value in values:
+        if "..." not in value:
+            tomllib.loads(f"v = {value}")
