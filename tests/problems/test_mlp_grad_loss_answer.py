@@ -24,7 +24,8 @@ def test_the_loss_is_a_detail_answer(name: str) -> None:
     solution = _mlp_grad(name)
     loss = next(a for a in solution.answers.entries() if not a.key.wrt and not a.key.aspect)
     assert loss.detail and loss.key.name in ("l", "L")
-    assert all(a.key.wrt for a in solution.answers.entries() if not a.detail)
+    # boxed: gradients, and the shapes seed-004's statement asks (its ask table); never a value
+    assert all(a.key.wrt or a.key.aspect for a in solution.answers.entries() if not a.detail)
 
 
 def test_a_claimed_loss_is_still_judged() -> None:
