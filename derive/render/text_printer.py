@@ -4,6 +4,7 @@ code-like for JSON), given values shown as numbers."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,7 @@ import sympy
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
+from derive.render.caption_math import _SUBSCRIPTS
 from derive.render.numbers import DEFAULT_DIGITS, format_number, magnitude, text_number
 from derive.render.printer_shared import (
     PARAMETER,
@@ -134,16 +136,38 @@ class TextPrinter(StrPrinter):
         return f"‖{self._print(expr.args[0])}‖₂"
 
     def _sum_except(self, expr: Any) -> str:
+        """Σⱼ≠ᵢ (term): over every j but i, as `_print_Sum` writes its range."""
         term, j, i = (self._print(a) for a in expr.args)
-        return f"Σ_({j} ≠ {i})({term})"
+        if all(char in _SUBSCRIPTS for char in j + i):
+            return f"Σ{_lowered(j)}≠{_lowered(i)} ({term})"
+        return f"Σ({j} ≠ {i}) ({term})"
 
     def _print_Sum(self, expr: sympy.Sum) -> str:
-        """Σ_(i=1..C)(term): the summand always grouped, so the sum reads as one factor."""
+        """Σᵢ₌₁..C (term), as the captions' Σᵢ with the range: the index and its start
+        lowered, the end after `..` (grouped when compound: ..(N − 1)), one Σ per index;
+        the summand always grouped, so the sum reads as one factor."""
         if not self.pretty:
             return str(super()._print_Sum(expr))
-        limits = ", ".join(f"{self._print(i)}={self._print(a)}..{self._print(b)}"
-                           for i, a, b in expr.limits)
-        return f"Σ_({limits})({self._print(expr.function)})"
+        sums = []
+        for index, start, end in expr.limits:
+            first, last = self._print(index) + "=" + self._print(start), self._print(end)
+            if not all(char in _SUBSCRIPTS for char in first):  # no subscript c: Σ(c=0..d − 1)
+                sums.append(f"Σ({first}..{last})")
+                continue
+            last = last if re.fullmatch(r"\w+", last) else f"({last})"
+            sums.append(f"Σ{_lowered(first)}..{last}")
+        return f"{' '.join(sums)} ({self._print(expr.function)})"
+
+    def _indexed(self, expr: sympy.Indexed) -> str:
+        """An entry as the captions write it: yᵢ, (z₂)ⱼ, (W¹)ₖ; with two indices, or one that
+        has no subscript character, in brackets: Y[n, i], W¹[1, 2], h[C] (subscripts side by
+        side would run together: W₁₂ for entry 1, 2 or entry 12)."""
+        base = self._print(expr.base.label)
+        indices = [self._print(i) for i in expr.indices]
+        if len(indices) != 1 or len(indices[0]) != 1 or indices[0] not in _SUBSCRIPTS:
+            return f"{base}[{', '.join(indices)}]"
+        plain = len(unicodedata.normalize("NFD", base).rstrip("\u0302\u0303\u0304")) == 1
+        return (base if plain else f"({base})") + _SUBSCRIPTS[indices[0]]
 
     def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
         if not self.pretty:
@@ -262,11 +286,17 @@ class TextPrinter(StrPrinter):
         return self.parenthesize(expr.arg, PRECEDENCE["Pow"]) + ("ᵀ" if self.pretty else ".T")
 
 
-# derive's nodes that print themselves in ASCII (_sympystr), written in Unicode instead
+# nodes that print themselves in ASCII (_sympystr: derive's, and SymPy's Indexed), written in
+# Unicode instead
 _LEIBNIZ = ("Partial", "MatrixPartial")
 _UNICODE = {"Partial": TextPrinter._partial, "MatrixPartial": TextPrinter._partial,
             "Elementwise": TextPrinter._elementwise, "Norm": TextPrinter._norm,
-            "SumExcept": TextPrinter._sum_except}
+            "SumExcept": TextPrinter._sum_except, "Indexed": TextPrinter._indexed}
+
+
+def _lowered(text: str) -> str:
+    """`text`, each of whose characters has one, in subscript characters: i=1 as ᵢ₌₁."""
+    return "".join(_SUBSCRIPTS[char] for char in text)
 
 
 def _size(factor: Any) -> bool:

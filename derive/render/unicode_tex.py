@@ -26,6 +26,7 @@ SYMBOLS = {
     "exp": "exp", "max": "max", "min": "min", "tanh": "tanh", "quad": "  ", "qquad": "   ",
     "varepsilon": "ε", "epsilon": "ε", "xi": "ξ", "nu": "ν", "kappa": "κ", "zeta": "ζ",
     "pi": "π", "chi": "χ", "Omega": "Ω", "Lambda": "Λ", "Gamma": "Γ", "Phi": "Φ",
+    "lVert": "‖", "rVert": "‖", "Vert": "‖", "lvert": "|", "rvert": "|",
 }
 _BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": "𝔼"}
 _ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303", "bar": "\u0304",
@@ -41,14 +42,14 @@ _RAISED = _SUPERSCRIPTS | dict(zip("abcdefghjklmoprstuvwxyzNK", "ᵃᵇᶜᵈᵉ
 
 def _script(text: str, table: dict[str, str], mark: str) -> str:
     """A sub- or superscript in script characters when each has one; else after `mark`,
-    grouped once: x^(k+1) from x^{(k+1)} or x^{k+1}, never x^((k+1)).
+    grouped once: x^(k+1) from x^{(k+1)} or x^{k+1}, never x^((k+1)); x^[2] from x^{[2]}.
 
     >>> _script("(k+1)", _RAISED, "^"), _script("(t+1/2)", _RAISED, "^"), _script("k", {}, "_")
     ('⁽ᵏ⁺¹⁾', '^(t+1/2)', '_k')
     """
     if text and all(char in table for char in text):
         return "".join(table[char] for char in text)
-    if len(text) == 1 or re.fullmatch(r"\([^()]*\)", text):
+    if len(text) == 1 or re.fullmatch(r"\([^()]*\)|\[[^\[\]]*\]", text):
         return f"{mark}{text}"
     return f"{mark}({text})"
 

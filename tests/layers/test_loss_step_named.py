@@ -33,7 +33,7 @@ def test_half_sum_is_written_as_such() -> None:
     text = _text(loss="MSELoss(reduction='sum')", half=True)
     assert ("the loss MSELoss(reduction='sum') with the factor 1/2: half the sum of the "
             "squared errors over the output's 2 entries") in text
-    assert "loss = Σ_(e=0..1)((Y₃[e] − T[e])²)/2 = 0.2984" in text
+    assert "loss = Σₑ₌₀..1 (((Y₃)ₑ − Tₑ)²)/2 = 0.2984" in text
     assert "MSELoss(Y₃, T)" not in text
     solution = derive.solve(derive.problem("model-backprop", loss="MSELoss(reduction='sum')",
                                            half=True, **MAZUR))
@@ -46,7 +46,7 @@ def test_mean_is_torchs_mse_loss() -> None:
     torch = pytest.importorskip("torch")
     text = _text(loss="MSELoss()")
     assert "the mean of the squared errors over the output's 2 entries" in text
-    assert "loss = Σ_(e=0..1)((Y₃[e] − T[e])²)/2 = " in text  # the mean of 2 entries
+    assert "loss = Σₑ₌₀..1 (((Y₃)ₑ − Tₑ)²)/2 = " in text  # the mean of 2 entries
     solution = derive.solve(derive.problem("model-backprop", loss="MSELoss()", **MAZUR))
     expected = torch.nn.MSELoss()(torch.tensor(_output()),
                                   torch.tensor(MAZUR["target"], dtype=torch.float64))
@@ -55,7 +55,7 @@ def test_mean_is_torchs_mse_loss() -> None:
 
 def test_other_losses_keep_torchs_name_and_the_penalty_is_named() -> None:
     text = _text(loss="MSELoss(reduction='sum')", weight_decay=0.1)
-    assert "loss = Σ_(e=0..1)((Y₃[e] − T[e])²) + R = " in text
+    assert "loss = Σₑ₌₀..1 (((Y₃)ₑ − Tₑ)²) + R = " in text
     assert "plus R, the weight decay's penalty" in text and "adds R = λ Σ w²" in text
     fields = {k: v for k, v in MAZUR.items() if k != "target"} | {"layers": MAZUR["layers"][:3]}
     cross = derive.render(derive.solve(derive.problem(

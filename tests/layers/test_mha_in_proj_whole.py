@@ -31,8 +31,8 @@ def test_the_step_covers_every_row_and_defines_dqkv_first() -> None:
                if isinstance(s.relation, sympy.Eq) and hasattr(s.relation.lhs, "base")}
     assert stacked < weight and {"dQ", "dK", "dV"} <= defined
     text = derive.render(_two_heads(), "text")
-    assert "(∂L/∂(0.in_proj_weight))[r, e] = Σ_(n=0..N − 1, i=0..L − 1)(X[n, i, e]·dQKV[n, i, r])" \
-        in text
+    assert "(∂L/∂(0.in_proj_weight))[r, e] = Σₙ₌₀..(N − 1) Σᵢ₌₀..(L − 1) " \
+        "(X[n, i, e]·dQKV[n, i, r])" in text
     assert "dQKV[n, i, r] = {dQ[n, floor(r/d), i, Mod(r, d)] if 0 ≤ r < E; dK[" in text
     assert "Oᶜᵃᵗ[n, i, p] = " in text.split("gradient of 0.out_proj.weight")[0]
 

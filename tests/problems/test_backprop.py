@@ -47,7 +47,7 @@ def test_seed_003_problem_2_by_hand() -> None:
 
 def test_first_entries_are_written_out() -> None:
     shown = derive.render(derive.solve(derive.problem("backprop", **SEED_003)), "text")
-    assert "Z¹[1] = W¹[1, 1]·X[1] + W¹[2, 1]·X[2] + W₀¹[1] = 3·1 + 4·0 + 1 = 4" in shown
+    assert "(Z¹)₁ = W¹[1, 1]·X₁ + W¹[2, 1]·X₂ + (W₀¹)₁ = 3·1 + 4·0 + 1 = 4" in shown
     assert "= 2·0.982 + 4·0.5 + (−1) = 2.964" in shown
     assert "the loss went down from 0.9853" in shown
 

@@ -56,7 +56,7 @@ def test_the_one_hot_loss_is_one_step_with_one_check() -> None:
     line = next(line for line in derive.render(solution, "text").splitlines()
                 if line.strip().startswith("ℓ ="))
     assert line.split("   [")[0].strip() == (
-        f"ℓ = −(Y[1]·log(Y\u0302[1]) + Y[2]·log(Y\u0302[2])) = −(0·log({p[0]:.4g}) + "
+        f"ℓ = −(Y₁·log(Y\u0302₁) + Y₂·log(Y\u0302₂)) = −(0·log({p[0]:.4g}) + "
         f"1·log({p[1]:.4g})) = −log({p[1]:.4g}) = {-math.log(p[1]):.4g}")
 
 
@@ -64,7 +64,7 @@ def test_a_batch_rows_entries_are_indexed_by_row_and_column() -> None:
     shown = derive.render(derive.solve(_seed_001()), "text")
     row = next(line for line in shown.splitlines() if line.strip().startswith("ℓ₁ ="))
     assert "Y[1, 1]·log(Y\u0302[1, 1]) + Y[1, 2]·log(Y\u0302[1, 2])" in row
-    assert "Y[1]" not in row and "Y\u0302[1]" not in row
+    assert "Y₁" not in row and "Y\u0302₁" not in row
 
 
 def test_the_batch_mean_substitutes_every_rows_loss() -> None:

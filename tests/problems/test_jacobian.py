@@ -74,7 +74,7 @@ def test_network_jacobians_match_autograd(convention: str, wrt: str) -> None:
     written = text(answer.expr)
     if wrt == "W1":
         transposed = convention in ("WTx", "XW")
-        assert written == ("J[K, j]·x[i]" if transposed else "J[K, i]·x[j]")
+        assert written == ("J[K, j]·xᵢ" if transposed else "J[K, i]·xⱼ")
 
 
 def test_seed_003_problem_1_shapes() -> None:
@@ -84,7 +84,7 @@ def test_seed_003_problem_1_shapes() -> None:
     shown = derive.render(solution, "text")
     assert "∂Y\u0302/∂Z² = diag(Y\u0302) − Y\u0302 Y\u0302ᵀ   [2 × 2]" in shown
     assert "∂Z²/∂H = W²ᵀ   [2 × 2]" in shown
-    assert "∂Z¹[k]/∂W¹[i, j] = [j = k]·X[i]" in shown
+    assert "∂(Z¹)ₖ/∂W¹[i, j] = [j = k]·Xᵢ" in shown
     assert solution.answers["dYhat/dW^1"].shape == (2, 2, 2)
     denominator = solve(layers="5,3,4", hidden="relu", convention="WTx", of="yhat", wrt="W1",
                         layout="denominator")

@@ -66,6 +66,6 @@ def test_the_entry_is_column_j_of_J_times_x_i_and_the_networks_derivative() -> N
 
 def test_the_entry_step_shows_formula_numbers_and_result() -> None:
     shown = derive.render(derive.solve(_problem()), "text")
-    line = next(line for line in shown.splitlines() if "∂W¹[1, 2] = J_(:,2)·X[1] = " in line)
+    line = next(line for line in shown.splitlines() if "∂W¹[1, 2] = J_(:,2)·X₁ = " in line)
     assert line.count(" = ") == 3 and "[K × 1; ✓]" in line
     assert "column 2 of J" in shown

@@ -74,7 +74,7 @@ def test_wide_batch_is_written_with_sums() -> None:
     onehot = np.eye(40)[labels]
     assert solution.answers["mse"] == pytest.approx(((z - onehot) ** 2).sum(), rel=1e-12)
     text = derive.render(solution, "text")
-    assert "Σ_(" in text and "z₄₀" not in text and len(text) < 20_000
+    assert "Σᵢ₌₁..40 (" in text and "z₄₀" not in text and len(text) < 20_000
 
 
 def test_every_term_is_shown(run_cli) -> None:

@@ -103,7 +103,7 @@ def test_batch_loss_prints_the_minus_and_the_fraction_in_front() -> None:
     text = derive.render(derive.solve(derive.problem(
         "mlp-grad", layers="5,7,4,3", hidden="sigmoid", convention="XWT",
         names="yhat=A_3")), "text")
-    assert "L = (1/N)·Σ_(n=1..N)(ℓₙ) = −1/N·Σ_(n=1..N)(Σ_(i=1..C)(Y[n, i]·log(A₃[n, i])))" \
+    assert "L = (1/N)·Σₙ₌₁..N (ℓₙ) = −1/N·Σₙ₌₁..N (Σᵢ₌₁..C (Y[n, i]·log(A₃[n, i])))" \
         in text
 
 

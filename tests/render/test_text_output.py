@@ -68,3 +68,30 @@ def test_the_answers_are_written_as_claims_are() -> None:
     for value in values:
         if "..." not in value:
             tomllib.loads(f"v = {value}")
+
+
+def test_a_superscript_step_is_raised_or_grouped_once() -> None:
+    text = sheet("seed-001.toml")
+    assert "|f(x⁽ᵏ⁺¹⁾) − f(x⁽ᵏ⁾)|" in text and "x⁽ᵏ⁺¹⁾ = x⁽ᵏ⁾ − η·∇f(x⁽ᵏ⁾)" in text
+    assert not re.search(r"[\^_]\(\([^()]*\)\)", text)  # a group in parentheses twice
+
+
+def test_entries_are_subscripted_as_the_captions_write_them() -> None:
+    text = sheet("builtin")
+    assert "ℓ = −Σᵢ₌₁..C (yᵢ·log(y\u0302ᵢ))" in text  # one index: a subscript
+    assert "∂y\u0302ⱼ/∂Bᵢ = ([i = j]·exp(Bⱼ)·Σₖ₌₁..C (exp(Bₖ))" in text
+    assert "(Z²)₁ = W²[1, 1]·H₁ + W²[2, 1]·H₂ + (W₀²)₁" in text  # a scripted name grouped
+    assert "Σₙ₌₁..N (Σᵢ₌₁..C (Y[n, i]·log(A₃[n, i])))" in text  # two indices: brackets
+    assert "Σⱼ≠ᵢ (" in text and "Σ_(" not in text
+
+
+def test_a_sum_with_a_compound_range_groups_its_end() -> None:
+    import sympy
+
+    from derive.render.printing import text
+
+    n, N, c, d = sympy.symbols("n N c d", integer=True)
+    x = sympy.IndexedBase("x")
+    assert text(sympy.Sum(x[n], (n, 0, N - 1))) == "Σₙ₌₀..(N − 1) (xₙ)"
+    assert text(sympy.Sum(x[c], (c, 0, d - 1))) == "Σ(c=0..d − 1) (x[c])"  # c: no subscript
+    assert text(sympy.Sum(x[n], (n, 0, N - 1)), pretty=False) == "Sum(x[n], (n, 0, N - 1))"
