@@ -63,9 +63,18 @@ def _table(table: Table, digits: int, indent: str = "") -> list[str]:
             (*caption, lines[0], "  ".join("-" * w for w in widths), *lines[1:])]
 
 
+def _shape_tag(shape: Sequence[Any] | None) -> str:
+    """A shape as the tag after a value: 2 × 1; one axis as its entries (3 entries, never
+    a bare [3] that reads like a citation); a scalar's empty."""
+    size = shape_math(shape, "text")
+    if not shape or len(shape) != 1:
+        return size
+    return f"{size} {'entry' if size == '1' else 'entries'}"
+
+
 def _answer(value: Any, digits: int) -> str:
     if isinstance(value, Formula):
-        return text(value.expr, digits=digits) + (f"   [{shape_math(value.shape, 'text')}]"
+        return text(value.expr, digits=digits) + (f"   [{_shape_tag(value.shape)}]"
                                                    if value.shape else "")
     return claim_value(value, digits)
 
@@ -86,7 +95,7 @@ def render_solution(solution: Solution, number: int, options: Options,
             lines += _table(table, options.digits, indent="   ") + [""]
         for index, step in enumerate(solution.steps, 1):
             lines.append(f"   {number}.{index} {_caption(step.why)}")
-            tail = [item for item in (shape_math(step.shape, "text"),
+            tail = [item for item in (_shape_tag(step.shape),
                                       "✓" if step.check is not None else "") if item]
             lines.append(f"       {_step_chain(step, options.digits)}"
                          + (f"   [{'; '.join(tail)}]" if tail else ""))

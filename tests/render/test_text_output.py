@@ -95,3 +95,10 @@ def test_a_sum_with_a_compound_range_groups_its_end() -> None:
     assert text(sympy.Sum(x[n], (n, 0, N - 1))) == "Σₙ₌₀..(N − 1) (xₙ)"
     assert text(sympy.Sum(x[c], (c, 0, d - 1))) == "Σ(c=0..d − 1) (x[c])"  # c: no subscript
     assert text(sympy.Sum(x[n], (n, 0, N - 1)), pretty=False) == "Sum(x[n], (n, 0, N - 1))"
+
+
+def test_a_vectors_shape_tag_counts_its_entries() -> None:
+    text = sheet("builtin")
+    assert "pᵢ = exp(zᵢ − LSE₁) = [0.3156, 0.2584, 0.426]   [3 entries]" in text
+    assert "   [2 × 1; ✓]" in text  # a matrix's tag stays its shape
+    assert not re.search(r"   \[\d+(; ✓)?\]$", text, re.M)
