@@ -15,7 +15,7 @@ from derive.render.given_data import given_text
 from derive.render.keys import key_text
 from derive.render.numbers import magnitude, text_minus
 from derive.render.options import Options
-from derive.render.pictures import Placed, picture_code
+from derive.render.pictures import NO_MATPLOTLIB, NOT_DRAWN, Placed, picture_code
 from derive.render.printing import text
 from derive.render.prose import heading, verification
 from derive.render.stacks import stack_lines
@@ -79,6 +79,17 @@ def _answer(value: Any, digits: int) -> str:
     return claim_value(value, digits)
 
 
+def _picture_line(placed: Placed, figure: Any) -> str:
+    """The placed picture in one line; one not drawn as what it is and how to get it."""
+    drawing = getattr(figure, "drawing", ())
+    what = "contour plot" if len(drawing) > 2 and len(drawing[2]) == 2 else "plot"
+    if placed.missing == NOT_DRAWN:
+        return f"({what}: drawn when the key is written to a file, -o key.pdf)"
+    if placed.missing == NO_MATPLOTLIB:
+        return f"({what}: needs matplotlib, pip install matplotlib)"
+    return picture_code(placed, "text")
+
+
 def render_solution(solution: Solution, number: int, options: Options,
                     placed: Placed | None = None) -> str:
     """One problem as indented text."""
@@ -100,7 +111,7 @@ def render_solution(solution: Solution, number: int, options: Options,
             lines.append(f"       {_step_chain(step, options.digits)}"
                          + (f"   [{'; '.join(tail)}]" if tail else ""))
         if placed is not None and picture_code(placed, "text"):
-            lines += ["", "   " + picture_code(placed, "text")]
+            lines += ["", "   " + _picture_line(placed, solution.figure)]
         elif isinstance(solution.figure, StackFigure):
             lines += ["", *("   " + line for line in stack_lines(solution.figure))]
         elif isinstance(solution.figure, GraphFigure):

@@ -28,7 +28,7 @@ def test_the_contour_plot_goes_beside_a_markdown_key(tmp_path: Path) -> None:
 
 def test_standard_output_says_nothing_is_drawn() -> None:
     result = CliRunner().invoke(cli, ["sheet", str(ROOT / "examples" / "seed-001.toml")])
-    assert result.exit_code == 0 and "drawn only beside a key" in result.output
+    assert result.exit_code == 0 and "drawn when the key is written to a file" in result.output
 
 
 def test_a_conv_stack_is_drawn_with_its_shapes() -> None:

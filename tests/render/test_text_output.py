@@ -102,3 +102,12 @@ def test_a_vectors_shape_tag_counts_its_entries() -> None:
     assert "pᵢ = exp(zᵢ − LSE₁) = [0.3156, 0.2584, 0.426]   [3 entries]" in text
     assert "   [2 × 1; ✓]" in text  # a matrix's tag stays its shape
     assert not re.search(r"   \[\d+(; ✓)?\]$", text, re.M)
+
+
+def test_a_picture_not_drawn_is_one_short_line() -> None:
+    assert "\n   (contour plot: drawn when the key is written to a file, -o key.pdf)\n" \
+        in sheet("builtin")
+    one = derive.render(derive.solve(derive.problem("gd", function="x**2", x0="1", lr="0.1")),
+                        "text")
+    assert "(plot: drawn when the key is written to a file, -o key.pdf)" in one
+    assert "Figure:" not in one
