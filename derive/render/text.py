@@ -21,7 +21,16 @@ from derive.render.prose import heading, verification
 from derive.render.stacks import stack_lines
 from derive.render.unicode_tex import statement_unicode
 from derive.render.values import claim_value, shape_math, text_value
-from derive.solution import Formula, GraphFigure, MathCell, Solution, StackFigure, Step, Table
+from derive.solution import (
+    Formula,
+    GraphFigure,
+    ImageFigure,
+    MathCell,
+    Solution,
+    StackFigure,
+    Step,
+    Table,
+)
 
 
 def _caption(caption: Any) -> str:
@@ -81,7 +90,7 @@ def _answer(value: Any, digits: int) -> str:
 
 def _picture_line(placed: Placed, figure: Any) -> str:
     """The placed picture in one line; one not drawn as what it is and how to get it."""
-    drawing = getattr(figure, "drawing", ())
+    drawing = figure.drawing if isinstance(figure, ImageFigure) else ()
     what = "contour plot" if len(drawing) > 2 and len(drawing[2]) == 2 else "plot"
     if placed.missing == NOT_DRAWN:
         return f"({what}: drawn when the key is written to a file, -o key.pdf)"
