@@ -29,7 +29,7 @@ def render_set(title: str, solutions: Sequence[Solution], fmt: str, *, fragment:
     if fmt == "text":
         from derive.render.text import render_text
 
-        return render_text(title or "derive", solutions, options, placed)
+        return render_text(title, solutions, options, placed)
     if fmt == "json":
         from derive.render.json import render_json
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -99,11 +100,18 @@ def _picture_line(placed: Placed, figure: Any) -> str:
     return picture_code(placed, "text")
 
 
+def _id_tag(problem: Any) -> str:
+    """The problem's id after its heading, `   [mlp-params]`; none for the placeholder id a
+    problem from the command line has (`problem`)."""
+    placeholder = next(f.default for f in dataclasses.fields(problem) if f.name == "id")
+    return "" if problem.id == placeholder else f"   [{problem.id}]"
+
+
 def render_solution(solution: Solution, number: int, options: Options,
                     placed: Placed | None = None) -> str:
     """One problem as indented text."""
     problem = solution.problem
-    lines = [f"{number}. {heading(problem)}   [{problem.id}]"]
+    lines = [f"{number}. {heading(problem)}{_id_tag(problem)}"]
     if problem.statement:
         lines += textwrap.wrap(statement_unicode(problem.statement), 96, initial_indent="   ",
                                subsequent_indent="   ")
@@ -138,7 +146,8 @@ def render_solution(solution: Solution, number: int, options: Options,
 
 def render_text(title: str, solutions: Sequence[Solution], options: Options,
                 placed: Sequence[Placed] = ()) -> str:
-    """A title line, then every problem (`placed`: each one's drawn picture, if any)."""
+    """A title underlined (none for a single problem, whose title is empty), then every
+    problem (`placed`: each one's drawn picture, if any)."""
     body = "\n".join(render_solution(s, i, options, placed[i - 1] if placed else None)
                      for i, s in enumerate(solutions, 1))
-    return f"{title}\n{'=' * len(title)}\n\n{body}"
+    return f"{title}\n{'=' * len(title)}\n\n{body}" if title else body

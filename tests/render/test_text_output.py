@@ -111,3 +111,12 @@ def test_a_picture_not_drawn_is_one_short_line() -> None:
                         "text")
     assert "(plot: drawn when the key is written to a file, -o key.pdf)" in one
     assert "Figure:" not in one
+
+
+def test_a_single_problem_has_no_set_title_and_no_placeholder_id() -> None:
+    one = derive.render(derive.solve(derive.problem("params", layers="4,3")), "text")
+    assert one.startswith("1. Parameter count\n") and "=====" not in one
+    assert "[problem]" not in one
+    named = derive.render(derive.solve(derive.problem("params", layers="4,3", id="q1")), "text")
+    assert named.startswith("1. Parameter count   [q1]\n")
+    assert sheet("builtin").startswith("derive: built-in examples\n=========================\n")
