@@ -30,7 +30,7 @@ from derive.render.captions import caption_unicode
 from derive.render.json import plain
 from derive.render.printing import tex, text
 from derive.render.tex import tex_escape
-from derive.render.values import tex_value, text_value
+from derive.render.values import claim_value, tex_value, text_value
 from derive.solution import Formula
 from derive.symbolic.matrices import Diag, Elementwise
 
@@ -49,7 +49,8 @@ def _claimed_text(verdict: Verdict, digits: int) -> str:
     claim = verdict.claimed
     if isinstance(claim, str) and CLAIMED_SIZE.fullmatch(claim):
         return claim.replace(" x ", " × ")
-    return claim if isinstance(claim, str) else text_value(_listed(claim), digits)
+    # echoed as a claims file writes it (ASCII minus), so it can be found and fixed there
+    return claim if isinstance(claim, str) else claim_value(_listed(claim), digits)
 
 
 CLAIMED_SIZE = re.compile(r"[\w()]+(?: x [\w()]+)+")  # a claimed shape: 30 x 30, C x (H x C)
