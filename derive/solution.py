@@ -87,8 +87,15 @@ def unambiguous(shown: list[tuple[int, Answer]]) -> list[tuple[int, Answer]]:
     l_1 of two losses): either value under it would be wrong for the other, so it is no
     answer; the kinds key such values apart (lr 0.1 x_1). A shape stated twice is one
     shape, in letters (n_h x 1) and in numbers (2)."""
-    ambiguous = {answer.key for _, answer in shown if answer.key.aspect != "shape" and any(
-        other.key == answer.key and not _same(other.value, answer.value) for _, other in shown)}
+    first: dict[Key, Any] = {}
+    ambiguous = set()
+    for _, answer in shown:  # one pass: a name compared with its first value only
+        if answer.key.aspect == "shape":
+            continue
+        if answer.key not in first:
+            first[answer.key] = answer.value
+        elif not _same(first[answer.key], answer.value):
+            ambiguous.add(answer.key)
     return [(index, answer) for index, answer in shown if answer.key not in ambiguous]
 
 
