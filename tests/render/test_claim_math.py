@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import derive
-from derive.render.report import check_context, claim_tex
+from derive.render.claim_math import claim_tex
+from derive.render.report import check_context
 from derive.verdicts import Verdict, claim_key
 
 ROOT = Path(__file__).resolve().parents[2]
