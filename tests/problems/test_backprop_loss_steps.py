@@ -11,20 +11,10 @@ import numpy as np
 import pytest
 
 import derive
+from tests.problems.oracles import SEED_003, sigmoid, softmax
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-SEED_003 = dict(convention="WTx", x="1,0", target="0,1", weights=["3,6;4,5", "2,3;4,3"],
-                biases=["1,-6", "-1,-2"], lr="0.5",
-                names="W=W^,b=W_0^,z=Z^,a=H,x=X,y=Y,yhat=Yhat")
 
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-z))
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _seed_001():
@@ -39,7 +29,7 @@ def _rows_loss(problem) -> np.ndarray:
     layers = list(zip(problem.weights, problem.biases, strict=True))
     for depth, (W, b) in enumerate(layers, 1):
         z = a @ np.array(W, dtype=float).T + np.array(b, dtype=float)
-        a = _softmax(z) if depth == len(layers) else _sigmoid(z)
+        a = softmax(z) if depth == len(layers) else sigmoid(z)
     labels = np.array(problem.label, dtype=int)
     return -np.log(a[np.arange(len(labels)), labels])
 
@@ -48,7 +38,7 @@ def test_the_one_hot_loss_is_one_step_with_one_check() -> None:
     solution = derive.solve(derive.problem("backprop", **SEED_003))
     W1, b1 = np.array([[3.0, 6], [4, 5]]), np.array([1.0, -6])
     W2, b2 = np.array([[2.0, 3], [4, 3]]), np.array([-1.0, -2])
-    p = _softmax(W2.T @ _sigmoid(W1.T @ np.array([1.0, 0]) + b1) + b2)
+    p = softmax(W2.T @ sigmoid(W1.T @ np.array([1.0, 0]) + b1) + b2)
     loss_steps = [s for s in solution.steps if "cross-entropy" in s.why]
     assert len(loss_steps) == 1 and "one-hot (class 2)" in loss_steps[0].why
     assert loss_steps[0].value == pytest.approx(-math.log(p[1]), rel=1e-12)

@@ -21,6 +21,7 @@ from derive.symbolic.activations import ACTIVATIONS
 from derive.symbolic.conventions import CONVENTIONS
 from derive.symbolic.matrices import Elementwise, evaluate
 from derive.symbolic.network import SymbolicNetwork
+from tests.problems.oracles import central_differences
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 STEP = 1e-6
@@ -31,16 +32,6 @@ def _linear(convention: str, W: Any, a: Any) -> Any:
     return {"Wx": lambda: W @ a, "WTx": lambda: W.T @ a, "XWT": lambda: a @ W.T,
             "XW": lambda: a @ W}[convention]()
 
-
-def _differences(loss: Any, z: Any) -> Any:
-    """Central differences of loss(z) in every entry of z."""
-    grad = np.zeros_like(z)
-    for index in np.ndindex(z.shape):
-        up, down = z.copy(), z.copy()
-        up[index] += STEP
-        down[index] -= STEP
-        grad[index] = (loss(up) - loss(down)) / (2 * STEP)
-    return grad
 
 
 def _functions(formula: Any) -> set[str]:
@@ -72,7 +63,7 @@ def test_delta_in_the_activation_agrees_with_finite_differences(convention: str,
 
     arrays = {net.W(2): W, net.delta(2): G, net.z(1): z, net.a(1): g(z)}
     value = evaluate(formula, arrays, sizes, rule.kernels(0.01))
-    np.testing.assert_allclose(value, _differences(loss, z), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(value, central_differences(loss, z, STEP), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("name", ["relu", "leaky_relu"])

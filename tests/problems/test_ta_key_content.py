@@ -20,28 +20,18 @@ import derive.errors
 from derive.answers import parse_key
 from derive.render.keys import key_text
 from derive.verdicts import check
+from tests.problems.oracles import SEED_003, central_differences, sigmoid, softmax
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-SEED_003 = dict(convention="WTx", x="1,0", target="0,1", weights=["3,6;4,5", "2,3;4,3"],
-                biases=["1,-6", "-1,-2"], lr="0.5",
-                names="W=W^,b=W_0^,z=Z^,a=H,x=X,y=Y,yhat=Yhat")
 
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-z))
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def test_one_hot_loss_is_collapsed_to_the_class_term() -> None:
     solution = derive.solve(derive.problem("backprop", **SEED_003))
     W1, b1 = np.array([[3.0, 6], [4, 5]]), np.array([1.0, -6])
     W2, b2 = np.array([[2.0, 3], [4, 3]]), np.array([-1.0, -2])
-    p = _softmax(W2.T @ _sigmoid(W1.T @ np.array([1.0, 0]) + b1) + b2)
+    p = softmax(W2.T @ sigmoid(W1.T @ np.array([1.0, 0]) + b1) + b2)
     collapsed = [s for s in solution.steps if "one-hot" in s.why]
     assert len(collapsed) == 1 and "class 2" in collapsed[0].why
     assert collapsed[0].value == pytest.approx(-math.log(p[1]), rel=1e-12)
@@ -59,8 +49,8 @@ def test_batch_row_form_names_the_row_and_its_class() -> None:
         weights=["1,0,-1;0.5,1,0", "1,-1;2,0.5;0,1"], biases=["0,0.5", "0,0.5,-0.5"], lr="0.1"))
     X = np.array([[1, -0.5, 2], [-2, 1.5, 0.5]])
     W1, W2 = np.array([[1, 0, -1], [0.5, 1, 0]]), np.array([[1, -1], [2, 0.5], [0, 1]])
-    h = _sigmoid(X @ W1.T + np.array([0, 0.5]))
-    p = _softmax(h @ W2.T + np.array([0, 0.5, -0.5]))
+    h = sigmoid(X @ W1.T + np.array([0, 0.5]))
+    p = softmax(h @ W2.T + np.array([0, 0.5, -0.5]))
     text = derive.render(solution, "text")
     assert "ℓ₁ = −(Y[1, 1]·log(Y\u0302[1, 1]) + " in text
     assert f"·log({p[0, 2]:.4g})) = −log({p[0, 2]:.4g}) = " in text
@@ -84,7 +74,7 @@ def test_batch_loss_is_written_over_rows_and_entries(reduction: str, divide: boo
     expr = _mean_ce_answer(reduction)
     rng = np.random.default_rng(3)
     rows, classes = 4, 3
-    p = _softmax(rng.normal(size=(rows, classes)))
+    p = softmax(rng.normal(size=(rows, classes)))
     Y = np.eye(classes)[rng.integers(classes, size=rows)]
     sizes = {s: rows for s in expr.free_symbols if s.name == "N"}
     sizes.update({s: classes for s in expr.free_symbols if s.name == "C"})
@@ -148,26 +138,16 @@ def test_seed_names_are_kept_in_the_note() -> None:
         assert "column convention: Z^1 = (W^1)^T X + W_0^1, one example as a column" in notes[key]
 
 
-def _differences(loss, a: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    """Central differences of loss(a) in every entry of a, computed here."""
-    grad = np.zeros_like(a)
-    for index in np.ndindex(a.shape):
-        up, down = a.copy(), a.copy()
-        up[index] += step
-        down[index] -= step
-        grad[index] = (loss(up) - loss(down)) / (2 * step)
-    return grad
-
 
 def test_seed_003_gradient_of_h_is_a_step() -> None:
     solution = derive.solve(derive.problem("backprop", **SEED_003))
     W1, b1 = np.array([[3.0, 6], [4, 5]]), np.array([1.0, -6])
     W2, b2 = np.array([[2.0, 3], [4, 3]]), np.array([-1.0, -2])
-    h = _sigmoid(W1.T @ np.array([1.0, 0]) + b1)
-    expected = _differences(lambda a: -math.log(_softmax(W2.T @ a + b2)[1]), h)
+    h = sigmoid(W1.T @ np.array([1.0, 0]) + b1)
+    expected = central_differences(lambda a: -math.log(softmax(W2.T @ a + b2)[1]), h)
     step = next(s for s in solution.steps if s.why == "back through layer 2: the gradient of H")
     np.testing.assert_allclose(step.value.ravel(), expected, atol=1e-8)
-    np.testing.assert_allclose(solution.answers["dl/dH"].ravel(), W2 @ (_softmax(
+    np.testing.assert_allclose(solution.answers["dl/dH"].ravel(), W2 @ (softmax(
         W2.T @ h + b2) - [0, 1]), rtol=1e-12)
     assert step.check is not None and step.check < 1e-6
     assert solution.steps[solution.steps.index(step) + 1].why == "delta of layer 1"
@@ -180,23 +160,23 @@ def test_seed_001_batch_activation_gradients_are_steps() -> None:
     X, Y = np.array(problem.x, dtype=float), np.eye(3)[list(problem.label)]
     (W1, b1), (W2, b2), (W3, b3) = ((np.array(W, float), np.array(b, float)) for W, b in zip(
         problem.weights, problem.biases, strict=True))
-    a1 = _sigmoid(X @ W1.T + b1)
+    a1 = sigmoid(X @ W1.T + b1)
 
     def loss_from_a1(a: np.ndarray) -> float:
-        p = _softmax(_sigmoid(a @ W2.T + b2) @ W3.T + b3)
+        p = softmax(sigmoid(a @ W2.T + b2) @ W3.T + b3)
         return float(-np.sum(Y * np.log(p)) / len(X))
 
     def loss_from_a2(a: np.ndarray) -> float:
-        return float(-np.sum(Y * np.log(_softmax(a @ W3.T + b3))) / len(X))
+        return float(-np.sum(Y * np.log(softmax(a @ W3.T + b3))) / len(X))
 
     shown = {s.why: s for s in solution.steps if s.why.startswith("back through")}
     assert set(shown) == {"back through layer 2: the gradient of A_1",
                           "back through layer 3: the gradient of A_2"}
     np.testing.assert_allclose(shown["back through layer 2: the gradient of A_1"].value,
-                               _differences(loss_from_a1, a1), atol=1e-8)
-    a2 = _sigmoid(a1 @ W2.T + b2)
+                               central_differences(loss_from_a1, a1), atol=1e-8)
+    a2 = sigmoid(a1 @ W2.T + b2)
     np.testing.assert_allclose(shown["back through layer 3: the gradient of A_2"].value,
-                               _differences(loss_from_a2, a2), atol=1e-8)
+                               central_differences(loss_from_a2, a2), atol=1e-8)
     np.testing.assert_allclose(solution.answers["dL/dA_2"],
                                shown["back through layer 3: the gradient of A_2"].value)
 
