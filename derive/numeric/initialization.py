@@ -35,7 +35,6 @@ from derive.constructor_calls import (
 from derive.errors import InputError, VerificationError
 
 MAX_WIDTH = 1_000_000  # channels or features of one layer
-MAX_KERNEL = 1_000
 NONLINEARITIES = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                   "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu")
 

@@ -26,7 +26,6 @@ from derive.symbolic.conventions import CONVENTIONS
 from derive.symbolic.numeric_example import Example
 from derive.symbolic.sizes import shown
 
-NONNEGATIVE_ANSWERS = ("loss", "loss after")  # answers never below 0
 MAX_ENTRIES = 20_000  # weights plus activations: about a second and a half
 SECONDS_PER_ENTRY = 6e-5
 

@@ -23,7 +23,6 @@ from derive.solution import MathCell
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _TUPLE = re.compile(rf"\(\s*{_NUMBER}(?:\s*,\s*{_NUMBER})*\s*\)")  # an iterate: (0.1, -0.9)
-TEX_TIMES = r" \times "
 SHAPE = re.compile(r"\d+(?: x \d+)+")  # a feature map's size: 32 x 32
 SIZES = re.compile(r"[A-Za-z0-9_]+(?: x [A-Za-z0-9_]+)+")  # a factor's shape: N x C_in x H_1
 

@@ -164,11 +164,6 @@ class SymbolicNetwork:
     def loss(self) -> sympy.Symbol:
         return sympy.Symbol(self._name("loss"))
 
-    @property
-    def loss_text(self) -> str:
-        """The loss's name in answer keys: l for the default ell."""
-        return "l" if self.loss.name == "ell" else self.loss.name
-
     def size(self, layer: int) -> sympy.Expr:
         """Layer `layer`'s width as shapes show it: its letter, or its number."""
         dim = self.dims[layer]

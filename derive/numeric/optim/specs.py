@@ -47,7 +47,6 @@ def _milestones(value: Any, where: str) -> tuple[int, ...]:
 
 
 _RATE = real(0.0, MAX_HYPER)
-_POSITIVE = real(0.0, MAX_HYPER, strict_minimum=True)
 _FACTOR = real(0.0, 1.0)
 _MOMENTUM = real(0.0, 1.0)
 _MAXIMIZE = Param("maximize", False, flag)
